@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Installs everything r1forge's build and tests need, from Debian packages and PyPI only.
+# Idempotent: a second run with everything present takes well under 10 s.
+#
+# Python environment: a venv outside the clone (default ~/.cache/r1forge/venv-<hash of pins>),
+# so fresh clones and CI reuse the multi-GB torch install. Override with R1F_VENV=/path.
+# Prints the venv path on its last line (scripts/build.sh reads it).
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(dirname "$here")"
+
+# --- Debian packages -------------------------------------------------------------------------
+# compiler toolchain, the C++ libraries we link, test tools, and what later issues need
+# (Oniguruma for the tokenizer.json pre-tokenizer regexes, utf8proc for NFC).
+apt_packages=(
+  build-essential cmake ninja-build ccache pkg-config git
+  libyaml-cpp-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libcli11-dev
+  libsentencepiece-dev sentencepiece libgtest-dev libgmock-dev
+  libonig-dev libutf8proc-dev
+  clang libclang-rt-14-dev clang-format
+  python3-venv
+)
+missing=()
+for p in "${apt_packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+if ((${#missing[@]})); then
+  echo "setup: installing Debian packages: ${missing[*]}" >&2
+  sudo_cmd=""
+  if [ "$(id -u)" -ne 0 ]; then sudo_cmd="sudo"; fi
+  $sudo_cmd apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" >&2
+fi
+
+# --- Python venv (LibTorch + test oracles) ---------------------------------------------------
+requirements="$root/third_party/requirements.txt"
+pin_hash="$(sha256sum "$requirements" | cut -c1-12)"
+venv="${R1F_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/r1forge/venv-$pin_hash}"
+stamp="$venv/.r1forge-installed-$pin_hash"
+if [ ! -f "$stamp" ]; then
+  python_bin="$(command -v python3 || true)"
+  [ -n "$python_bin" ] || { echo "setup: python3 not found" >&2; exit 1; }
+  echo "setup: creating Python environment $venv (torch and test oracles; several GB, once)" >&2
+  mkdir -p "$(dirname "$venv")"
+  [ -x "$venv/bin/python" ] || "$python_bin" -m venv "$venv"
+  "$venv/bin/python" -m pip install -q --upgrade pip >&2
+  "$venv/bin/python" -m pip install -q -r "$requirements" >&2
+  touch "$stamp"
+fi
+echo "$venv"

@@ -1,0 +1,95 @@
+// spdlog-backed logging; see include/r1forge/core/log.h. This file is compiled without the
+// torch include path so that spdlog sees Debian's fmt, the one it was built against.
+#include "r1forge/core/log.h"
+
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <mutex>
+
+namespace r1forge::log {
+namespace {
+
+std::mutex logger_mutex;
+std::shared_ptr<spdlog::logger> logger;
+std::shared_ptr<spdlog::sinks::basic_file_sink_mt> file_sink;
+
+spdlog::level::level_enum to_spdlog(Level level) {
+  switch (level) {
+    case Level::TRACE: return spdlog::level::trace;
+    case Level::DEBUG: return spdlog::level::debug;
+    case Level::INFO: return spdlog::level::info;
+    case Level::WARN: return spdlog::level::warn;
+    case Level::ERROR: return spdlog::level::err;
+    case Level::OFF: return spdlog::level::off;
+  }
+  return spdlog::level::info;
+}
+
+spdlog::logger& get_logger() {
+  std::lock_guard<std::mutex> lock(logger_mutex);
+  if (!logger) {
+    auto console = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
+    console->set_pattern("[%H:%M:%S.%e] %^%l%$ %v");
+    logger = std::make_shared<spdlog::logger>("r1forge", console);
+    logger->set_level(spdlog::level::info);
+    logger->flush_on(spdlog::level::warn);
+  }
+  return *logger;
+}
+
+}  // namespace
+
+Level parse_level(std::string_view name) {
+  static constexpr std::pair<std::string_view, Level> kLevels[] = {
+      {"trace", Level::TRACE}, {"debug", Level::DEBUG}, {"info", Level::INFO},
+      {"warn", Level::WARN},   {"error", Level::ERROR}, {"off", Level::OFF}};
+  for (const auto& [text, level] : kLevels) {
+    if (text == name) return level;
+  }
+  R1F_THROW(ConfigError, "unknown log level '", name,
+            "' (expected trace, debug, info, warn, error or off)");
+}
+
+std::string_view level_name(Level level) {
+  switch (level) {
+    case Level::TRACE: return "trace";
+    case Level::DEBUG: return "debug";
+    case Level::INFO: return "info";
+    case Level::WARN: return "warn";
+    case Level::ERROR: return "error";
+    case Level::OFF: return "off";
+  }
+  return "info";
+}
+
+void setup_console(Level level) { get_logger().set_level(to_spdlog(level)); }
+
+void add_file_sink(const std::filesystem::path& path) {
+  auto& target = get_logger();
+  std::lock_guard<std::mutex> lock(logger_mutex);
+  auto& sinks = target.sinks();
+  if (file_sink) {
+    sinks.erase(std::remove(sinks.begin(), sinks.end(), file_sink), sinks.end());
+  }
+  try {
+    file_sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(path.string(), false);
+  } catch (const spdlog::spdlog_ex& error) {
+    R1F_THROW(IoError, "cannot open log file ", path, ": ", error.what());
+  }
+  file_sink->set_pattern("[%Y-%m-%d %H:%M:%S.%e] %l %v");
+  sinks.push_back(file_sink);
+}
+
+void set_level(Level level) { get_logger().set_level(to_spdlog(level)); }
+
+bool enabled(Level level) { return get_logger().should_log(to_spdlog(level)); }
+
+void write(Level level, std::string_view message) {
+  get_logger().log(to_spdlog(level), "{}", message);
+}
+
+void flush() { get_logger().flush(); }
+
+}  // namespace r1forge::log

@@ -1,0 +1,12 @@
+// GoogleTest entry point for r1forge_tests: fixes the thread count so results do not depend on
+// the machine, and seeds torch's global generator (tests that need randomness seed their own).
+#include <ATen/Parallel.h>
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+int main(int argc, char** argv) {
+  ::testing::InitGoogleTest(&argc, argv);
+  at::set_num_threads(2);
+  torch::manual_seed(0);
+  return RUN_ALL_TESTS();
+}
