@@ -1,0 +1,103 @@
+// The Llama/Qwen2-family decoder-only transformer as a LibTorch module.
+//
+// Weights are stored fused for fewer, larger matmuls: q/k/v as one [(H + 2 Hkv) D, E] matrix
+// and gate/up as one [2I, E] matrix; hf_io.h splits and joins them under the HF names.
+// Padding: the engine left-pads prompts (every row's last token at the same index) and passes
+// a key mask; training and scoring right-pad, where causality alone keeps real tokens from
+// seeing padding, so no mask is needed (the fast is_causal attention path).
+// Shapes: N rows, T new positions, S = cached + T key positions, E width, V vocab.
+// Not here: loading/saving (hf_io.h), log-probs (rl/logprobs.h), generation (sampling/).
+#pragma once
+
+#include <ATen/ATen.h>
+#include <torch/nn/module.h>
+#include <torch/nn/pimpl.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "r1forge/model/kv_cache.h"
+#include "r1forge/model/model_config.h"
+
+namespace r1forge {
+
+// One decoder layer's parameters (handles to the module's registered tensors).
+struct DecoderLayerWeights {
+  at::Tensor input_norm;      // [E]
+  at::Tensor qkv_weight;      // [(H + 2 Hkv) D, E]: q rows, then k rows, then v rows
+  at::Tensor qkv_bias;        // [(H + 2 Hkv) D] or undefined
+  at::Tensor output_weight;   // [E, H D]
+  at::Tensor output_bias;     // [E] or undefined
+  at::Tensor post_norm;       // [E]
+  at::Tensor gate_up_weight;  // [2 I, E]: gate rows, then up rows
+  at::Tensor down_weight;     // [E, I]
+};
+
+struct ForwardInputs {
+  at::Tensor input_ids;  // [N, T] int64
+  at::Tensor positions;  // [N, T] int64; undefined = cache length + 0..T-1 for every row
+  at::Tensor key_mask;   // [N, S] bool (true = real token); undefined = no padding to hide
+  KvCache* cache = nullptr;  // when set, new keys/values are appended and length advances
+};
+
+class TransformerImpl : public torch::nn::Module {
+ public:
+  // `initialize` = false leaves the weights unset (for loaders that overwrite them all).
+  explicit TransformerImpl(ModelConfig config, bool initialize = true);
+
+  // Final-normed hidden states [N, T, E].
+  at::Tensor hidden_states(const ForwardInputs& inputs);
+  // hidden [..., E] -> logits [..., V] (fp32 accumulate as the matmul's dtype gives).
+  at::Tensor logits(const at::Tensor& hidden) const;
+  // logits [N, T, V]. For long sequences prefer hidden_states + rl/logprobs.h (chunked).
+  at::Tensor forward(const ForwardInputs& inputs) { return logits(hidden_states(inputs)); }
+
+  const ModelConfig& config() const { return config_; }
+  at::Tensor& embedding() { return embedding_; }            // [V, E]
+  const at::Tensor& output_embedding() const { return tied_or_head(); }  // [V, E]
+  at::Tensor& lm_head() { return lm_head_; }                // [V, E], undefined when tied
+  at::Tensor& final_norm() { return final_norm_; }          // [E]
+  DecoderLayerWeights& layer(int64_t index) { return layers_.at(index); }
+
+  // HF initialisation: normal(0, initializer_range) for matrices and the embedding, zeros for
+  // biases, ones for norms; deterministic for a given seed.
+  void init_weights(uint64_t seed);
+  // Recompute each layer's activations in backward instead of storing them.
+  void set_gradient_checkpointing(bool enabled) { gradient_checkpointing_ = enabled; }
+  bool gradient_checkpointing() const { return gradient_checkpointing_; }
+  at::ScalarType dtype() const { return embedding_.scalar_type(); }
+  at::Device device() const { return embedding_.device(); }
+  // Re-reads the layer handles after to(device/dtype) replaced the registered tensors.
+  void refresh_handles();
+
+ private:
+  const at::Tensor& tied_or_head() const {
+    return config_.tie_word_embeddings ? embedding_ : lm_head_;
+  }
+
+  ModelConfig config_;
+  at::Tensor embedding_;
+  at::Tensor final_norm_;
+  at::Tensor lm_head_;
+  at::Tensor inverse_frequencies_;  // buffer [D/2] fp32
+  std::vector<DecoderLayerWeights> layers_;
+  bool gradient_checkpointing_ = false;
+};
+TORCH_MODULE(Transformer);
+
+// One decoder layer: x [N, T, E] -> [N, T, E]. `attention_mask` [N, 1, T, S] bool or
+// undefined (then plain causal attention over the new positions plus any cache).
+at::Tensor decoder_layer_forward(const ModelConfig& config, const DecoderLayerWeights& weights,
+                                 const at::Tensor& x, const struct RotaryTables& rotary,
+                                 const at::Tensor& attention_mask, KvCache* cache,
+                                 int64_t layer_index);
+
+// Parameter count N (every weight once; a tied embedding counts once).
+int64_t parameter_count(const ModelConfig& config);
+// Training FLOPs per token at sequence length `sequence_length`, PaLM/torchtitan convention:
+// 6 N + 12 L H D T, N = parameters that take part in a matmul (the input embedding is a
+// lookup, so it counts only when tied to the LM head): forward 2N + backward 4N, plus QK^T
+// and AV (no causal discount, recomputation never counted). llm.c halves the attention term.
+double training_flops_per_token(const ModelConfig& config, int64_t sequence_length);
+
+}  // namespace r1forge

@@ -1,0 +1,113 @@
+// `r1forge bench train`: forward + backward tokens/s of a model on random tokens, the
+// learner-side speed figure. Prints a table, then one JSON line (the last line) that
+// scripts/bench.sh reads to compute ratios against the PyTorch peer measured in the same run.
+// `bench generate` arrives with the sampling engine ([order 2]).
+#include <algorithm>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "../command.h"
+#include "r1forge/core/check.h"
+#include "r1forge/core/rng.h"
+#include "r1forge/core/threads.h"
+#include "r1forge/core/timer.h"
+#include "r1forge/model/hf_io.h"
+#include "r1forge/rl/logprobs.h"
+
+namespace r1forge::app {
+namespace {
+
+struct BenchTrainOptions {
+  std::string model;   // folder; empty = --preset
+  std::string preset = "qwen2-10m";
+  int64_t batch_size = 8;
+  int64_t sequence_length = 256;
+  int64_t steps = 10;
+  int64_t warmup = 2;
+  int64_t threads = 0;
+  bool gradient_checkpointing = false;
+};
+
+double median(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  size_t middle = values.size() / 2;
+  return values.size() % 2 ? values[middle] : 0.5 * (values[middle - 1] + values[middle]);
+}
+
+void run_bench_train(const BenchTrainOptions& options) {
+  R1F_CHECK_USAGE(options.batch_size > 0 && options.sequence_length > 1 && options.steps > 0 &&
+                      options.warmup >= 0,
+                  "bench train: batch size, steps must be positive, sequence length > 1");
+  int64_t threads = set_thread_count(options.threads);
+  Transformer model = options.model.empty() ? Transformer(model_preset(options.preset))
+                                            : load_model(options.model);
+  model->set_gradient_checkpointing(options.gradient_checkpointing);
+  model->train();
+  const ModelConfig& config = model->config();
+  at::Generator generator = make_cpu_generator(0, "bench-train");
+  at::Tensor ids = at::randint(0, config.vocab_size, {options.batch_size, options.sequence_length},
+                               generator, at::kLong);
+  at::Tensor inputs = ids.narrow(1, 0, options.sequence_length - 1);
+  at::Tensor targets = ids.narrow(1, 1, options.sequence_length - 1);
+  const int64_t tokens = inputs.numel();
+
+  std::vector<double> step_seconds;
+  double loss_value = 0;
+  for (int64_t step = 0; step < options.warmup + options.steps; ++step) {
+    Timer timer;
+    model->zero_grad();
+    at::Tensor hidden = model->hidden_states({inputs});
+    at::Tensor loss = -token_logprobs(hidden, model->output_embedding(), targets).mean();
+    loss.backward();
+    loss_value = loss.item<double>();  // sync point; CPU work is already done here
+    if (step >= options.warmup) step_seconds.push_back(timer.seconds());
+  }
+  const double seconds = median(step_seconds);
+  const double tokens_per_second = static_cast<double>(tokens) / seconds;
+  const double flops = training_flops_per_token(config, options.sequence_length - 1);
+  std::printf("| model | params | batch | seq | threads | ms/step (median of %lld) | tokens/s | GFLOP/s |\n",
+              static_cast<long long>(options.steps));
+  std::printf("|---|---|---|---|---|---|---|---|\n");
+  std::printf("| %s | %lld | %lld | %lld | %lld | %.1f | %.0f | %.2f |\n",
+              options.model.empty() ? options.preset.c_str() : options.model.c_str(),
+              static_cast<long long>(parameter_count(config)),
+              static_cast<long long>(options.batch_size),
+              static_cast<long long>(options.sequence_length - 1), static_cast<long long>(threads),
+              seconds * 1e3, tokens_per_second, tokens_per_second * flops / 1e9);
+  nlohmann::json summary = {{"bench", "train"},
+                            {"implementation", "r1forge"},
+                            {"parameters", parameter_count(config)},
+                            {"batch_size", options.batch_size},
+                            {"sequence_length", options.sequence_length - 1},
+                            {"threads", threads},
+                            {"steps", options.steps},
+                            {"gradient_checkpointing", options.gradient_checkpointing},
+                            {"median_step_seconds", seconds},
+                            {"tokens_per_second", tokens_per_second},
+                            {"flops_per_token", flops},
+                            {"final_loss", loss_value}};
+  std::printf("%s\n", summary.dump().c_str());
+  std::fflush(stdout);
+}
+
+CommandAction setup(CLI::App& root) {
+  auto options = std::make_shared<BenchTrainOptions>();
+  CLI::App* bench = root.add_subcommand("bench", "Benchmarks (print a table and a JSON last line)");
+  bench->require_subcommand(1);
+  CLI::App* train = bench->add_subcommand("train", "Forward + backward tokens/s on random tokens");
+  train->add_option("--model", options->model, "model folder (default: --preset)");
+  train->add_option("--preset", options->preset, "model preset when no --model is given");
+  train->add_option("--batch-size", options->batch_size, "sequences per step");
+  train->add_option("--seq-len", options->sequence_length, "tokens per sequence (inputs + 1)");
+  train->add_option("--steps", options->steps, "timed steps (median reported)");
+  train->add_option("--warmup", options->warmup, "untimed steps first");
+  train->add_option("--threads", options->threads, "CPU threads; 0 = all cores");
+  train->add_flag("--gradient-checkpointing", options->gradient_checkpointing,
+                  "recompute layer activations in backward");
+  return [options] { run_bench_train(*options); };
+}
+
+CommandRegistration registration(100, setup);
+
+}  // namespace
+}  // namespace r1forge::app

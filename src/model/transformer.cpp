@@ -1,0 +1,205 @@
+// The decoder-only transformer; see model/transformer.h.
+#include "r1forge/model/transformer.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <torch/autograd.h>
+
+#include "r1forge/core/check.h"
+#include "r1forge/core/rng.h"
+#include "r1forge/model/activation_checkpoint.h"
+#include "r1forge/model/layers.h"
+
+namespace r1forge {
+
+TransformerImpl::TransformerImpl(ModelConfig config, bool initialize)
+    : config_(std::move(config)) {
+  config_.validate("model config");
+  const auto& c = config_;
+  const int64_t qkv_rows = (c.num_attention_heads + 2 * c.num_key_value_heads) * c.head_dim;
+  embedding_ = register_parameter("embedding", at::empty({c.vocab_size, c.hidden_size}));
+  for (int64_t i = 0; i < c.num_hidden_layers; ++i) {
+    const std::string prefix = "layers." + std::to_string(i) + ".";
+    DecoderLayerWeights w;
+    w.input_norm = register_parameter(prefix + "input_norm", at::ones({c.hidden_size}));
+    w.qkv_weight = register_parameter(prefix + "qkv_weight", at::empty({qkv_rows, c.hidden_size}));
+    if (c.qkv_bias) w.qkv_bias = register_parameter(prefix + "qkv_bias", at::zeros({qkv_rows}));
+    w.output_weight = register_parameter(
+        prefix + "output_weight", at::empty({c.hidden_size, c.num_attention_heads * c.head_dim}));
+    if (c.output_bias) {
+      w.output_bias = register_parameter(prefix + "output_bias", at::zeros({c.hidden_size}));
+    }
+    w.post_norm = register_parameter(prefix + "post_norm", at::ones({c.hidden_size}));
+    w.gate_up_weight = register_parameter(prefix + "gate_up_weight",
+                                          at::empty({2 * c.intermediate_size, c.hidden_size}));
+    w.down_weight = register_parameter(prefix + "down_weight",
+                                       at::empty({c.hidden_size, c.intermediate_size}));
+    layers_.push_back(w);
+  }
+  final_norm_ = register_parameter("final_norm", at::ones({c.hidden_size}));
+  if (!c.tie_word_embeddings) {
+    lm_head_ = register_parameter("lm_head", at::empty({c.vocab_size, c.hidden_size}));
+  }
+  inverse_frequencies_ =
+      register_buffer("inverse_frequencies", rope_inverse_frequencies(config_));
+  if (initialize) init_weights(/*seed=*/0);
+}
+
+void TransformerImpl::refresh_handles() {
+  auto parameters = named_parameters(/*recurse=*/false);
+  embedding_ = parameters["embedding"];
+  final_norm_ = parameters["final_norm"];
+  if (!config_.tie_word_embeddings) lm_head_ = parameters["lm_head"];
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    const std::string prefix = "layers." + std::to_string(i) + ".";
+    DecoderLayerWeights& w = layers_[i];
+    w.input_norm = parameters[prefix + "input_norm"];
+    w.qkv_weight = parameters[prefix + "qkv_weight"];
+    if (config_.qkv_bias) w.qkv_bias = parameters[prefix + "qkv_bias"];
+    w.output_weight = parameters[prefix + "output_weight"];
+    if (config_.output_bias) w.output_bias = parameters[prefix + "output_bias"];
+    w.post_norm = parameters[prefix + "post_norm"];
+    w.gate_up_weight = parameters[prefix + "gate_up_weight"];
+    w.down_weight = parameters[prefix + "down_weight"];
+  }
+  inverse_frequencies_ = named_buffers(/*recurse=*/false)["inverse_frequencies"];
+}
+
+void TransformerImpl::init_weights(uint64_t seed) {
+  at::NoGradGuard no_grad;
+  at::Generator generator = make_cpu_generator(seed, "init");
+  const double std = config_.initializer_range;
+  // Draw on CPU in fp32 in a fixed order, then copy: the same seed gives the same weights on
+  // any device and dtype.
+  auto fill_normal = [&](at::Tensor& tensor) {
+    at::Tensor values = at::empty(tensor.sizes(), at::kFloat);
+    values.normal_(0.0, std, generator);
+    tensor.copy_(values);
+  };
+  fill_normal(embedding_);
+  for (auto& w : layers_) {
+    w.input_norm.fill_(1.0);
+    fill_normal(w.qkv_weight);
+    if (w.qkv_bias.defined()) w.qkv_bias.zero_();
+    fill_normal(w.output_weight);
+    if (w.output_bias.defined()) w.output_bias.zero_();
+    w.post_norm.fill_(1.0);
+    fill_normal(w.gate_up_weight);
+    fill_normal(w.down_weight);
+  }
+  final_norm_.fill_(1.0);
+  if (lm_head_.defined()) fill_normal(lm_head_);
+}
+
+at::Tensor decoder_layer_forward(const ModelConfig& c, const DecoderLayerWeights& w,
+                                 const at::Tensor& x, const RotaryTables& rotary,
+                                 const at::Tensor& attention_mask, KvCache* cache,
+                                 int64_t layer_index) {
+  const int64_t rows = x.size(0), length = x.size(1);
+  const int64_t heads = c.num_attention_heads, kv_heads = c.num_key_value_heads;
+  const int64_t dim = c.head_dim;
+
+  // Attention block. qkv [N, T, H + 2 Hkv, D]; RoPE runs once over q and k together.
+  at::Tensor h = rms_norm(x, w.input_norm, c.rms_norm_eps);
+  at::Tensor qkv = at::linear(h, w.qkv_weight, w.qkv_bias).view({rows, length, -1, dim});
+  at::Tensor qk = apply_rope(qkv.narrow(2, 0, heads + kv_heads), rotary);
+  at::Tensor q = qk.narrow(2, 0, heads).transpose(1, 2);               // [N, H, T, D]
+  at::Tensor k = qk.narrow(2, heads, kv_heads).transpose(1, 2);        // [N, Hkv, T, D]
+  at::Tensor v = qkv.narrow(2, heads + kv_heads, kv_heads).transpose(1, 2);
+  bool causal = !attention_mask.defined();
+  if (cache) {
+    const int64_t start = cache->length;
+    cache->keys[layer_index].narrow(2, start, length).copy_(k);
+    cache->values[layer_index].narrow(2, start, length).copy_(v);
+    k = cache->keys[layer_index].narrow(2, 0, start + length);         // [N, Hkv, S, D]
+    v = cache->values[layer_index].narrow(2, 0, start + length);
+    // is_causal aligns queries to the first keys; with a cache prefix only a single new
+    // position (which sees every key) can skip the mask. Longer chunks come with a mask.
+    if (start > 0) causal = false;
+  }
+  at::Tensor attention = at::scaled_dot_product_attention(
+      q, k, v, attention_mask.defined() ? std::optional<at::Tensor>(attention_mask) : std::nullopt,
+      /*dropout_p=*/0.0, /*is_causal=*/causal, /*scale=*/std::nullopt,
+      /*enable_gqa=*/heads != kv_heads);
+  attention = attention.transpose(1, 2).reshape({rows, length, heads * dim});
+  at::Tensor hidden = x + at::linear(attention, w.output_weight, w.output_bias);
+
+  // MLP block: down(silu(gate(h)) * up(h)).
+  at::Tensor h2 = rms_norm(hidden, w.post_norm, c.rms_norm_eps);
+  at::Tensor mlp = at::linear(swiglu(at::linear(h2, w.gate_up_weight)), w.down_weight);
+  return hidden + mlp;
+}
+
+at::Tensor TransformerImpl::hidden_states(const ForwardInputs& inputs) {
+  const at::Tensor& ids = inputs.input_ids;
+  TORCH_CHECK(ids.dim() == 2, "input_ids must be [N, T], got ", ids.sizes());
+  const int64_t rows = ids.size(0), length = ids.size(1);
+  KvCache* cache = inputs.cache;
+  const int64_t past = cache ? cache->length : 0;
+  if (cache) {
+    TORCH_CHECK(cache->batch_size() == rows, "KV cache has ", cache->batch_size(),
+                " rows, input has ", rows);
+    TORCH_CHECK(past + length <= cache->capacity(), "KV cache overflow: ", past, " + ", length,
+                " > capacity ", cache->capacity());
+  }
+  at::Tensor positions = inputs.positions;
+  if (!positions.defined()) {
+    positions = at::arange(past, past + length, ids.options().dtype(at::kLong))
+                    .unsqueeze(0)
+                    .expand({rows, length});
+  }
+  at::Tensor mask;
+  if (inputs.key_mask.defined()) {
+    TORCH_CHECK(inputs.key_mask.dim() == 2 && inputs.key_mask.size(0) == rows &&
+                    inputs.key_mask.size(1) == past + length,
+                "key_mask must be [N, S] = [", rows, ", ", past + length, "], got ",
+                inputs.key_mask.sizes());
+    mask = causal_padding_mask(inputs.key_mask.to(ids.device()), length);
+  } else if (past > 0 && length > 1) {
+    mask = causal_padding_mask(at::ones({rows, past + length}, ids.options().dtype(at::kBool)),
+                               length);
+  }
+
+  RotaryTables rotary = rope_tables(inverse_frequencies_, positions, dtype());
+  at::Tensor x = at::embedding(embedding_, ids);  // [N, T, E]
+  const bool checkpoint = gradient_checkpointing_ && at::GradMode::is_enabled() && !cache;
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    if (checkpoint) {
+      x = checkpointed_decoder_layer(config_, layers_[i], x, rotary, mask);
+    } else {
+      x = decoder_layer_forward(config_, layers_[i], x, rotary, mask, cache,
+                                static_cast<int64_t>(i));
+    }
+  }
+  if (cache) cache->length += length;
+  return rms_norm(x, final_norm_, config_.rms_norm_eps);
+}
+
+at::Tensor TransformerImpl::logits(const at::Tensor& hidden) const {
+  return at::linear(hidden, tied_or_head());
+}
+
+int64_t parameter_count(const ModelConfig& c) {
+  const int64_t qkv_rows = (c.num_attention_heads + 2 * c.num_key_value_heads) * c.head_dim;
+  int64_t per_layer = 2 * c.hidden_size                                // two norms
+                      + qkv_rows * c.hidden_size                       // q, k, v
+                      + (c.qkv_bias ? qkv_rows : 0)                    //
+                      + c.hidden_size * c.num_attention_heads * c.head_dim  // o
+                      + (c.output_bias ? c.hidden_size : 0)            //
+                      + 3 * c.hidden_size * c.intermediate_size;       // gate, up, down
+  int64_t embeddings = c.vocab_size * c.hidden_size * (c.tie_word_embeddings ? 1 : 2);
+  return embeddings + c.num_hidden_layers * per_layer + c.hidden_size;  // + final norm
+}
+
+double training_flops_per_token(const ModelConfig& c, int64_t sequence_length) {
+  const double attention = 12.0 * static_cast<double>(c.num_hidden_layers) *
+                           static_cast<double>(c.num_attention_heads) *
+                           static_cast<double>(c.head_dim) *
+                           static_cast<double>(sequence_length);
+  // The embedding lookup does no matmul: leave it out unless it is tied to the LM head
+  // (then the shared matrix does the classifier matmul), as torchtitan does.
+  int64_t matmul_parameters = parameter_count(c);
+  if (!c.tie_word_embeddings) matmul_parameters -= c.vocab_size * c.hidden_size;
+  return 6.0 * static_cast<double>(matmul_parameters) + attention;
+}
+
+}  // namespace r1forge

@@ -1,0 +1,31 @@
+// Chunked token log-probabilities; see rl/logprobs.h.
+#include "r1forge/rl/logprobs.h"
+
+#include "r1forge/core/check.h"
+
+namespace r1forge {
+
+at::Tensor token_logprobs(const at::Tensor& hidden, const at::Tensor& output_embedding,
+                          const at::Tensor& targets, int64_t chunk_rows) {
+  TORCH_CHECK(hidden.dim() == 3 && targets.dim() == 2 && hidden.size(0) == targets.size(0) &&
+                  hidden.size(1) == targets.size(1),
+              "token_logprobs: hidden [N, T, E] and targets [N, T] disagree: ", hidden.sizes(),
+              " vs ", targets.sizes());
+  R1F_CHECK(chunk_rows > 0, "chunk_rows must be positive");
+  const int64_t rows = hidden.size(0), length = hidden.size(1);
+  at::Tensor flat_hidden = hidden.reshape({rows * length, hidden.size(2)});
+  at::Tensor flat_targets = targets.reshape({rows * length, 1});
+  std::vector<at::Tensor> pieces;
+  for (int64_t start = 0; start < rows * length; start += chunk_rows) {
+    const int64_t count = std::min(chunk_rows, rows * length - start);
+    // logits in the model dtype (bf16 on GPU), then fp32 for the logsumexp.
+    at::Tensor logits = at::linear(flat_hidden.narrow(0, start, count), output_embedding)
+                            .to(at::kFloat);                            // [C, V]
+    at::Tensor target_logit = logits.gather(1, flat_targets.narrow(0, start, count));  // [C, 1]
+    pieces.push_back((target_logit - logits.logsumexp(1, /*keepdim=*/true)).squeeze(1));
+  }
+  if (pieces.empty()) return at::zeros({rows, length}, hidden.options().dtype(at::kFloat));
+  return at::cat(pieces).view({rows, length});
+}
+
+}  // namespace r1forge

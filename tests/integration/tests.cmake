@@ -1,0 +1,4 @@
+# End-to-end CLI checks (bash): exit codes, messages naming file and line, no damaged output.
+add_test(NAME integration.cli_errors
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/cli_errors.sh
+                 $<TARGET_FILE:r1forge> ${CMAKE_BINARY_DIR}/cli_errors)
