@@ -6,63 +6,98 @@
 namespace r1forge {
 namespace {
 
-// Weights travel as a flat tensor list so autograd sees them as inputs and routes their
-// gradients back; undefined (absent) biases stay in place to keep indices fixed.
-std::vector<at::Tensor> flatten(const DecoderLayerWeights& w) {
-  return {w.input_norm, w.qkv_weight,     w.qkv_bias,   w.output_weight,
-          w.output_bias, w.post_norm, w.gate_up_weight, w.down_weight};
+constexpr size_t kWeightSlots = 8;
+
+// Every tensor input travels in one flat list of *defined* tensors, because autograd functions
+// reject undefined inputs: [x, cos, sin, (mask), present weights...]. `layout` records which
+// optional pieces are present so backward can rebuild the call.
+struct Layout {
+  bool has_mask = false;
+  std::array<bool, kWeightSlots> has_weight{};
+  int64_t encode() const {
+    int64_t bits = has_mask ? 1 : 0;
+    for (size_t i = 0; i < kWeightSlots; ++i) bits |= (has_weight[i] ? 1LL : 0LL) << (i + 1);
+    return bits;
+  }
+  static Layout decode(int64_t bits) {
+    Layout layout;
+    layout.has_mask = bits & 1;
+    for (size_t i = 0; i < kWeightSlots; ++i) layout.has_weight[i] = (bits >> (i + 1)) & 1;
+    return layout;
+  }
+};
+
+std::array<at::Tensor, kWeightSlots> weight_slots(const DecoderLayerWeights& w) {
+  return {w.input_norm,  w.qkv_weight, w.qkv_bias,       w.output_weight,
+          w.output_bias, w.post_norm,  w.gate_up_weight, w.down_weight};
 }
 
-DecoderLayerWeights unflatten(const std::vector<at::Tensor>& t) {
-  return {t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7]};
+// Rebuilds the layer call from the flat list; returns the index of the first weight.
+struct Unpacked {
+  at::Tensor x, cos, sin, mask;
+  DecoderLayerWeights weights;
+};
+
+Unpacked unpack(const std::vector<at::Tensor>& flat, const Layout& layout) {
+  Unpacked result{flat[0], flat[1], flat[2], {}, {}};
+  size_t next = 3;
+  if (layout.has_mask) result.mask = flat[next++];
+  std::array<at::Tensor, kWeightSlots> slots;
+  for (size_t i = 0; i < kWeightSlots; ++i) {
+    if (layout.has_weight[i]) slots[i] = flat[next++];
+  }
+  result.weights = {slots[0], slots[1], slots[2], slots[3],
+                    slots[4], slots[5], slots[6], slots[7]};
+  return result;
+}
+
+at::Tensor run_layer(const ModelConfig& config, const Unpacked& in) {
+  return decoder_layer_forward(config, in.weights, in.x, {in.cos, in.sin}, in.mask, nullptr, 0);
 }
 
 struct CheckpointedLayer : public torch::autograd::Function<CheckpointedLayer> {
-  static at::Tensor forward(torch::autograd::AutogradContext* ctx, const at::Tensor& x,
-                            const at::Tensor& cos, const at::Tensor& sin,
-                            const at::Tensor& mask, const ModelConfig* config,
-                            std::vector<at::Tensor> weights) {
+  static at::Tensor forward(torch::autograd::AutogradContext* ctx,
+                            at::TensorList inputs, const ModelConfig* config,
+                            int64_t layout_bits) {
     ctx->saved_data["config"] = reinterpret_cast<int64_t>(config);
-    ctx->saved_data["has_mask"] = mask.defined();
-    std::vector<at::Tensor> saved = {x, cos, sin, mask.defined() ? mask : at::Tensor()};
-    saved.insert(saved.end(), weights.begin(), weights.end());
-    ctx->save_for_backward(saved);
+    ctx->saved_data["layout"] = layout_bits;
+    ctx->save_for_backward(inputs.vec());
     at::NoGradGuard no_grad;
-    return decoder_layer_forward(*config, unflatten(weights), x, {cos, sin}, mask, nullptr, 0);
+    return run_layer(*config, unpack(inputs.vec(), Layout::decode(layout_bits)));
   }
 
   static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
                                                  torch::autograd::variable_list grad_outputs) {
     auto saved = ctx->get_saved_variables();
     const auto* config = reinterpret_cast<const ModelConfig*>(ctx->saved_data["config"].toInt());
-    at::Tensor x = saved[0].detach().requires_grad_(true);
-    std::vector<at::Tensor> weights(saved.begin() + 4, saved.end());
-    std::vector<at::Tensor> detached;  // recompute on detached leaves, return their grads
-    for (const auto& weight : weights) {
-      detached.push_back(weight.defined() ? weight.detach().requires_grad_(weight.requires_grad())
-                                          : at::Tensor());
+    // Recompute on detached leaves with grad on; the graph built here lives only inside this
+    // backward call.
+    std::vector<at::Tensor> leaves;
+    for (const auto& tensor : saved) {
+      leaves.push_back(tensor.detach().requires_grad_(tensor.requires_grad() ||
+                                                      tensor.is_floating_point()));
     }
+    leaves[1].requires_grad_(false);  // cos, sin: functions of positions only
+    leaves[2].requires_grad_(false);
     at::Tensor output;
     {
       at::AutoGradMode enable_grad(true);
-      output = decoder_layer_forward(*config, unflatten(detached), x, {saved[1], saved[2]},
-                                     saved[3], nullptr, 0);
+      output = run_layer(*config, unpack(leaves, Layout::decode(ctx->saved_data["layout"].toInt())));
     }
-    std::vector<at::Tensor> inputs = {x};
-    std::vector<size_t> weight_slots;
-    for (size_t i = 0; i < detached.size(); ++i) {
-      if (detached[i].defined() && detached[i].requires_grad()) {
-        inputs.push_back(detached[i]);
-        weight_slots.push_back(i);
+    std::vector<at::Tensor> wanted;
+    std::vector<size_t> positions;
+    for (size_t i = 0; i < leaves.size(); ++i) {
+      if (leaves[i].requires_grad() && (i == 0 || saved[i].requires_grad())) {
+        wanted.push_back(leaves[i]);
+        positions.push_back(i);
       }
     }
-    auto grads = torch::autograd::grad({output}, inputs, {grad_outputs[0]},
+    auto grads = torch::autograd::grad({output}, wanted, {grad_outputs[0]},
                                        /*retain_graph=*/false, /*create_graph=*/false,
                                        /*allow_unused=*/true);
-    // One gradient per forward input: x, cos, sin, mask, config, then each weight.
-    torch::autograd::variable_list result(5 + weights.size());
-    result[0] = grads[0];
-    for (size_t j = 0; j < weight_slots.size(); ++j) result[5 + weight_slots[j]] = grads[1 + j];
+    // One gradient per forward input: each tensor of the list, then config and layout.
+    torch::autograd::variable_list result(saved.size() + 2);
+    for (size_t j = 0; j < positions.size(); ++j) result[positions[j]] = grads[j];
     return result;
   }
 };
@@ -73,8 +108,19 @@ at::Tensor checkpointed_decoder_layer(const ModelConfig& config,
                                       const DecoderLayerWeights& weights, const at::Tensor& x,
                                       const RotaryTables& rotary,
                                       const at::Tensor& attention_mask) {
-  return CheckpointedLayer::apply(x, rotary.cos, rotary.sin, attention_mask, &config,
-                                  flatten(weights));
+  Layout layout;
+  std::vector<at::Tensor> inputs = {x, rotary.cos, rotary.sin};
+  if (attention_mask.defined()) {
+    layout.has_mask = true;
+    inputs.push_back(attention_mask);
+  }
+  auto slots = weight_slots(weights);
+  for (size_t i = 0; i < kWeightSlots; ++i) {
+    layout.has_weight[i] = slots[i].defined();
+    if (slots[i].defined()) inputs.push_back(slots[i]);
+  }
+  // As a TensorList (not a std::vector) so autograd registers each tensor as an input.
+  return CheckpointedLayer::apply(at::TensorList(inputs), &config, layout.encode());
 }
 
 }  // namespace r1forge

@@ -9,7 +9,7 @@
 #include "r1forge/core/check.h"
 #include "r1forge/core/fs.h"
 #include "r1forge/core/log.h"
-#include "r1forge/model/safetensors.h"
+#include "r1forge/model/safetensors_folder.h"
 
 namespace r1forge {
 namespace {
@@ -128,7 +128,10 @@ Transformer load_model(const fs::path& folder, const ModelLoadOptions& options) 
   for (const auto& name : weights.names()) {
     tensors.emplace_back(name, weights.tensor(name, at::kFloat));
   }
-  load_hf_tensors(model, tensors, weights.description());
+  std::string description = weights.sharded()
+                                ? (folder / "model.safetensors.index.json").string()
+                                : (folder / "model.safetensors").string();
+  load_hf_tensors(model, tensors, description);
   at::ScalarType dtype = options.dtype.value_or(at::kFloat);
   if (dtype != at::kFloat || options.device != at::kCPU) {
     model->to(options.device, dtype);

@@ -3,6 +3,7 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/autograd.h>
+#include <torch/nn/modules/container/modulelist.h>
 
 #include "r1forge/core/check.h"
 #include "r1forge/core/rng.h"
@@ -17,22 +18,26 @@ TransformerImpl::TransformerImpl(ModelConfig config, bool initialize)
   const auto& c = config_;
   const int64_t qkv_rows = (c.num_attention_heads + 2 * c.num_key_value_heads) * c.head_dim;
   embedding_ = register_parameter("embedding", at::empty({c.vocab_size, c.hidden_size}));
+  // One plain submodule per layer inside a ModuleList, so parameter names read
+  // "layers.3.qkv_weight" (LibTorch forbids dots in a single module's parameter names).
+  auto layer_list = register_module("layers", torch::nn::ModuleList());
   for (int64_t i = 0; i < c.num_hidden_layers; ++i) {
-    const std::string prefix = "layers." + std::to_string(i) + ".";
+    auto layer = std::make_shared<torch::nn::Module>("DecoderLayer");
     DecoderLayerWeights w;
-    w.input_norm = register_parameter(prefix + "input_norm", at::ones({c.hidden_size}));
-    w.qkv_weight = register_parameter(prefix + "qkv_weight", at::empty({qkv_rows, c.hidden_size}));
-    if (c.qkv_bias) w.qkv_bias = register_parameter(prefix + "qkv_bias", at::zeros({qkv_rows}));
-    w.output_weight = register_parameter(
-        prefix + "output_weight", at::empty({c.hidden_size, c.num_attention_heads * c.head_dim}));
+    w.input_norm = layer->register_parameter("input_norm", at::ones({c.hidden_size}));
+    w.qkv_weight = layer->register_parameter("qkv_weight", at::empty({qkv_rows, c.hidden_size}));
+    if (c.qkv_bias) w.qkv_bias = layer->register_parameter("qkv_bias", at::zeros({qkv_rows}));
+    w.output_weight = layer->register_parameter(
+        "output_weight", at::empty({c.hidden_size, c.num_attention_heads * c.head_dim}));
     if (c.output_bias) {
-      w.output_bias = register_parameter(prefix + "output_bias", at::zeros({c.hidden_size}));
+      w.output_bias = layer->register_parameter("output_bias", at::zeros({c.hidden_size}));
     }
-    w.post_norm = register_parameter(prefix + "post_norm", at::ones({c.hidden_size}));
-    w.gate_up_weight = register_parameter(prefix + "gate_up_weight",
-                                          at::empty({2 * c.intermediate_size, c.hidden_size}));
-    w.down_weight = register_parameter(prefix + "down_weight",
-                                       at::empty({c.hidden_size, c.intermediate_size}));
+    w.post_norm = layer->register_parameter("post_norm", at::ones({c.hidden_size}));
+    w.gate_up_weight = layer->register_parameter(
+        "gate_up_weight", at::empty({2 * c.intermediate_size, c.hidden_size}));
+    w.down_weight =
+        layer->register_parameter("down_weight", at::empty({c.hidden_size, c.intermediate_size}));
+    layer_list->push_back(layer);
     layers_.push_back(w);
   }
   final_norm_ = register_parameter("final_norm", at::ones({c.hidden_size}));
@@ -45,7 +50,7 @@ TransformerImpl::TransformerImpl(ModelConfig config, bool initialize)
 }
 
 void TransformerImpl::refresh_handles() {
-  auto parameters = named_parameters(/*recurse=*/false);
+  auto parameters = named_parameters(/*recurse=*/true);
   embedding_ = parameters["embedding"];
   final_norm_ = parameters["final_norm"];
   if (!config_.tie_word_embeddings) lm_head_ = parameters["lm_head"];

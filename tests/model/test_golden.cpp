@@ -6,6 +6,7 @@
 #include <torch/torch.h>
 
 #include "r1forge/model/hf_io.h"
+#include "r1forge/model/layers.h"
 #include "r1forge/model/safetensors.h"
 #include "test_util.h"
 

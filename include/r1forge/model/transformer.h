@@ -34,10 +34,10 @@ struct DecoderLayerWeights {
 };
 
 struct ForwardInputs {
-  at::Tensor input_ids;  // [N, T] int64
-  at::Tensor positions;  // [N, T] int64; undefined = cache length + 0..T-1 for every row
-  at::Tensor key_mask;   // [N, S] bool (true = real token); undefined = no padding to hide
-  KvCache* cache = nullptr;  // when set, new keys/values are appended and length advances
+  at::Tensor input_ids = {};  // [N, T] int64
+  at::Tensor positions = {};  // [N, T] int64; undefined = cache length + 0..T-1 for each row
+  at::Tensor key_mask = {};   // [N, S] bool (true = real token); undefined = no padding
+  KvCache* cache = nullptr;   // when set, new keys/values are appended and length advances
 };
 
 class TransformerImpl : public torch::nn::Module {
