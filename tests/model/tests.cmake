@@ -1,0 +1,30 @@
+# Extra CTest entries for the model area (included by tests/CMakeLists.txt).
+
+# ---- safetensors header fuzzer: built with clang (libFuzzer + ASan + UBSan) whenever clang++ is
+# found, as part of `all`; the smoke test runs it for a few seconds over the seed corpus.
+find_program(R1F_CLANGXX NAMES clang++ clang++-14)
+if(R1F_CLANGXX)
+  set(R1F_FUZZ_DIR ${CMAKE_SOURCE_DIR}/tests/fuzz)
+  set(R1F_SAFETENSORS_FUZZER ${CMAKE_BINARY_DIR}/bin/safetensors_header_fuzz)
+  set(R1F_SAFETENSORS_FUZZ_SOURCES
+      ${CMAKE_SOURCE_DIR}/src/model/safetensors_header.cpp
+      ${R1F_FUZZ_DIR}/safetensors_header_fuzz.cpp)
+  add_custom_command(
+    OUTPUT ${R1F_SAFETENSORS_FUZZER}
+    COMMAND ${R1F_CLANGXX} -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined
+            -fno-sanitize-recover=undefined -I${CMAKE_SOURCE_DIR}/include
+            ${R1F_SAFETENSORS_FUZZ_SOURCES} -o ${R1F_SAFETENSORS_FUZZER}
+    DEPENDS ${R1F_SAFETENSORS_FUZZ_SOURCES}
+            ${CMAKE_SOURCE_DIR}/include/r1forge/model/safetensors_header.h
+            ${CMAKE_SOURCE_DIR}/include/r1forge/core/check.h
+    COMMENT "Building libFuzzer target safetensors_header_fuzz with clang"
+    VERBATIM)
+  add_custom_target(safetensors_header_fuzz ALL DEPENDS ${R1F_SAFETENSORS_FUZZER})
+  # Corpus copied to a scratch folder: libFuzzer adds new inputs to its first corpus folder.
+  add_test(NAME fuzz.safetensors_header_smoke
+           COMMAND bash -c
+                   "rm -rf \"$1\" && mkdir -p \"$1\" && cp \"$2\"/* \"$1\"/ && \"$0\" -max_total_time=5 -timeout=10 -rss_limit_mb=2048 \"$1\""
+                   ${R1F_SAFETENSORS_FUZZER} ${CMAKE_BINARY_DIR}/fuzz/safetensors_header_corpus
+                   ${R1F_FUZZ_DIR}/corpus/safetensors_header)
+  set_tests_properties(fuzz.safetensors_header_smoke PROPERTIES TIMEOUT 60)
+endif()
