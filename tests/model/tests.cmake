@@ -28,3 +28,16 @@ if(R1F_CLANGXX)
                    ${R1F_FUZZ_DIR}/corpus/safetensors_header)
   set_tests_properties(fuzz.safetensors_header_smoke PROPERTIES TIMEOUT 60)
 endif()
+
+# ---- safetensors interop with the Python `safetensors` package (both directions) --------------
+add_executable(safetensors_tool ${CMAKE_SOURCE_DIR}/tests/model/tools/safetensors_tool.cpp)
+target_link_libraries(safetensors_tool PRIVATE r1forge_lib)
+target_compile_options(safetensors_tool PRIVATE ${R1F_WARNINGS})
+target_precompile_headers(safetensors_tool REUSE_FROM r1forge_lib)
+if(R1F_PYTHON)
+  add_test(NAME interop.safetensors_python
+           COMMAND ${R1F_PYTHON} ${CMAKE_SOURCE_DIR}/tests/python/check_safetensors.py
+                   --tool $<TARGET_FILE:safetensors_tool>
+                   --workdir ${CMAKE_BINARY_DIR}/safetensors_interop)
+  set_tests_properties(interop.safetensors_python PROPERTIES TIMEOUT 120)
+endif()
