@@ -110,6 +110,8 @@ expect_exit 2 train-tokenizer --input "$work/corpus.txt" --out "$work/x.model" -
 expect_exit 2 train-tokenizer --input "$work/corpus.txt" --out "$work/x.model" --vocab-size 90000
 expect_message "Vocabulary size"
 [ ! -e "$work/x.model" ] || fail "a failed training left x.model"
+expect_exit 2 train-tokenizer --input "$work/corpus.txt" --out "$work/newdir" --vocab-size 90000
+[ ! -e "$work/newdir" ] || fail "a failed training left the folder it created"
 expect_exit 0 train-tokenizer --help
 grep -q -- "--character-coverage" "$work/out" || fail "help lacks --character-coverage"
 
