@@ -17,8 +17,7 @@ namespace r1forge::testing {
 // Removes `path` and everything below it without std::filesystem::remove_all.
 inline void remove_tree(const std::filesystem::path& path) {
   std::error_code ignored;
-  if (std::filesystem::is_directory(path, ignored) &&
-      !std::filesystem::is_symlink(path, ignored)) {
+  if (std::filesystem::is_directory(path, ignored) && !std::filesystem::is_symlink(path, ignored)) {
     for (const auto& entry : std::filesystem::directory_iterator(path, ignored)) {
       remove_tree(entry.path());
     }

@@ -4,7 +4,8 @@
 // hands out owning CPU tensors copied from the mapping. The writer lays data out like the
 // reference writer (dtype alignment descending, then name; header space-padded to 8 bytes;
 // "__metadata__" {"format": "pt"} always present), so re-saving a loaded file reproduces it.
-// Data is little-endian on disk and in memory: r1forge assumes a little-endian host.
+// Data is little-endian on disk and in memory: r1forge assumes a little-endian host. Like any
+// mmap reader, a file truncated by another process while open can fault on access.
 // Not here: sharded folders and model.safetensors.index.json (safetensors_folder.h).
 #pragma once
 

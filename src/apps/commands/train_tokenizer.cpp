@@ -30,12 +30,18 @@ void run_train_tokenizer(const TrainTokenizerOptions& options) {
     return;
   }
   std::error_code error;
-  R1F_CHECK_USAGE(!fs::exists(out, error) || fs::is_directory(out, error), "--out ", out,
+  bool existed = fs::exists(out, error);
+  R1F_CHECK_USAGE(!existed || fs::is_directory(out, error), "--out ", out,
                   " exists and is not a folder (give a folder, or a path ending in .model)");
   fs::create_directories(out, error);
   R1F_CHECK_IO(!error, "cannot create the folder ", out, ": ", error.message());
-  train_sentencepiece(corpus, options.train, out / "tokenizer.model");
-  write_tokenizer_folder_files(out, out / "tokenizer.model", options.folder);
+  try {
+    train_sentencepiece(corpus, options.train, out / "tokenizer.model");
+    write_tokenizer_folder_files(out, out / "tokenizer.model", options.folder);
+  } catch (...) {
+    if (!existed) fs::remove(out, error);  // the folder we made is still empty: leave no trace
+    throw;
+  }
   R1F_LOG_INFO("wrote tokenizer.model, tokenizer_config.json, special_tokens_map.json to ", out);
 }
 
@@ -56,6 +62,7 @@ CommandRegistration registration(40, [](CLI::App& root) -> CommandAction {
       ->add_option("--vocab-size", train.vocab_size,
                    "number of pieces, special tokens and user symbols included")
       ->required()
+      ->default_str("")  // required: the struct's default would only confuse the help text
       ->check(CLI::PositiveNumber);
   command->add_option("--model-type", train.model_type, "SentencePiece algorithm")
       ->check(CLI::IsMember({"unigram", "bpe"}));

@@ -1,0 +1,48 @@
+# Extra CTest entries for the model area (included by tests/CMakeLists.txt).
+
+# ---- safetensors header fuzzer: built with clang (libFuzzer + ASan + UBSan) whenever clang++ is
+# found, as part of `all`; the smoke test runs it for a few seconds over the seed corpus.
+find_program(R1F_CLANGXX NAMES clang++ clang++-14)
+if(R1F_CLANGXX)
+  set(R1F_FUZZ_DIR ${CMAKE_SOURCE_DIR}/tests/fuzz)
+  set(R1F_SAFETENSORS_FUZZER ${CMAKE_BINARY_DIR}/bin/safetensors_header_fuzz)
+  set(R1F_SAFETENSORS_FUZZ_SOURCES
+      ${CMAKE_SOURCE_DIR}/src/model/safetensors_header.cpp
+      ${R1F_FUZZ_DIR}/safetensors_header_fuzz.cpp)
+  add_custom_command(
+    OUTPUT ${R1F_SAFETENSORS_FUZZER}
+    COMMAND ${R1F_CLANGXX} -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined
+            -fno-sanitize-recover=undefined -I${CMAKE_SOURCE_DIR}/include
+            ${R1F_SAFETENSORS_FUZZ_SOURCES} -o ${R1F_SAFETENSORS_FUZZER}
+    DEPENDS ${R1F_SAFETENSORS_FUZZ_SOURCES}
+            ${CMAKE_SOURCE_DIR}/include/r1forge/model/safetensors_header.h
+            ${CMAKE_SOURCE_DIR}/include/r1forge/core/check.h
+    COMMENT "Building libFuzzer target safetensors_header_fuzz with clang"
+    VERBATIM)
+  add_custom_target(safetensors_header_fuzz ALL DEPENDS ${R1F_SAFETENSORS_FUZZER})
+  # Corpus copied to a scratch folder: libFuzzer adds new inputs to its first corpus folder.
+  add_test(NAME fuzz.safetensors_header_smoke
+           COMMAND bash -c
+                   "rm -rf \"$1\" && mkdir -p \"$1\" && cp \"$2\"/* \"$1\"/ && \"$0\" -max_total_time=5 -timeout=10 -rss_limit_mb=2048 \"$1\""
+                   ${R1F_SAFETENSORS_FUZZER} ${CMAKE_BINARY_DIR}/fuzz/safetensors_header_corpus
+                   ${R1F_FUZZ_DIR}/corpus/safetensors_header)
+  set_tests_properties(fuzz.safetensors_header_smoke PROPERTIES TIMEOUT 60)
+endif()
+
+# ---- safetensors interop with the Python `safetensors` package (both directions) --------------
+# tests/CMakeLists.txt's GLOB_RECURSE also picks up tests/*/tools/*.cpp (programs with their own
+# main()); keep them out of the gtest binary. (Better done in that glob's filter: see report.)
+get_target_property(R1F_GTEST_SOURCES r1forge_tests SOURCES)
+list(FILTER R1F_GTEST_SOURCES EXCLUDE REGEX "/tests/[^/]+/tools/")
+set_property(TARGET r1forge_tests PROPERTY SOURCES ${R1F_GTEST_SOURCES})
+add_executable(safetensors_tool ${CMAKE_SOURCE_DIR}/tests/model/tools/safetensors_tool.cpp)
+target_link_libraries(safetensors_tool PRIVATE r1forge_lib)
+target_compile_options(safetensors_tool PRIVATE ${R1F_WARNINGS})
+target_precompile_headers(safetensors_tool REUSE_FROM r1forge_lib)
+if(R1F_PYTHON)
+  add_test(NAME interop.safetensors_python
+           COMMAND ${R1F_PYTHON} ${CMAKE_SOURCE_DIR}/tests/python/check_safetensors.py
+                   --tool $<TARGET_FILE:safetensors_tool>
+                   --workdir ${CMAKE_BINARY_DIR}/safetensors_interop)
+  set_tests_properties(interop.safetensors_python PROPERTIES TIMEOUT 120)
+endif()
