@@ -213,7 +213,7 @@ GenerationConfig load_generation_config(const fs::path& folder) {
 }
 
 void save_generation_config(const GenerationConfig& config, const fs::path& folder) {
-  json object;
+  json object = json::object();  // "{}" when nothing is set, never "null"
   if (config.bos_token_id) object["bos_token_id"] = *config.bos_token_id;
   if (config.eos_token_ids.size() == 1) object["eos_token_id"] = config.eos_token_ids[0];
   if (config.eos_token_ids.size() > 1) object["eos_token_id"] = config.eos_token_ids;
