@@ -23,6 +23,7 @@ struct RunConfig {
   int64_t threads = 0;               // LibTorch intra-op threads; 0 = all cores
   std::string log_level = "info";    // trace|debug|info|warn|error|off
 
+  bool operator==(const RunConfig&) const = default;
   template <class Visitor> void visit(Visitor& v) {
     v.field("dir", dir, "run folder: logs, checkpoints, metrics");
     v.field("seed", seed, "the one run seed; every RNG derives from it", IntRange{0, INT64_MAX});
@@ -39,6 +40,7 @@ struct ModelRunConfig {
   std::string device = "cpu";           // cpu|cuda|auto (auto = cuda when available)
   bool gradient_checkpointing = false;  // recompute activations in backward to save memory
 
+  bool operator==(const ModelRunConfig&) const = default;
   template <class Visitor> void visit(Visitor& v) {
     v.field("init", init, "a model folder path or a preset name");
     v.field("dtype", dtype, "parameter and compute dtype",
@@ -54,6 +56,7 @@ struct Config {
   RunConfig run;          // run folder, seed, threads, logging
   ModelRunConfig model;   // the starting model, dtype and device
 
+  bool operator==(const Config&) const = default;
   template <class Visitor> void visit(Visitor& v) {
     v.field("run", run, "run: folder, seed, threads, logging");
     v.field("model", model, "model: the starting model, dtype and device");
