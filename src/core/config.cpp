@@ -12,12 +12,13 @@ namespace r1forge {
 Config load_config(const std::filesystem::path& yaml_file,
                    const std::vector<std::string>& overrides) {
   std::error_code error;
-  R1F_CHECK_IO(std::filesystem::is_regular_file(yaml_file, error), "cannot read config ",
-               yaml_file, ": not a regular file or does not exist");
+  R1F_CHECK_IO(std::filesystem::is_regular_file(yaml_file, error), "cannot read config ", yaml_file,
+               ": not a regular file or does not exist");
   return load_config_text(read_file(yaml_file), yaml_file.string(), overrides);
 }
 
-Config load_config_text(std::string_view yaml_text, const std::string& source,
+Config load_config_text(std::string_view yaml_text,
+                        const std::string& source,
                         const std::vector<std::string>& overrides) {
   YamlOrigin origin(source);
   YAML::Node root = parse_yaml_with_overrides(yaml_text, origin, overrides);
@@ -41,6 +42,8 @@ void apply_runtime(const RunConfig& run) {
   R1F_LOG_DEBUG("threads: ", threads, " intra-op (run.threads = ", run.threads, ")");
 }
 
-std::string config_reference_markdown() { return fields_markdown(describe_fields<Config>()); }
+std::string config_reference_markdown() {
+  return fields_markdown(describe_fields<Config>());
+}
 
 }  // namespace r1forge

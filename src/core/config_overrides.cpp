@@ -39,8 +39,7 @@ std::string flow_text(const YAML::Node& node) {
 }
 
 // Refuses `~a.b=v` when a.b holds something other than v.
-void check_remove_value(const Override& override, const YAML::Node& current,
-                        const KeyPath& path) {
+void check_remove_value(const Override& override, const YAML::Node& current, const KeyPath& path) {
   if (override.has_value && flow_text(current) != flow_text(override.value)) {
     fail(override, "'" + path.str() + "' is " + flow_text(current) + ", not " +
                        flow_text(override.value) + "; nothing removed");
@@ -48,8 +47,7 @@ void check_remove_value(const Override& override, const YAML::Node& current,
 }
 
 // The last step of the walk when the container is a list.
-void apply_to_list(YAML::Node& list, const Override& override, const KeyPath& path,
-                   int64_t index) {
+void apply_to_list(YAML::Node& list, const Override& override, const KeyPath& path, int64_t index) {
   int64_t size = static_cast<int64_t>(list.size());
   KeyPath item_path = path.item(index);
   std::string range = "'" + path.str() + "' has " + std::to_string(size) + " items (0.." +
@@ -57,8 +55,9 @@ void apply_to_list(YAML::Node& list, const Override& override, const KeyPath& pa
   switch (override.kind) {
     case OverrideKind::OVERRIDE_SET:
       if (index >= size) {
-        fail(override, "list index " + std::to_string(index) + " out of range: " + range +
-                           (index == size ? "; to append use +" + item_path.dotted() + "=..." : ""));
+        fail(override,
+             "list index " + std::to_string(index) + " out of range: " + range +
+                 (index == size ? "; to append use +" + item_path.dotted() + "=..." : ""));
       }
       list[static_cast<size_t>(index)] = override.value;
       return;
@@ -72,8 +71,10 @@ void apply_to_list(YAML::Node& list, const Override& override, const KeyPath& pa
         fail(override, "list index " + std::to_string(index) + " out of range: " + range +
                            "; only index " + std::to_string(size) + " appends");
       }
-      if (index == size) list.push_back(override.value);
-      else list[static_cast<size_t>(index)] = override.value;
+      if (index == size)
+        list.push_back(override.value);
+      else
+        list[static_cast<size_t>(index)] = override.value;
       return;
     case OverrideKind::OVERRIDE_REMOVE:
       if (index >= size) {
@@ -86,7 +87,9 @@ void apply_to_list(YAML::Node& list, const Override& override, const KeyPath& pa
 }
 
 // The last step of the walk when the container is a map (or null, which becomes a map).
-void apply_to_map(YAML::Node& map, const Override& override, const KeyPath& path,
+void apply_to_map(YAML::Node& map,
+                  const Override& override,
+                  const KeyPath& path,
                   const std::string& key) {
   KeyPath key_path = path.child(key);
   bool exists = has_key(map, key);
@@ -99,9 +102,7 @@ void apply_to_map(YAML::Node& map, const Override& override, const KeyPath& path
       }
       [[fallthrough]];
     case OverrideKind::OVERRIDE_SET:
-    case OverrideKind::OVERRIDE_UPSERT:
-      map[key] = override.value;
-      return;
+    case OverrideKind::OVERRIDE_UPSERT: map[key] = override.value; return;
     case OverrideKind::OVERRIDE_REMOVE:
       if (!exists) fail(override, "'" + key_path.str() + "' is not set, so nothing to remove");
       check_remove_value(override, map[key], key_path);
@@ -142,8 +143,8 @@ Override parse_override(std::string_view text) {
     if (segment.empty()) fail(override, "empty key segment in '" + std::string(key) + "'");
     for (unsigned char c : segment) {
       if (!std::isalnum(c) && c != '_' && c != '-') {
-        fail(override, "invalid character '" + std::string(1, static_cast<char>(c)) +
-                           "' in key '" + std::string(key) + "'; " + kGrammar);
+        fail(override, "invalid character '" + std::string(1, static_cast<char>(c)) + "' in key '" +
+                           std::string(key) + "'; " + kGrammar);
       }
     }
     override.keys.push_back(std::move(segment));
@@ -229,7 +230,8 @@ KeyPath apply_override(YAML::Node& root, std::string_view text) {
   return apply_override(root, parse_override(text));
 }
 
-YAML::Node parse_yaml_with_overrides(std::string_view text, YamlOrigin& origin,
+YAML::Node parse_yaml_with_overrides(std::string_view text,
+                                     YamlOrigin& origin,
                                      const std::vector<std::string>& overrides) {
   YAML::Node root = parse_yaml(text, origin.source());
   for (const auto& override_text : overrides) {

@@ -7,8 +7,8 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <regex>
 #include <map>
+#include <regex>
 
 #include "r1forge/core/check.h"
 
@@ -17,7 +17,9 @@ namespace {
 
 enum class ScalarKind { NULL_VALUE, BOOL, INT, FLOAT, STRING };
 
-bool is_plain(const YAML::Node& node) { return node.Tag() == "?"; }
+bool is_plain(const YAML::Node& node) {
+  return node.Tag() == "?";
+}
 
 // YAML 1.2 core schema (yaml.org/spec/1.2.2 §10.3.2) resolution of a plain scalar.
 ScalarKind classify_plain(const std::string& text) {
@@ -25,7 +27,8 @@ ScalarKind classify_plain(const std::string& text) {
   static const std::regex bool_pattern("true|True|TRUE|false|False|FALSE");
   static const std::regex int_pattern("[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+");
   static const std::regex float_pattern(
-      "[-+]?(\\.[0-9]+|[0-9]+(\\.[0-9]*)?)([eE][-+]?[0-9]+)?|[-+]?\\.(inf|Inf|INF)|\\.(nan|NaN|NAN)");
+      "[-+]?(\\.[0-9]+|[0-9]+(\\.[0-9]*)?)([eE][-+]?[0-9]+)?|[-+]?\\.(inf|Inf|INF)|\\.(nan|NaN|"
+      "NAN)");
   if (std::regex_match(text, null_pattern)) return ScalarKind::NULL_VALUE;
   if (std::regex_match(text, bool_pattern)) return ScalarKind::BOOL;
   if (std::regex_match(text, int_pattern)) return ScalarKind::INT;
@@ -41,7 +44,9 @@ ScalarKind classify(const YAML::Node& node) {
   return classify_plain(node.Scalar());
 }
 
-std::string quote(const std::string& text) { return "'" + text + "'"; }
+std::string quote(const std::string& text) {
+  return "'" + text + "'";
+}
 
 }  // namespace
 
@@ -102,8 +107,11 @@ bool parse_bool(const YAML::Node& node, const ReadContext& context) {
   return first == 't' || first == 'T';
 }
 
-int64_t parse_int(const YAML::Node& node, const ReadContext& context, int64_t lowest,
-                  int64_t highest, std::string_view type_name) {
+int64_t parse_int(const YAML::Node& node,
+                  const ReadContext& context,
+                  int64_t lowest,
+                  int64_t highest,
+                  std::string_view type_name) {
   std::string where = "'" + context.path.str() + "'";
   ScalarKind kind = node.IsScalar() ? classify(node) : ScalarKind::STRING;
   if (!node.IsScalar() || kind != ScalarKind::INT) {
@@ -151,29 +159,30 @@ double parse_real(const YAML::Node& node, const ReadContext& context) {
 std::string parse_string(const YAML::Node& node, const ReadContext& context) {
   // Any non-null scalar reads as its text: `name: 2024` is the string "2024".
   if (!node.IsScalar()) {
-    context.fail(node, "'" + context.path.str() + "' expects a string, found " +
-                           describe_found(node));
+    context.fail(node,
+                 "'" + context.path.str() + "' expects a string, found " + describe_found(node));
   }
   return node.Scalar();
 }
 
 void require_map(const YAML::Node& node, const ReadContext& context, std::string_view what) {
   if (!node.IsMap()) {
-    std::string subject = context.path.empty() ? "the top level of the config"
-                                               : "'" + context.path.str() + "'";
-    context.fail(node, subject + " expects " + std::string(what) + ", found " +
-                           describe_found(node));
+    std::string subject =
+        context.path.empty() ? "the top level of the config" : "'" + context.path.str() + "'";
+    context.fail(node,
+                 subject + " expects " + std::string(what) + ", found " + describe_found(node));
   }
 }
 
 void require_list(const YAML::Node& node, const ReadContext& context) {
   if (!node.IsSequence()) {
-    context.fail(node, "'" + context.path.str() + "' expects a list, found " +
-                           describe_found(node));
+    context.fail(node,
+                 "'" + context.path.str() + "' expects a list, found " + describe_found(node));
   }
 }
 
-void check_keys(const YAML::Node& map, const ReadContext& context,
+void check_keys(const YAML::Node& map,
+                const ReadContext& context,
                 const std::vector<std::string>* known) {
   // yaml-cpp keeps every pair of a map with a repeated key and lookups return the first, so a
   // repeated key would silently drop a value: refuse it.
@@ -181,24 +190,24 @@ void check_keys(const YAML::Node& map, const ReadContext& context,
   for (const auto& pair : map) {
     const YAML::Node& key = pair.first;
     if (!key.IsScalar()) {
-      context.origin->fail(context.path, key.Mark(),
-                           "keys of '" + context.path.str() + "' must be plain names, found " +
-                               describe_found(key));
+      context.origin->fail(
+          context.path, key.Mark(),
+          "keys of '" + context.path.str() + "' must be plain names, found " + describe_found(key));
     }
     const std::string& name = key.Scalar();
     KeyPath path = context.path.child(name);
     auto [it, inserted] = seen.emplace(name, key.Mark());
     if (!inserted) {
-      std::string first = it->second.is_null() ? "" : " (first at line " +
-                                                          std::to_string(it->second.line + 1) + ")";
+      std::string first = it->second.is_null()
+                              ? ""
+                              : " (first at line " + std::to_string(it->second.line + 1) + ")";
       context.origin->fail(path, key.Mark(), "duplicate key '" + path.str() + "'" + first);
     }
     if (known && std::find(known->begin(), known->end(), name) == known->end()) {
       std::string hint = closest_key(name, *known);
       std::string list;
       for (const auto& valid : *known) list += (list.empty() ? "" : ", ") + valid;
-      hint = hint.empty() ? " (valid keys here: " + list + ")"
-                          : " (did you mean '" + hint + "'?)";
+      hint = hint.empty() ? " (valid keys here: " + list + ")" : " (did you mean '" + hint + "'?)";
       context.origin->fail(path, key.Mark(), "unknown key '" + path.str() + "'" + hint);
     }
   }
@@ -214,7 +223,9 @@ YAML::Node find_key(const YAML::Node& map, std::string_view key, YAML::Mark* key
   return YAML::Node(YAML::NodeType::Undefined);
 }
 
-void check_constraint(int64_t value, const IntRange& range, const YAML::Node& node,
+void check_constraint(int64_t value,
+                      const IntRange& range,
+                      const YAML::Node& node,
                       const ReadContext& context) {
   if (value < range.min || value > range.max) {
     context.fail(node, "'" + context.path.str() + "' must be " + constraint_text(range) +
@@ -222,7 +233,9 @@ void check_constraint(int64_t value, const IntRange& range, const YAML::Node& no
   }
 }
 
-void check_constraint(double value, const RealRange& range, const YAML::Node& node,
+void check_constraint(double value,
+                      const RealRange& range,
+                      const YAML::Node& node,
                       const ReadContext& context) {
   bool above_min = range.min_exclusive ? value > range.min : value >= range.min;
   bool below_max = range.max_exclusive ? value < range.max : value <= range.max;
@@ -232,7 +245,9 @@ void check_constraint(double value, const RealRange& range, const YAML::Node& no
   }
 }
 
-void check_constraint(const std::string& value, const OneOf& choices, const YAML::Node& node,
+void check_constraint(const std::string& value,
+                      const OneOf& choices,
+                      const YAML::Node& node,
                       const ReadContext& context) {
   if (std::find(choices.choices.begin(), choices.choices.end(), value) != choices.choices.end()) {
     return;
@@ -245,8 +260,8 @@ void check_constraint(const std::string& value, const OneOf& choices, const YAML
 
 void require_finite(double value, const YAML::Node& node, const ReadContext& context) {
   if (!std::isfinite(value)) {
-    context.fail(node, "'" + context.path.str() + "' must be a finite number, found " +
-                           format_real(value));
+    context.fail(
+        node, "'" + context.path.str() + "' must be a finite number, found " + format_real(value));
   }
 }
 
@@ -262,9 +277,15 @@ std::string format_real(double value) {
   return text;
 }
 
-void emit_scalar(YAML::Emitter& out, bool value) { out << (value ? "true" : "false"); }
-void emit_scalar(YAML::Emitter& out, int64_t value) { out << std::to_string(value); }
-void emit_scalar(YAML::Emitter& out, double value) { out << format_real(value); }
+void emit_scalar(YAML::Emitter& out, bool value) {
+  out << (value ? "true" : "false");
+}
+void emit_scalar(YAML::Emitter& out, int64_t value) {
+  out << std::to_string(value);
+}
+void emit_scalar(YAML::Emitter& out, double value) {
+  out << format_real(value);
+}
 void emit_scalar(YAML::Emitter& out, const std::string& value) {
   // Strings that would read back as null, a bool or a number are quoted to stay strings.
   if (classify_plain(value) != ScalarKind::STRING) out << YAML::DoubleQuoted;

@@ -70,7 +70,8 @@ std::string YamlOrigin::where(const KeyPath& path, const YAML::Mark& mark) const
   return source_ + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
 }
 
-void YamlOrigin::fail(const KeyPath& path, const YAML::Mark& mark,
+void YamlOrigin::fail(const KeyPath& path,
+                      const YAML::Mark& mark,
                       const std::string& message) const {
   R1F_THROW(ConfigError, where(path, mark), ": ", message);
 }

@@ -56,7 +56,8 @@ TEST(ConfigTest, LoadsTinyBaseWithOverride) {
 
 TEST(ConfigTest, EveryShippedConfigValidates) {
   int64_t count = 0;
-  for (const auto& entry : std::filesystem::recursive_directory_iterator(source_dir() / "configs")) {
+  for (const auto& entry :
+       std::filesystem::recursive_directory_iterator(source_dir() / "configs")) {
     if (entry.path().extension() != ".yaml" && entry.path().extension() != ".yml") continue;
     SCOPED_TRACE(entry.path().string());
     EXPECT_NO_THROW(load_config(entry.path()));

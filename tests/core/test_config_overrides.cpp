@@ -11,8 +11,8 @@ namespace {
 using testing_config::AllTypes;
 using testing_config::error_of;
 using testing_config::GrpoLike;
-using testing_config::StageLike;
 using testing_config::load;
+using testing_config::StageLike;
 
 const char* kThreeStages =
     "big: 5\n"
@@ -23,11 +23,11 @@ const char* kThreeStages =
     "    grpo: {beta: 0.2}\n";
 
 TEST(ConfigOverrideTest, PrecedenceDefaultThenFileThenOverridesLeftToRight) {
-  EXPECT_EQ(load(kThreeStages).big, 5);                           // file over default
-  EXPECT_EQ(load(kThreeStages, {"big=6"}).big, 6);                // override over file
-  EXPECT_EQ(load(kThreeStages, {"big=6", "big=7"}).big, 7);       // later override wins
-  EXPECT_EQ(load(kThreeStages, {"small=3"}).small, 3);            // not in file: still settable
-  EXPECT_EQ(load(kThreeStages, {"big=6"}).small, 7);              // untouched: default
+  EXPECT_EQ(load(kThreeStages).big, 5);                      // file over default
+  EXPECT_EQ(load(kThreeStages, {"big=6"}).big, 6);           // override over file
+  EXPECT_EQ(load(kThreeStages, {"big=6", "big=7"}).big, 7);  // later override wins
+  EXPECT_EQ(load(kThreeStages, {"small=3"}).small, 3);       // not in file: still settable
+  EXPECT_EQ(load(kThreeStages, {"big=6"}).small, 7);         // untouched: default
   EXPECT_EQ(load("", {"big=3", "stages=[{name: x}]"}).stages[0].name, "x");  // empty file
 }
 
@@ -73,8 +73,8 @@ TEST(ConfigOverrideTest, AddUpsertRemoveSemantics) {
   EXPECT_EQ(error_of(kThreeStages, {"+big=1"}),
             "command-line override '+big=1': 'big' is already set (to 5); use big=... or "
             "++big=... to replace it");
-  EXPECT_EQ(load(kThreeStages, {"++big=9"}).big, 9);   // set in the file
-  EXPECT_EQ(load(kThreeStages, {"++small=9"}).small, 9);  // not set in the file
+  EXPECT_EQ(load(kThreeStages, {"++big=9"}).big, 9);            // set in the file
+  EXPECT_EQ(load(kThreeStages, {"++small=9"}).small, 9);        // not set in the file
   EXPECT_EQ(load(kThreeStages, {"~big"}).big, AllTypes{}.big);  // back to the default
   EXPECT_EQ(load(kThreeStages, {"~big=5"}).big, AllTypes{}.big);
   EXPECT_EQ(error_of(kThreeStages, {"~big=6"}),
@@ -107,14 +107,16 @@ TEST(ConfigOverrideTest, ValuesFollowYamlRules) {
 TEST(ConfigOverrideTest, MalformedOverrides) {
   const std::pair<const char*, const char*> cases[] = {
       {"big", "command-line override 'big': expected key=value, +key=value, ++key=value or ~key"},
-      {"=5", "command-line override '=5': missing key; expected key=value, +key=value, "
-             "++key=value or ~key"},
+      {"=5",
+       "command-line override '=5': missing key; expected key=value, +key=value, "
+       "++key=value or ~key"},
       {"stages[0].name=x",
        "command-line override 'stages[0].name=x': list items are addressed as 'a.0', not 'a[0]'"},
       {"a..b=1", "command-line override 'a..b=1': empty key segment in 'a..b'"},
       {"a.=1", "command-line override 'a.=1': empty key segment in 'a.'"},
-      {"a b=1", "command-line override 'a b=1': invalid character ' ' in key 'a b'; expected "
-                "key=value, +key=value, ++key=value or ~key"},
+      {"a b=1",
+       "command-line override 'a b=1': invalid character ' ' in key 'a b'; expected "
+       "key=value, +key=value, ++key=value or ~key"},
   };
   for (const auto& [text, message] : cases) {
     try {
@@ -128,8 +130,10 @@ TEST(ConfigOverrideTest, MalformedOverrides) {
     parse_override("tags=[1,");
     ADD_FAILURE() << "no error for an unclosed list";
   } catch (const ConfigError& error) {
-    EXPECT_EQ(std::string(error.what()).rfind("command-line override 'tags=[1,': invalid YAML "
-                                              "value '[1,': ", 0),
+    EXPECT_EQ(std::string(error.what())
+                  .rfind("command-line override 'tags=[1,': invalid YAML "
+                         "value '[1,': ",
+                         0),
               0u)
         << error.what();
   }
@@ -153,8 +157,7 @@ TEST(ConfigOverrideTest, ValidationErrorsNameTheOverrideThatSetTheValue) {
 
 TEST(ConfigOverrideTest, NewTopLevelKeyFromOverrideIsNamed) {
   std::string message = error_of(kThreeStages, {"+newsection.key=1"});
-  EXPECT_EQ(message.rfind("command-line override '+newsection.key=1': unknown key 'newsection'",
-                          0),
+  EXPECT_EQ(message.rfind("command-line override '+newsection.key=1': unknown key 'newsection'", 0),
             0u)
       << message;
 }

@@ -18,10 +18,11 @@
 namespace r1forge::testing_config {
 
 struct GrpoLike {
-  double beta = 0.04;       // KL coefficient
-  int64_t group_size = 8;   // samples per prompt
+  double beta = 0.04;      // KL coefficient
+  int64_t group_size = 8;  // samples per prompt
   bool operator==(const GrpoLike&) const = default;
-  template <class V> void visit(V& v) {
+  template <class V>
+  void visit(V& v) {
     v.field("beta", beta, "KL coefficient", RealRange{0.0, 10.0});
     v.field("group_size", group_size, "samples per prompt", IntRange{1, 1024});
   }
@@ -32,7 +33,8 @@ struct StageLike {
   std::string type = "sft";    // sft|grpo
   GrpoLike grpo;               // used when type = grpo
   bool operator==(const StageLike&) const = default;
-  template <class V> void visit(V& v) {
+  template <class V>
+  void visit(V& v) {
     v.field("name", name, "stage name");
     v.field("type", type, "stage type", OneOf{"sft", "grpo"});
     v.field("grpo", grpo, "GRPO settings");
@@ -52,7 +54,8 @@ struct AllTypes {
   double ceiling = 1.0;  // may be +infinity
   std::vector<StageLike> stages;
   bool operator==(const AllTypes&) const = default;
-  template <class V> void visit(V& v) {
+  template <class V>
+  void visit(V& v) {
     v.field("flag", flag, "a switch");
     v.field("small", small, "a 32-bit count");
     v.field("big", big, "a 64-bit count");

@@ -43,13 +43,13 @@ TEST(ConfigYamlTest, ReadsEveryType) {
   EXPECT_EQ(config.limit, std::optional<int64_t>(5));
   EXPECT_EQ(config.tags, (std::vector<std::string>{"x", "y"}));
   EXPECT_EQ(config.weights, (std::vector<double>{1.0, 2.5}));  // ints accepted as doubles
-  EXPECT_EQ(config.reward_weights, (std::map<std::string, double>{{"answer", 1.0},
-                                                                  {"format", 0.25}}));
+  EXPECT_EQ(config.reward_weights,
+            (std::map<std::string, double>{{"answer", 1.0}, {"format", 0.25}}));
   EXPECT_TRUE(std::isinf(config.ceiling));  // allowed: its RealRange reaches +infinity
   ASSERT_EQ(config.stages.size(), 2u);
   EXPECT_EQ(config.stages[0].name, "warmup");
-  EXPECT_EQ(config.stages[0].type, "sft");        // default
-  EXPECT_EQ(config.stages[0].grpo.beta, 0.04);    // default
+  EXPECT_EQ(config.stages[0].type, "sft");      // default
+  EXPECT_EQ(config.stages[0].grpo.beta, 0.04);  // default
   EXPECT_EQ(config.stages[1].type, "grpo");
   EXPECT_EQ(config.stages[1].grpo.beta, 0.5);
   EXPECT_EQ(config.stages[1].grpo.group_size, 8);  // default inside an item's section
@@ -89,7 +89,8 @@ TEST(ConfigYamlTest, WrongTypesNameKeyExpectedTypeAndValue) {
       {"flag: \"true\"",
        "test.yaml:1:7: 'flag' expects a bool (true or false), found the quoted string \"true\""},
       {"small: 1.5", "test.yaml:1:8: 'small' expects an integer, found '1.5'"},
-      {"small: 3000000000", "test.yaml:1:8: 'small' = 3000000000 is out of range for a 32-bit integer"},
+      {"small: 3000000000",
+       "test.yaml:1:8: 'small' = 3000000000 is out of range for a 32-bit integer"},
       {"big: 99999999999999999999",
        "test.yaml:1:6: 'big' = 99999999999999999999 is out of range for a 64-bit integer"},
       {"big: '5'", "test.yaml:1:6: 'big' expects an integer, found the quoted string \"5\""},
@@ -110,7 +111,8 @@ TEST(ConfigYamlTest, WrongTypesNameKeyExpectedTypeAndValue) {
       {"stages: {name: a}", "test.yaml:1:9: 'stages' expects a list, found a map"},
       {"stages: [5]", "test.yaml:1:10: 'stages[0]' expects a section (a map of keys), found '5'"},
       {"[1, 2]",
-       "test.yaml:1:1: the top level of the config expects a section (a map of keys), found a list"},
+       "test.yaml:1:1: the top level of the config expects a section (a map of keys), found a "
+       "list"},
   };
   for (const auto& c : cases) EXPECT_EQ(testing_config::error_of(c.yaml), c.message) << c.yaml;
 }

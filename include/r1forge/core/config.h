@@ -24,7 +24,8 @@ struct RunConfig {
   std::string log_level = "info";    // trace|debug|info|warn|error|off
 
   bool operator==(const RunConfig&) const = default;
-  template <class Visitor> void visit(Visitor& v) {
+  template <class Visitor>
+  void visit(Visitor& v) {
     v.field("dir", dir, "run folder: logs, checkpoints, metrics");
     v.field("seed", seed, "the one run seed; every RNG derives from it", IntRange{0, INT64_MAX});
     v.field("threads", threads, "LibTorch intra-op threads; 0 = all cores", IntRange{0, 4096});
@@ -41,10 +42,10 @@ struct ModelRunConfig {
   bool gradient_checkpointing = false;  // recompute activations in backward to save memory
 
   bool operator==(const ModelRunConfig&) const = default;
-  template <class Visitor> void visit(Visitor& v) {
+  template <class Visitor>
+  void visit(Visitor& v) {
     v.field("init", init, "a model folder path or a preset name");
-    v.field("dtype", dtype, "parameter and compute dtype",
-            OneOf{"float32", "bfloat16", "float16"});
+    v.field("dtype", dtype, "parameter and compute dtype", OneOf{"float32", "bfloat16", "float16"});
     v.field("device", device, "where the model runs; auto = cuda when available",
             OneOf{"cpu", "cuda", "auto"});
     v.field("gradient_checkpointing", gradient_checkpointing,
@@ -53,11 +54,12 @@ struct ModelRunConfig {
 };
 
 struct Config {
-  RunConfig run;          // run folder, seed, threads, logging
-  ModelRunConfig model;   // the starting model, dtype and device
+  RunConfig run;         // run folder, seed, threads, logging
+  ModelRunConfig model;  // the starting model, dtype and device
 
   bool operator==(const Config&) const = default;
-  template <class Visitor> void visit(Visitor& v) {
+  template <class Visitor>
+  void visit(Visitor& v) {
     v.field("run", run, "run: folder, seed, threads, logging");
     v.field("model", model, "model: the starting model, dtype and device");
   }
@@ -68,7 +70,8 @@ struct Config {
 Config load_config(const std::filesystem::path& yaml_file,
                    const std::vector<std::string>& overrides = {});
 // Same, from YAML text; `source` names it in messages.
-Config load_config_text(std::string_view yaml_text, const std::string& source,
+Config load_config_text(std::string_view yaml_text,
+                        const std::string& source,
                         const std::vector<std::string>& overrides = {});
 
 // The resolved config as commented YAML: every key, defaults filled in.

@@ -39,7 +39,8 @@ KeyPath apply_override(YAML::Node& root, std::string_view text);
 
 // Parses `text` as YAML (errors name `origin.source():line`) and applies `overrides` left to
 // right, recording each in `origin` so that later validation errors name the override.
-YAML::Node parse_yaml_with_overrides(std::string_view text, YamlOrigin& origin,
+YAML::Node parse_yaml_with_overrides(std::string_view text,
+                                     YamlOrigin& origin,
                                      const std::vector<std::string>& overrides);
 
 }  // namespace r1forge

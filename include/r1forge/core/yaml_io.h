@@ -7,13 +7,13 @@
 // comment, doubles in shortest round-trip form) and describe_fields (rows of docs/config.md).
 // Field types: bool, int32_t, int64_t, double, std::string, std::optional<T>, std::vector<T>,
 // std::map<std::string, T>, and nested structs with a visit() (also in vectors).
-// Not here: command-line overrides (config_overrides.h), the top-level Config (config.h).
+// Not here: constraints, traits and scalar parsing (yaml_fields.h), command-line overrides
+// (config_overrides.h), the top-level Config (config.h).
 #pragma once
 
 #include <yaml-cpp/yaml.h>
 
 #include <cstdint>
-#include <initializer_list>
 #include <limits>
 #include <map>
 #include <optional>
@@ -22,27 +22,10 @@
 #include <type_traits>
 #include <vector>
 
+#include "r1forge/core/yaml_fields.h"
 #include "r1forge/core/yaml_origin.h"
 
 namespace r1forge {
-
-// ---- constraints a field may carry (checked after parsing; also shown in the docs) ----------
-struct IntRange {  // closed interval
-  int64_t min;
-  int64_t max;
-};
-// Closed unless *_exclusive. NaN never passes; a bound of +-infinity admits that infinity.
-// A double field without a RealRange must be finite.
-struct RealRange {
-  double min;
-  double max;
-  bool min_exclusive = false;
-  bool max_exclusive = false;
-};
-struct OneOf {
-  OneOf(std::initializer_list<std::string_view> list) : choices(list.begin(), list.end()) {}
-  std::vector<std::string> choices;
-};
 
 // One row of the key reference: `run.threads | int | 0 | 0..4096 | help`.
 struct FieldDoc {
@@ -59,80 +42,6 @@ YAML::Node parse_yaml(std::string_view text, const std::string& source);
 std::string fields_markdown(const std::vector<FieldDoc>& rows);
 
 namespace yaml_detail {
-
-struct ReadContext {
-  const YamlOrigin* origin;
-  KeyPath path;
-  YAML::Mark key_mark;  // used for errors on null values, whose own mark points past the key
-  ReadContext child(std::string_view key, const YAML::Mark& mark) const;
-  ReadContext item(int64_t index, const YAML::Mark& mark) const;
-  [[noreturn]] void fail(const YAML::Node& node, const std::string& message) const;
-};
-
-std::string describe_found(const YAML::Node& node);
-bool parse_bool(const YAML::Node& node, const ReadContext& context);
-int64_t parse_int(const YAML::Node& node, const ReadContext& context, int64_t lowest,
-                  int64_t highest, std::string_view type_name);
-double parse_real(const YAML::Node& node, const ReadContext& context);
-std::string parse_string(const YAML::Node& node, const ReadContext& context);
-void require_map(const YAML::Node& node, const ReadContext& context, std::string_view what);
-void require_list(const YAML::Node& node, const ReadContext& context);
-// Duplicate keys, non-scalar keys and (when `known` is given) unknown keys with a suggestion.
-void check_keys(const YAML::Node& map, const ReadContext& context,
-                const std::vector<std::string>* known);
-YAML::Node find_key(const YAML::Node& map, std::string_view key, YAML::Mark* key_mark);
-
-void check_constraint(int64_t value, const IntRange& range, const YAML::Node& node,
-                      const ReadContext& context);
-void check_constraint(double value, const RealRange& range, const YAML::Node& node,
-                      const ReadContext& context);
-void check_constraint(const std::string& value, const OneOf& choices, const YAML::Node& node,
-                      const ReadContext& context);
-void require_finite(double value, const YAML::Node& node, const ReadContext& context);
-
-std::string format_real(double value);  // shortest text that parses back to the same double
-void emit_scalar(YAML::Emitter& out, bool value);
-void emit_scalar(YAML::Emitter& out, int64_t value);
-void emit_scalar(YAML::Emitter& out, double value);
-void emit_scalar(YAML::Emitter& out, const std::string& value);
-std::string constraint_text(const IntRange& range);
-std::string constraint_text(const RealRange& range);
-std::string constraint_text(const OneOf& choices);
-
-template <class T> struct IsOptional : std::false_type {};
-template <class T> struct IsOptional<std::optional<T>> : std::true_type {};
-template <class T> struct IsVector : std::false_type {};
-template <class T> struct IsVector<std::vector<T>> : std::true_type {};
-template <class T> struct IsStringMap : std::false_type {};
-template <class T> struct IsStringMap<std::map<std::string, T>> : std::true_type {};
-
-// Collects the field names a struct declares (to validate keys and suggest near misses).
-struct KeyCollector {
-  std::vector<std::string> names;
-  template <class T, class... C>
-  void field(std::string_view name, T&, std::string_view, const C&...) {
-    names.emplace_back(name);
-  }
-};
-
-template <class T>
-concept ConfigStruct = requires(T& value, KeyCollector& collector) { value.visit(collector); };
-
-// A list of sections (e.g. `stages:`), written in block style with its help above it.
-template <class T> struct IsSectionList : std::false_type {};
-template <ConfigStruct T> struct IsSectionList<std::vector<T>> : std::true_type {};
-
-template <class T> std::string type_name() {
-  if constexpr (ConfigStruct<T>) return "section";
-  else if constexpr (std::is_same_v<T, bool>) return "bool";
-  else if constexpr (std::is_integral_v<T>) return "int";
-  else if constexpr (std::is_floating_point_v<T>) return "float";
-  else if constexpr (std::is_same_v<T, std::string>) return "string";
-  else if constexpr (IsOptional<T>::value) return type_name<typename T::value_type>() + " or null";
-  else if constexpr (IsVector<T>::value) return "list of " + type_name<typename T::value_type>();
-  else if constexpr (IsStringMap<T>::value) return "map of " + type_name<typename T::mapped_type>();
-  else static_assert(sizeof(T) == 0, "unsupported config field type");
-}
 
 template <class T, class... C>
 void read_value(const YAML::Node& node, T& out, const ReadContext& context, const C&... checks);
@@ -237,15 +146,18 @@ class FieldWriter {
       out_ << YAML::Comment(std::string(help));
     }
   }
-  template <class T> void write_value(const T& value) {
+  template <class T>
+  void write_value(const T& value) {
     if constexpr (ConfigStruct<T>) {
       T copy = value;  // visit() is non-const; configs are small
       out_ << YAML::BeginMap;
       copy.visit(*this);
       out_ << YAML::EndMap;
     } else if constexpr (IsOptional<T>::value) {
-      if (value) write_value(*value);
-      else out_ << YAML::Null;
+      if (value)
+        write_value(*value);
+      else
+        out_ << YAML::Null;
     } else if constexpr (IsVector<T>::value) {
       bool flow = !IsSectionList<T>::value || value.empty();
       if (flow) out_ << YAML::Flow;
@@ -298,7 +210,8 @@ class DocCollector {
   }
 
  private:
-  template <class S> void append(S& value, std::string prefix) {
+  template <class S>
+  void append(S& value, std::string prefix) {
     DocCollector inner(std::move(prefix));
     value.visit(inner);
     rows.insert(rows.end(), inner.rows.begin(), inner.rows.end());
@@ -314,14 +227,16 @@ void from_yaml(const YAML::Node& node, T& out, const YamlOrigin& origin) {
   yaml_detail::ReadContext context{&origin, KeyPath{}, node.Mark()};
   yaml_detail::read_struct(node, out, context);
 }
-template <class T> T from_yaml(const YAML::Node& node, const YamlOrigin& origin) {
+template <class T>
+T from_yaml(const YAML::Node& node, const YamlOrigin& origin) {
   T out{};
   from_yaml(node, out, origin);
   return out;
 }
 
 // Block YAML with every field and its help as a comment; parses back to an equal struct.
-template <class T> std::string to_yaml(const T& value) {
+template <class T>
+std::string to_yaml(const T& value) {
   YAML::Emitter out;
   out.SetNullFormat(YAML::LowerNull);
   yaml_detail::FieldWriter(out).write_value(value);
@@ -329,7 +244,8 @@ template <class T> std::string to_yaml(const T& value) {
 }
 
 // Every key of T (and of its sections), with type, default, allowed values and help.
-template <class T> std::vector<FieldDoc> describe_fields() {
+template <class T>
+std::vector<FieldDoc> describe_fields() {
   T defaults{};
   yaml_detail::DocCollector collector;
   defaults.visit(collector);

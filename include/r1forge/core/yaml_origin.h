@@ -51,7 +51,8 @@ class YamlOrigin {
   // path is a prefix of `path`, else `source:line:col` (1-based), else just `source`.
   std::string where(const KeyPath& path, const YAML::Mark& mark) const;
   // Throws ConfigError "<where>: <message>".
-  [[noreturn]] void fail(const KeyPath& path, const YAML::Mark& mark,
+  [[noreturn]] void fail(const KeyPath& path,
+                         const YAML::Mark& mark,
                          const std::string& message) const;
 
  private:
