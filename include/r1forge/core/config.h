@@ -1,0 +1,86 @@
+// The top-level r1forge config: one struct per component, composed into `Config`.
+//
+// Each struct holds its defaults in-class with a comment, and lists its fields once in visit()
+// (name, member, help, constraints); YAML reading, writing and docs/config.md derive from that
+// (yaml_io.h). Components receive only their own struct. Precedence when loading: struct
+// defaults < the YAML file < command-line overrides, left to right (config_overrides.h).
+// Later sections (`stages:`, `sampling:`, ...) plug in as one more field of Config.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "r1forge/core/yaml_io.h"
+
+namespace r1forge {
+
+// The run as a whole: where it writes, its seed, its threads, its log level.
+struct RunConfig {
+  std::string dir = "runs/default";  // run folder: logs, checkpoints, metrics
+  int64_t seed = 1234;               // the one run seed; every RNG derives from it
+  int64_t threads = 0;               // LibTorch intra-op threads; 0 = all cores
+  std::string log_level = "info";    // trace|debug|info|warn|error|off
+
+  bool operator==(const RunConfig&) const = default;
+  template <class Visitor>
+  void visit(Visitor& v) {
+    v.field("dir", dir, "run folder: logs, checkpoints, metrics");
+    v.field("seed", seed, "the one run seed; every RNG derives from it", IntRange{0, INT64_MAX});
+    v.field("threads", threads, "LibTorch intra-op threads; 0 = all cores", IntRange{0, 4096});
+    v.field("log_level", log_level, "console and file log level",
+            OneOf{"trace", "debug", "info", "warn", "error", "off"});
+  }
+};
+
+// Which model the run starts from and how it is held in memory.
+struct ModelRunConfig {
+  std::string init = "tiny-qwen2";      // a model folder path or a preset name
+  std::string dtype = "float32";        // float32|bfloat16|float16 (parameters and compute)
+  std::string device = "cpu";           // cpu|cuda|auto (auto = cuda when available)
+  bool gradient_checkpointing = false;  // recompute activations in backward to save memory
+
+  bool operator==(const ModelRunConfig&) const = default;
+  template <class Visitor>
+  void visit(Visitor& v) {
+    v.field("init", init, "a model folder path or a preset name");
+    v.field("dtype", dtype, "parameter and compute dtype", OneOf{"float32", "bfloat16", "float16"});
+    v.field("device", device, "where the model runs; auto = cuda when available",
+            OneOf{"cpu", "cuda", "auto"});
+    v.field("gradient_checkpointing", gradient_checkpointing,
+            "recompute activations in backward to save memory");
+  }
+};
+
+struct Config {
+  RunConfig run;         // run folder, seed, threads, logging
+  ModelRunConfig model;  // the starting model, dtype and device
+
+  bool operator==(const Config&) const = default;
+  template <class Visitor>
+  void visit(Visitor& v) {
+    v.field("run", run, "run: folder, seed, threads, logging");
+    v.field("model", model, "model: the starting model, dtype and device");
+  }
+};
+
+// Loads `yaml_file` and applies `overrides` (`a.b=c`, `+a.b=c`, `++a.b=c`, `~a.b`) in order.
+// ConfigError (exit 2) on any bad key, type, value or override; IoError if the file is unreadable.
+Config load_config(const std::filesystem::path& yaml_file,
+                   const std::vector<std::string>& overrides = {});
+// Same, from YAML text; `source` names it in messages.
+Config load_config_text(std::string_view yaml_text,
+                        const std::string& source,
+                        const std::vector<std::string>& overrides = {});
+
+// The resolved config as commented YAML: every key, defaults filled in.
+std::string config_to_yaml(const Config& config);
+// Writes `run_dir/config.resolved.yaml` atomically (creating run_dir).
+void write_resolved_config(const Config& config, const std::filesystem::path& run_dir);
+// Applies `run.threads` (0 = all cores) to LibTorch's pools and `run.log_level` to the logger.
+void apply_runtime(const RunConfig& run);
+// The key reference table of docs/config.md (markdown), generated from the structs.
+std::string config_reference_markdown();
+
+}  // namespace r1forge

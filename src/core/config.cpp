@@ -1,0 +1,49 @@
+// Loading, writing and applying the top-level config; see include/r1forge/core/config.h.
+#include "r1forge/core/config.h"
+
+#include "r1forge/core/check.h"
+#include "r1forge/core/config_overrides.h"
+#include "r1forge/core/fs.h"
+#include "r1forge/core/log.h"
+#include "r1forge/core/threads.h"
+
+namespace r1forge {
+
+Config load_config(const std::filesystem::path& yaml_file,
+                   const std::vector<std::string>& overrides) {
+  std::error_code error;
+  R1F_CHECK_IO(std::filesystem::is_regular_file(yaml_file, error), "cannot read config ", yaml_file,
+               ": not a regular file or does not exist");
+  return load_config_text(read_file(yaml_file), yaml_file.string(), overrides);
+}
+
+Config load_config_text(std::string_view yaml_text,
+                        const std::string& source,
+                        const std::vector<std::string>& overrides) {
+  YamlOrigin origin(source);
+  YAML::Node root = parse_yaml_with_overrides(yaml_text, origin, overrides);
+  return from_yaml<Config>(root, origin);
+}
+
+std::string config_to_yaml(const Config& config) {
+  return "# r1forge resolved config: every key, with defaults filled in.\n" + to_yaml(config);
+}
+
+void write_resolved_config(const Config& config, const std::filesystem::path& run_dir) {
+  std::error_code error;
+  std::filesystem::create_directories(run_dir, error);
+  R1F_CHECK_IO(!error, "cannot create run folder ", run_dir, ": ", error.message());
+  atomic_write_file(run_dir / "config.resolved.yaml", config_to_yaml(config));
+}
+
+void apply_runtime(const RunConfig& run) {
+  log::set_level(log::parse_level(run.log_level));
+  int64_t threads = set_thread_count(run.threads);
+  R1F_LOG_DEBUG("threads: ", threads, " intra-op (run.threads = ", run.threads, ")");
+}
+
+std::string config_reference_markdown() {
+  return fields_markdown(describe_fields<Config>());
+}
+
+}  // namespace r1forge

@@ -1,0 +1,158 @@
+// Tests of the top-level Config (config.h): loading files, the shipped configs, the resolved
+// config written to the run folder, the runtime settings, and docs/config.md staying in sync.
+#include <ATen/Parallel.h>
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <random>
+
+#include "r1forge/core/check.h"
+#include "r1forge/core/config.h"
+#include "r1forge/core/fs.h"
+#include "r1forge/core/log.h"
+#include "r1forge/core/threads.h"
+#include "test_util.h"
+
+namespace r1forge {
+namespace {
+
+using testing::source_dir;
+
+// testing::TempDir's destructor calls std::filesystem::remove_all, which binds to the copy
+// libtorch.so exports and segfaults (known; the safetensors tests work around it the same way).
+void remove_tree(const std::filesystem::path& path) {
+  std::error_code ignored;
+  if (std::filesystem::is_directory(path, ignored) && !std::filesystem::is_symlink(path, ignored)) {
+    for (const auto& entry : std::filesystem::directory_iterator(path, ignored)) {
+      remove_tree(entry.path());
+    }
+  }
+  std::filesystem::remove(path, ignored);
+}
+
+class TempDir {
+ public:
+  TempDir() {
+    std::random_device device;
+    path_ = std::filesystem::temp_directory_path() /
+            ("r1forge-config-" + std::to_string(device()) + std::to_string(device()));
+    std::filesystem::create_directories(path_);
+  }
+  ~TempDir() { remove_tree(path_); }
+  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+TEST(ConfigTest, LoadsTinyBaseWithOverride) {
+  Config config = load_config(source_dir() / "configs/tiny/base.yaml", {"run.threads=1"});
+  EXPECT_EQ(config.run.threads, 1);
+  EXPECT_EQ(config.run.dir, "runs/tiny");
+  EXPECT_EQ(config.model.init, "tiny-qwen2");
+  EXPECT_EQ(config.model.device, "cpu");
+}
+
+TEST(ConfigTest, EveryShippedConfigValidates) {
+  int64_t count = 0;
+  for (const auto& entry :
+       std::filesystem::recursive_directory_iterator(source_dir() / "configs")) {
+    if (entry.path().extension() != ".yaml" && entry.path().extension() != ".yml") continue;
+    SCOPED_TRACE(entry.path().string());
+    EXPECT_NO_THROW(load_config(entry.path()));
+    ++count;
+  }
+  EXPECT_GE(count, 1);
+}
+
+TEST(ConfigTest, FileErrorsNameTheFile) {
+  TempDir dir;
+  EXPECT_THROW(load_config(dir / "missing.yaml"), IoError);
+  try {
+    load_config(dir / "missing.yaml");
+  } catch (const IoError& error) {
+    EXPECT_NE(std::string(error.what()).find("missing.yaml"), std::string::npos) << error.what();
+  }
+  EXPECT_THROW(load_config(dir.path()), IoError);  // a folder, not a file
+  atomic_write_file(dir / "bad.yaml", "run:\n  thredas: 2\n");
+  try {
+    load_config(dir / "bad.yaml");
+    ADD_FAILURE() << "no error";
+  } catch (const ConfigError& error) {
+    EXPECT_EQ(std::string(error.what()), (dir / "bad.yaml").string() +
+                                             ":2:3: unknown key 'run.thredas' (did you mean "
+                                             "'threads'?)");
+  }
+  EXPECT_EQ(exit_code_for(ErrorKind::CONFIG), 2);
+}
+
+TEST(ConfigTest, ChoicesAndRangesOfTheRealStructs) {
+  EXPECT_THROW(load_config_text("model: {dtype: float64}\n", "c.yaml"), ConfigError);
+  EXPECT_THROW(load_config_text("run: {threads: -1}\n", "c.yaml"), ConfigError);
+  EXPECT_THROW(load_config_text("run: {log_level: verbose}\n", "c.yaml"), ConfigError);
+  EXPECT_THROW(load_config_text("model: {gradient_checkpointing: 1}\n", "c.yaml"), ConfigError);
+  Config config = load_config_text("model: {device: auto, dtype: bfloat16}\n", "c.yaml");
+  EXPECT_EQ(config.model.device, "auto");
+  EXPECT_EQ(config.model.dtype, "bfloat16");
+}
+
+TEST(ConfigTest, ResolvedConfigHasEveryKeyAndReloadsEqual) {
+  TempDir dir;
+  Config config = load_config_text("run: {seed: 7}\n", "c.yaml", {"model.dtype=float16"});
+  write_resolved_config(config, dir / "run");
+  std::filesystem::path written = dir / "run" / "config.resolved.yaml";
+  ASSERT_TRUE(std::filesystem::exists(written));
+  YAML::Node tree = YAML::LoadFile(written.string());
+  Config defaults;
+  for (const auto& row : describe_fields<Config>()) {
+    // Walk `run.seed` -> tree["run"]["seed"]; every key the structs declare must be written.
+    YAML::Node node = tree;
+    size_t start = 0;
+    while (true) {
+      size_t dot = row.path.find('.', start);
+      node.reset(node[row.path.substr(start, dot == std::string::npos ? dot : dot - start)]);
+      if (dot == std::string::npos) break;
+      start = dot + 1;
+    }
+    EXPECT_TRUE(node.IsDefined()) << row.path;
+    std::string text = read_file(written);
+    EXPECT_NE(text.find("# " + row.help), std::string::npos) << "help comment of " << row.path;
+  }
+  EXPECT_EQ(tree["run"]["seed"].Scalar(), "7");
+  EXPECT_EQ(tree["run"]["dir"].Scalar(), defaults.run.dir);  // default filled in
+  EXPECT_EQ(tree["model"]["dtype"].Scalar(), "float16");
+  EXPECT_EQ(load_config(written), config);
+}
+
+TEST(ConfigTest, ApplyRuntimeSetsThreadsAndLogLevel) {
+  RunConfig run;
+  run.threads = 1;
+  run.log_level = "off";
+  apply_runtime(run);
+  EXPECT_EQ(at::get_num_threads(), 1);
+  EXPECT_FALSE(log::enabled(log::Level::ERROR));
+  run.threads = 0;  // 0 = all cores
+  run.log_level = "info";
+  apply_runtime(run);
+  EXPECT_EQ(at::get_num_threads(), available_cores());
+  EXPECT_TRUE(log::enabled(log::Level::INFO));
+  EXPECT_FALSE(log::enabled(log::Level::DEBUG));
+}
+
+TEST(ConfigTest, DocsTableMatchesTheStructs) {
+  // docs/config.md embeds `r1forge config --markdown` between these markers; regenerate it
+  // with that command when a struct changes.
+  std::string docs = read_file(source_dir() / "docs/config.md");
+  const std::string begin = "<!-- keys:begin (generated by `r1forge config --markdown`) -->\n";
+  const std::string end = "<!-- keys:end -->";
+  size_t from = docs.find(begin);
+  size_t to = docs.find(end);
+  ASSERT_NE(from, std::string::npos);
+  ASSERT_NE(to, std::string::npos);
+  EXPECT_EQ(docs.substr(from + begin.size(), to - from - begin.size()),
+            config_reference_markdown());
+}
+
+}  // namespace
+}  // namespace r1forge
