@@ -18,33 +18,7 @@ namespace {
 
 using testing::source_dir;
 
-// testing::TempDir's destructor calls std::filesystem::remove_all, which binds to the copy
-// libtorch.so exports and segfaults (known; the safetensors tests work around it the same way).
-void remove_tree(const std::filesystem::path& path) {
-  std::error_code ignored;
-  if (std::filesystem::is_directory(path, ignored) && !std::filesystem::is_symlink(path, ignored)) {
-    for (const auto& entry : std::filesystem::directory_iterator(path, ignored)) {
-      remove_tree(entry.path());
-    }
-  }
-  std::filesystem::remove(path, ignored);
-}
-
-class TempDir {
- public:
-  TempDir() {
-    std::random_device device;
-    path_ = std::filesystem::temp_directory_path() /
-            ("r1forge-config-" + std::to_string(device()) + std::to_string(device()));
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() { remove_tree(path_); }
-  const std::filesystem::path& path() const { return path_; }
-  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
-
- private:
-  std::filesystem::path path_;
-};
+using testing::TempDir;
 
 TEST(ConfigTest, LoadsTinyBaseWithOverride) {
   Config config = load_config(source_dir() / "configs/tiny/base.yaml", {"run.threads=1"});

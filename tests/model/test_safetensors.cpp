@@ -10,6 +10,7 @@
 #include <string>
 
 #include "model/safetensors_test_util.h"
+#include "test_util.h"
 #include "r1forge/core/check.h"
 #include "r1forge/core/fs.h"
 #include "r1forge/model/safetensors.h"
@@ -17,7 +18,7 @@
 namespace r1forge::safetensors {
 namespace {
 
-using TempDir = r1forge::testing::ScratchDir;
+using TempDir = r1forge::testing::TempDir;
 using r1forge::testing::write_bytes;
 
 std::string file_bytes(const std::string& header, const std::string& data = "") {

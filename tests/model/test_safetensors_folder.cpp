@@ -8,6 +8,7 @@
 #include <string>
 
 #include "model/safetensors_test_util.h"
+#include "test_util.h"
 #include "r1forge/core/check.h"
 #include "r1forge/core/fs.h"
 #include "r1forge/model/safetensors_folder.h"
@@ -15,7 +16,7 @@
 namespace r1forge::safetensors {
 namespace {
 
-using TempDir = r1forge::testing::ScratchDir;
+using TempDir = r1forge::testing::TempDir;
 using NamedTensors = std::vector<std::pair<std::string, at::Tensor>>;
 
 // Data bytes per tensor on the right; total 40 + 32 + 24 + 8 + 16 = 120.

@@ -1,11 +1,9 @@
 // Shared pieces of the tokenizer tests: a deterministic corpus (arithmetic in the R1 answer
 // format, English sentences, Chinese text; small enough to train a ~300-piece model in well
-// under a second), the config trained with, and a scratch folder.
+// under a second), and the config trained with.
+// Scratch folders come from testing::TempDir (test_util.h).
 // Not a fixture of real tokenizer files (those are under ../shared/testdata).
 #pragma once
-
-#include <ftw.h>
-#include <unistd.h>
 
 #include <cstdint>
 #include <cstdio>
@@ -18,33 +16,6 @@
 #include "r1forge/tokenizer/sentencepiece_trainer.h"
 
 namespace r1forge::testing {
-
-// Like TempDir (test_util.h), but removed with POSIX nftw instead of std::filesystem::remove_all:
-// libtorch.so exports its own old copy of std::filesystem::remove_all, the dynamic linker binds
-// the test binary to it (libtorch precedes libstdc++ in the NEEDED list), and it jumps to a null
-// pointer on any non-empty folder. Reported to the lead; switch back to TempDir once fixed.
-class ScratchDir {
- public:
-  ScratchDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "r1forge-tok-XXXXXX").string();
-    char* made = mkdtemp(pattern.data());
-    if (made == nullptr) throw std::runtime_error("mkdtemp failed for " + pattern);
-    path_ = made;
-  }
-  ~ScratchDir() {
-    nftw(
-        path_.c_str(),
-        [](const char* file, const struct stat*, int, struct FTW*) { return ::remove(file); },
-        /*nopenfd=*/16, FTW_DEPTH | FTW_PHYS);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
-
- private:
-  std::filesystem::path path_;
-};
 
 inline const std::vector<std::string> kReasoningSymbols = {"<think>", "</think>", "<answer>",
                                                            "</answer>"};

@@ -17,7 +17,7 @@ namespace fs = std::filesystem;
 class LoadTokenizerTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    temp_dir_ = new testing::ScratchDir();
+    temp_dir_ = new testing::TempDir();
     model_ = new fs::path(temp_dir_->path() / "small.model");
     train_sentencepiece(testing::make_tokenizer_corpus(), testing::small_train_config(), *model_);
   }
@@ -45,11 +45,11 @@ class LoadTokenizerTest : public ::testing::Test {
     return "";
   }
 
-  static testing::ScratchDir* temp_dir_;
+  static testing::TempDir* temp_dir_;
   static fs::path* model_;
-  testing::ScratchDir dir_;
+  testing::TempDir dir_;
 };
-testing::ScratchDir* LoadTokenizerTest::temp_dir_ = nullptr;
+testing::TempDir* LoadTokenizerTest::temp_dir_ = nullptr;
 fs::path* LoadTokenizerTest::model_ = nullptr;
 
 TEST_F(LoadTokenizerTest, ConfigOverridesSpecialTokens) {

@@ -23,7 +23,7 @@ using testing::kReasoningSymbols;
 class SentencePieceTokenizerTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    temp_dir_ = new testing::ScratchDir();
+    temp_dir_ = new testing::TempDir();
     model_ = new std::filesystem::path(temp_dir_->path() / "small.model");
     train_sentencepiece(testing::make_tokenizer_corpus(), testing::small_train_config(), *model_);
   }
@@ -31,10 +31,10 @@ class SentencePieceTokenizerTest : public ::testing::Test {
     delete model_;
     delete temp_dir_;
   }
-  static testing::ScratchDir* temp_dir_;
+  static testing::TempDir* temp_dir_;
   static std::filesystem::path* model_;
 };
-testing::ScratchDir* SentencePieceTokenizerTest::temp_dir_ = nullptr;
+testing::TempDir* SentencePieceTokenizerTest::temp_dir_ = nullptr;
 std::filesystem::path* SentencePieceTokenizerTest::model_ = nullptr;
 
 // SentencePiece's default normalization (nmt_nfkc + remove_extra_whitespaces) collapses runs of
@@ -153,7 +153,7 @@ TEST_F(SentencePieceTokenizerTest, OutOfRangeIdsAreDataErrorsNamingTheId) {
 }
 
 TEST(SentencePieceLosslessTest, IdentityNormalizationWithByteFallbackRoundTripsExactly) {
-  testing::ScratchDir dir;
+  testing::TempDir dir;
   SentencePieceTrainConfig config = testing::small_train_config();
   config.vocab_size = 400;  // 4 specials + 4 symbols + 256 bytes + pieces
   config.byte_fallback = true;

@@ -18,7 +18,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-fs::path write_corpus(const testing::ScratchDir& dir, const std::string& name) {
+fs::path write_corpus(const testing::TempDir& dir, const std::string& name) {
   std::string text;
   for (const auto& line : testing::make_tokenizer_corpus()) text += line + "\n";
   atomic_write_file(dir / name, text);
@@ -35,7 +35,7 @@ std::vector<std::string> files_in(const fs::path& folder) {
 }
 
 TEST(SentencePieceTrainerTest, RetrainingGivesByteIdenticalModels) {
-  testing::ScratchDir dir;
+  testing::TempDir dir;
   fs::path corpus = write_corpus(dir, "corpus.txt");
   for (std::string model_type : {"unigram", "bpe"}) {
     SentencePieceTrainConfig config = testing::small_train_config();
@@ -55,7 +55,7 @@ TEST(SentencePieceTrainerTest, RetrainingGivesByteIdenticalModels) {
 }
 
 TEST(SentencePieceTrainerTest, FailedTrainingLeavesNoFile) {
-  testing::ScratchDir dir;
+  testing::TempDir dir;
   SentencePieceTrainConfig config = testing::small_train_config();
   config.vocab_size = 100000;  // far more pieces than a 3000-line corpus can give
   try {
@@ -69,7 +69,7 @@ TEST(SentencePieceTrainerTest, FailedTrainingLeavesNoFile) {
 }
 
 TEST(SentencePieceTrainerTest, BadConfigsAndCorpusFilesAreRejected) {
-  testing::ScratchDir dir;
+  testing::TempDir dir;
   auto sentences = testing::make_tokenizer_corpus(300);
   SentencePieceTrainConfig config = testing::small_train_config();
   config.model_type = "wordpiece";
@@ -91,7 +91,7 @@ TEST(SentencePieceTrainerTest, BadConfigsAndCorpusFilesAreRejected) {
 }
 
 TEST(TokenizerFolderFilesTest, WritesHfFilesMatchingTheModelAndKeepsOtherFiles) {
-  testing::ScratchDir dir;
+  testing::TempDir dir;
   train_sentencepiece(testing::make_tokenizer_corpus(), testing::small_train_config(),
                       dir / "small.model");
   fs::path folder = dir / "model";
