@@ -31,8 +31,12 @@ class TempDir {
   std::filesystem::path path_;
 };
 
-inline std::filesystem::path source_dir() { return R1F_SOURCE_DIR; }
-inline std::filesystem::path testdata_dir() { return R1F_TESTDATA_DIR; }
+inline std::filesystem::path source_dir() {
+  return R1F_SOURCE_DIR;
+}
+inline std::filesystem::path testdata_dir() {
+  return R1F_TESTDATA_DIR;
+}
 
 // Max |a - b| over all elements, in double.
 inline double max_abs_diff(const at::Tensor& a, const at::Tensor& b) {
@@ -42,7 +46,7 @@ inline double max_abs_diff(const at::Tensor& a, const at::Tensor& b) {
 }  // namespace r1forge::testing
 
 // Tests named *_CUDA start with this: they skip (not pass) on machines without a GPU.
-#define R1F_REQUIRE_CUDA()                                   \
-  do {                                                       \
+#define R1F_REQUIRE_CUDA()                                              \
+  do {                                                                  \
     if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device"; \
   } while (0)

@@ -16,7 +16,9 @@
 namespace r1forge {
 namespace {
 
-std::string errno_text() { return std::strerror(errno); }
+std::string errno_text() {
+  return std::strerror(errno);
+}
 
 std::filesystem::path temporary_path_for(const std::filesystem::path& target) {
   static std::atomic<uint64_t> counter{0};
@@ -36,8 +38,7 @@ AtomicFileWriter::AtomicFileWriter(std::filesystem::path target)
                  error.message());
   }
   fd_ = ::open(temporary_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  R1F_CHECK_IO(fd_ >= 0, "cannot create ", temporary_, " (writing ", target_, "): ",
-               errno_text());
+  R1F_CHECK_IO(fd_ >= 0, "cannot create ", temporary_, " (writing ", target_, "): ", errno_text());
 }
 
 AtomicFileWriter::~AtomicFileWriter() {
@@ -63,8 +64,8 @@ void AtomicFileWriter::commit() {
   int close_result = ::close(fd_);
   fd_ = -1;
   R1F_CHECK_IO(close_result == 0, "cannot close ", temporary_, ": ", errno_text());
-  R1F_CHECK_IO(::rename(temporary_.c_str(), target_.c_str()) == 0, "cannot rename ",
-               temporary_, " to ", target_, ": ", errno_text());
+  R1F_CHECK_IO(::rename(temporary_.c_str(), target_.c_str()) == 0, "cannot rename ", temporary_,
+               " to ", target_, ": ", errno_text());
   committed_ = true;
   auto parent = target_.parent_path();
   fsync_directory(parent.empty() ? std::filesystem::path(".") : parent);

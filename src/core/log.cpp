@@ -64,7 +64,9 @@ std::string_view level_name(Level level) {
   return "info";
 }
 
-void setup_console(Level level) { get_logger().set_level(to_spdlog(level)); }
+void setup_console(Level level) {
+  get_logger().set_level(to_spdlog(level));
+}
 
 void add_file_sink(const std::filesystem::path& path) {
   auto& target = get_logger();
@@ -82,14 +84,20 @@ void add_file_sink(const std::filesystem::path& path) {
   sinks.push_back(file_sink);
 }
 
-void set_level(Level level) { get_logger().set_level(to_spdlog(level)); }
+void set_level(Level level) {
+  get_logger().set_level(to_spdlog(level));
+}
 
-bool enabled(Level level) { return get_logger().should_log(to_spdlog(level)); }
+bool enabled(Level level) {
+  return get_logger().should_log(to_spdlog(level));
+}
 
 void write(Level level, std::string_view message) {
   get_logger().log(to_spdlog(level), "{}", message);
 }
 
-void flush() { get_logger().flush(); }
+void flush() {
+  get_logger().flush();
+}
 
 }  // namespace r1forge::log

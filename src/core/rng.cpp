@@ -12,7 +12,8 @@ uint64_t splitmix64(uint64_t x) {
   return x ^ (x >> 31);
 }
 
-uint64_t derive_seed(uint64_t run_seed, std::string_view purpose,
+uint64_t derive_seed(uint64_t run_seed,
+                     std::string_view purpose,
                      std::initializer_list<uint64_t> indices) {
   uint64_t hash = 0xcbf29ce484222325ULL;  // FNV-1a 64-bit offset basis
   for (unsigned char c : purpose) {
@@ -24,7 +25,8 @@ uint64_t derive_seed(uint64_t run_seed, std::string_view purpose,
   return state;
 }
 
-at::Generator make_cpu_generator(uint64_t run_seed, std::string_view purpose,
+at::Generator make_cpu_generator(uint64_t run_seed,
+                                 std::string_view purpose,
                                  std::initializer_list<uint64_t> indices) {
   return at::make_generator<at::CPUGeneratorImpl>(derive_seed(run_seed, purpose, indices));
 }

@@ -11,7 +11,9 @@ at::Tensor rms_norm_reference(const at::Tensor& x, const at::Tensor& weight, dou
 }
 
 #ifndef R1F_WITH_CUDA
-bool cuda_kernels_compiled() { return false; }
+bool cuda_kernels_compiled() {
+  return false;
+}
 at::Tensor rms_norm_cuda(const at::Tensor&, const at::Tensor&, double) {
   TORCH_CHECK(false, "this r1forge build has no CUDA kernels (configure with R1F_CUDA=ON)");
 }

@@ -16,13 +16,17 @@ namespace {
 constexpr int kThreads = 256;
 
 __inline__ __device__ float warp_sum(float value) {
-  for (int offset = 16; offset > 0; offset /= 2) value += __shfl_xor_sync(0xffffffff, value, offset);
+  for (int offset = 16; offset > 0; offset /= 2)
+    value += __shfl_xor_sync(0xffffffff, value, offset);
   return value;
 }
 
 template <typename scalar_t>
-__global__ void rms_norm_kernel(const scalar_t* __restrict__ x, const scalar_t* __restrict__ weight,
-                                scalar_t* __restrict__ out, int64_t width, float eps) {
+__global__ void rms_norm_kernel(const scalar_t* __restrict__ x,
+                                const scalar_t* __restrict__ weight,
+                                scalar_t* __restrict__ out,
+                                int64_t width,
+                                float eps) {
   const int64_t row = blockIdx.x;
   const scalar_t* x_row = x + row * width;
   scalar_t* out_row = out + row * width;
@@ -50,7 +54,9 @@ __global__ void rms_norm_kernel(const scalar_t* __restrict__ x, const scalar_t* 
 
 }  // namespace
 
-bool cuda_kernels_compiled() { return true; }
+bool cuda_kernels_compiled() {
+  return true;
+}
 
 at::Tensor rms_norm_cuda(const at::Tensor& x, const at::Tensor& weight, double eps) {
   TORCH_CHECK(x.is_cuda() && weight.is_cuda(), "rms_norm_cuda: tensors must be on CUDA");
@@ -65,9 +71,9 @@ at::Tensor rms_norm_cuda(const at::Tensor& x, const at::Tensor& weight, double e
   if (rows == 0) return out;
   auto stream = at::cuda::getCurrentCUDAStream();
   AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, x.scalar_type(), "rms_norm_cuda", [&] {
-    rms_norm_kernel<scalar_t><<<rows, kThreads, 0, stream>>>(
-        x.data_ptr<scalar_t>(), weight.data_ptr<scalar_t>(), out.data_ptr<scalar_t>(), width,
-        static_cast<float>(eps));
+    rms_norm_kernel<scalar_t>
+        <<<rows, kThreads, 0, stream>>>(x.data_ptr<scalar_t>(), weight.data_ptr<scalar_t>(),
+                                        out.data_ptr<scalar_t>(), width, static_cast<float>(eps));
   });
   C10_CUDA_KERNEL_LAUNCH_CHECK();
   return out;

@@ -46,8 +46,7 @@ Unpacked unpack(const std::vector<at::Tensor>& flat, const Layout& layout) {
   for (size_t i = 0; i < kWeightSlots; ++i) {
     if (layout.has_weight[i]) slots[i] = flat[next++];
   }
-  result.weights = {slots[0], slots[1], slots[2], slots[3],
-                    slots[4], slots[5], slots[6], slots[7]};
+  result.weights = {slots[0], slots[1], slots[2], slots[3], slots[4], slots[5], slots[6], slots[7]};
   return result;
 }
 
@@ -57,7 +56,8 @@ at::Tensor run_layer(const ModelConfig& config, const Unpacked& in) {
 
 struct CheckpointedLayer : public torch::autograd::Function<CheckpointedLayer> {
   static at::Tensor forward(torch::autograd::AutogradContext* ctx,
-                            at::TensorList inputs, const ModelConfig* config,
+                            at::TensorList inputs,
+                            const ModelConfig* config,
                             int64_t layout_bits) {
     ctx->saved_data["config"] = reinterpret_cast<int64_t>(config);
     ctx->saved_data["layout"] = layout_bits;
@@ -74,15 +74,16 @@ struct CheckpointedLayer : public torch::autograd::Function<CheckpointedLayer> {
     // backward call.
     std::vector<at::Tensor> leaves;
     for (const auto& tensor : saved) {
-      leaves.push_back(tensor.detach().requires_grad_(tensor.requires_grad() ||
-                                                      tensor.is_floating_point()));
+      leaves.push_back(
+          tensor.detach().requires_grad_(tensor.requires_grad() || tensor.is_floating_point()));
     }
     leaves[1].requires_grad_(false);  // cos, sin: functions of positions only
     leaves[2].requires_grad_(false);
     at::Tensor output;
     {
       at::AutoGradMode enable_grad(true);
-      output = run_layer(*config, unpack(leaves, Layout::decode(ctx->saved_data["layout"].toInt())));
+      output =
+          run_layer(*config, unpack(leaves, Layout::decode(ctx->saved_data["layout"].toInt())));
     }
     std::vector<at::Tensor> wanted;
     std::vector<size_t> positions;
@@ -105,7 +106,8 @@ struct CheckpointedLayer : public torch::autograd::Function<CheckpointedLayer> {
 }  // namespace
 
 at::Tensor checkpointed_decoder_layer(const ModelConfig& config,
-                                      const DecoderLayerWeights& weights, const at::Tensor& x,
+                                      const DecoderLayerWeights& weights,
+                                      const at::Tensor& x,
                                       const RotaryTables& rotary,
                                       const at::Tensor& attention_mask) {
   Layout layout;

@@ -60,14 +60,12 @@ std::vector<std::pair<std::string, at::Tensor>> hf_named_tensors(Transformer& mo
   for (int64_t i = 0; i < c.num_hidden_layers; ++i) {
     const std::string prefix = "model.layers." + std::to_string(i) + ".";
     const DecoderLayerWeights& p = model->layer(i);
-    const DecoderLayerWeights w = {pick(p.input_norm),    pick(p.qkv_weight),
-                                   pick(p.qkv_bias),      pick(p.output_weight),
-                                   pick(p.output_bias),   pick(p.post_norm),
+    const DecoderLayerWeights w = {pick(p.input_norm),     pick(p.qkv_weight),  pick(p.qkv_bias),
+                                   pick(p.output_weight),  pick(p.output_bias), pick(p.post_norm),
                                    pick(p.gate_up_weight), pick(p.down_weight)};
     named.emplace_back(prefix + "input_layernorm.weight", w.input_norm);
     named.emplace_back(prefix + "self_attn.q_proj.weight", w.qkv_weight.narrow(0, 0, q_rows));
-    named.emplace_back(prefix + "self_attn.k_proj.weight",
-                       w.qkv_weight.narrow(0, q_rows, kv_rows));
+    named.emplace_back(prefix + "self_attn.k_proj.weight", w.qkv_weight.narrow(0, q_rows, kv_rows));
     named.emplace_back(prefix + "self_attn.v_proj.weight",
                        w.qkv_weight.narrow(0, q_rows + kv_rows, kv_rows));
     if (w.qkv_bias.defined()) {
@@ -77,7 +75,8 @@ std::vector<std::pair<std::string, at::Tensor>> hf_named_tensors(Transformer& mo
                          w.qkv_bias.narrow(0, q_rows + kv_rows, kv_rows));
     }
     named.emplace_back(prefix + "self_attn.o_proj.weight", w.output_weight);
-    if (w.output_bias.defined()) named.emplace_back(prefix + "self_attn.o_proj.bias", w.output_bias);
+    if (w.output_bias.defined())
+      named.emplace_back(prefix + "self_attn.o_proj.bias", w.output_bias);
     named.emplace_back(prefix + "post_attention_layernorm.weight", w.post_norm);
     named.emplace_back(prefix + "mlp.gate_proj.weight", w.gate_up_weight.narrow(0, 0, inner));
     named.emplace_back(prefix + "mlp.up_proj.weight", w.gate_up_weight.narrow(0, inner, inner));
@@ -128,9 +127,8 @@ Transformer load_model(const fs::path& folder, const ModelLoadOptions& options) 
   for (const auto& name : weights.names()) {
     tensors.emplace_back(name, weights.tensor(name, at::kFloat));
   }
-  std::string description = weights.sharded()
-                                ? (folder / "model.safetensors.index.json").string()
-                                : (folder / "model.safetensors").string();
+  std::string description = weights.sharded() ? (folder / "model.safetensors.index.json").string()
+                                              : (folder / "model.safetensors").string();
   load_hf_tensors(model, tensors, description);
   at::ScalarType dtype = options.dtype.value_or(at::kFloat);
   if (dtype != at::kFloat || options.device != at::kCPU) {
@@ -203,8 +201,7 @@ GenerationConfig load_generation_config(const fs::path& folder) {
       R1F_CHECK_CONFIG(eos->is_array(), path.string(),
                        ": key 'eos_token_id' must be an integer or a list");
       for (const auto& id : *eos) {
-        R1F_CHECK_CONFIG(id.is_number_integer(), path.string(), ": eos_token_id holds ",
-                         id.dump());
+        R1F_CHECK_CONFIG(id.is_number_integer(), path.string(), ": eos_token_id holds ", id.dump());
         result.eos_token_ids.push_back(id.get<int64_t>());
       }
     }

@@ -5,13 +5,15 @@
 
 namespace r1forge {
 
-KvCache KvCache::allocate(const ModelConfig& config, int64_t batch_size, int64_t max_length,
+KvCache KvCache::allocate(const ModelConfig& config,
+                          int64_t batch_size,
+                          int64_t max_length,
                           at::TensorOptions options) {
   R1F_CHECK(batch_size > 0 && max_length > 0, "empty KV cache requested");
   KvCache cache;
   for (int64_t layer = 0; layer < config.num_hidden_layers; ++layer) {
-    cache.keys.push_back(at::zeros(
-        {batch_size, config.num_key_value_heads, max_length, config.head_dim}, options));
+    cache.keys.push_back(
+        at::zeros({batch_size, config.num_key_value_heads, max_length, config.head_dim}, options));
     cache.values.push_back(at::zeros_like(cache.keys.back()));
   }
   return cache;

@@ -34,11 +34,12 @@ at::Tensor rope_inverse_frequencies(const ModelConfig& config) {
   return at::where(medium, smoothed, scaled);
 }
 
-RotaryTables rope_tables(const at::Tensor& inverse_frequencies, const at::Tensor& positions,
+RotaryTables rope_tables(const at::Tensor& inverse_frequencies,
+                         const at::Tensor& positions,
                          at::ScalarType dtype) {
   // angles [N, T, D/2] = position * inverse_frequency, fp32 (one multiply, as HF's K=1 matmul).
-  at::Tensor angles = positions.to(at::kFloat).unsqueeze(-1) *
-                      inverse_frequencies.to(positions.device());
+  at::Tensor angles =
+      positions.to(at::kFloat).unsqueeze(-1) * inverse_frequencies.to(positions.device());
   at::Tensor doubled = at::cat({angles, angles}, -1).unsqueeze(2);  // [N, T, 1, D]
   return {doubled.cos().to(dtype), doubled.sin().to(dtype)};
 }
@@ -59,11 +60,11 @@ at::Tensor causal_padding_mask(const at::Tensor& key_mask, int64_t new_positions
   const int64_t first_query = keys - new_positions;
   auto options = at::TensorOptions().dtype(at::kLong).device(key_mask.device());
   at::Tensor query_index = at::arange(first_query, keys, options).unsqueeze(1);  // [T, 1]
-  at::Tensor key_index = at::arange(0, keys, options).unsqueeze(0);               // [1, S]
-  at::Tensor causal = key_index <= query_index;                                   // [T, S]
+  at::Tensor key_index = at::arange(0, keys, options).unsqueeze(0);              // [1, S]
+  at::Tensor causal = key_index <= query_index;                                  // [T, S]
   at::Tensor self = key_index == query_index;
   at::Tensor allowed = causal.unsqueeze(0) & key_mask.to(at::kBool).unsqueeze(1);  // [N, T, S]
-  return (allowed | self.unsqueeze(0)).unsqueeze(1);                              // [N, 1, T, S]
+  return (allowed | self.unsqueeze(0)).unsqueeze(1);                               // [N, 1, T, S]
 }
 
 at::Tensor positions_from_mask(const at::Tensor& mask) {

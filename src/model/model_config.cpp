@@ -13,12 +13,13 @@ using nlohmann::json;
 
 // Reads `key` as an integer if present and not null; ConfigError naming file and key if the
 // value has another type.
-std::optional<int64_t> optional_int(const json& object, const char* key,
+std::optional<int64_t> optional_int(const json& object,
+                                    const char* key,
                                     const std::string& source) {
   auto it = object.find(key);
   if (it == object.end() || it->is_null()) return std::nullopt;
-  R1F_CHECK_CONFIG(it->is_number_integer(), source, ": key '", key,
-                   "' must be an integer, found ", it->dump());
+  R1F_CHECK_CONFIG(it->is_number_integer(), source, ": key '", key, "' must be an integer, found ",
+                   it->dump());
   return it->get<int64_t>();
 }
 
@@ -28,7 +29,8 @@ int64_t required_int(const json& object, const char* key, const std::string& sou
   return *value;
 }
 
-std::optional<double> optional_number(const json& object, const char* key,
+std::optional<double> optional_number(const json& object,
+                                      const char* key,
                                       const std::string& source) {
   auto it = object.find(key);
   if (it == object.end() || it->is_null()) return std::nullopt;
@@ -37,8 +39,7 @@ std::optional<double> optional_number(const json& object, const char* key,
   return it->get<double>();
 }
 
-std::optional<bool> optional_bool(const json& object, const char* key,
-                                  const std::string& source) {
+std::optional<bool> optional_bool(const json& object, const char* key, const std::string& source) {
   auto it = object.find(key);
   if (it == object.end() || it->is_null()) return std::nullopt;
   R1F_CHECK_CONFIG(it->is_boolean(), source, ": key '", key, "' must be true or false, found ",
@@ -46,7 +47,8 @@ std::optional<bool> optional_bool(const json& object, const char* key,
   return it->get<bool>();
 }
 
-std::optional<std::string> optional_string(const json& object, const char* key,
+std::optional<std::string> optional_string(const json& object,
+                                           const char* key,
                                            const std::string& source) {
   auto it = object.find(key);
   if (it == object.end() || it->is_null()) return std::nullopt;
@@ -65,7 +67,8 @@ ModelFamily parse_family(const json& object, const std::string& source) {
       if (architecture == "Qwen2ForCausalLM") return ModelFamily::QWEN2;
       if (architecture == "LlamaForCausalLM") return ModelFamily::LLAMA;
     }
-    R1F_THROW(ConfigError, source, ": key 'model_type' is missing (expected \"qwen2\" or \"llama\")");
+    R1F_THROW(ConfigError, source,
+              ": key 'model_type' is missing (expected \"qwen2\" or \"llama\")");
   }
   if (*model_type == "qwen2") return ModelFamily::QWEN2;
   if (*model_type == "llama") return ModelFamily::LLAMA;
@@ -164,20 +167,18 @@ void ModelConfig::validate(const std::string& source) const {
                    ": head_dim must be positive and even (rotate-half RoPE), got ", head_dim);
   R1F_CHECK_CONFIG(rms_norm_eps > 0, source, ": rms_norm_eps must be > 0");
   R1F_CHECK_CONFIG(rope_theta > 0, source, ": rope_theta must be > 0");
-  R1F_CHECK_CONFIG(max_position_embeddings > 0, source,
-                   ": max_position_embeddings must be > 0");
+  R1F_CHECK_CONFIG(max_position_embeddings > 0, source, ": max_position_embeddings must be > 0");
   static const char* kDtypes[] = {"float32", "bfloat16", "float16"};
-  R1F_CHECK_CONFIG(std::find(std::begin(kDtypes), std::end(kDtypes), torch_dtype) !=
-                       std::end(kDtypes),
-                   source, ": dtype '", torch_dtype, "' is not supported (float32, bfloat16, ",
-                   "float16)");
+  R1F_CHECK_CONFIG(
+      std::find(std::begin(kDtypes), std::end(kDtypes), torch_dtype) != std::end(kDtypes), source,
+      ": dtype '", torch_dtype, "' is not supported (float32, bfloat16, ", "float16)");
   for (int64_t id : eos_token_ids) {
     R1F_CHECK_CONFIG(id >= 0 && id < vocab_size, source, ": eos_token_id ", id,
                      " is outside the vocabulary [0, ", vocab_size, ")");
   }
   if (bos_token_id) {
-    R1F_CHECK_CONFIG(*bos_token_id >= 0 && *bos_token_id < vocab_size, source,
-                     ": bos_token_id ", *bos_token_id, " is outside the vocabulary");
+    R1F_CHECK_CONFIG(*bos_token_id >= 0 && *bos_token_id < vocab_size, source, ": bos_token_id ",
+                     *bos_token_id, " is outside the vocabulary");
   }
 }
 
@@ -193,8 +194,7 @@ ModelConfig model_config_from_json(const json& object, const std::string& source
   config.num_attention_heads = required_int(object, "num_attention_heads", source);
   config.num_key_value_heads =
       optional_int(object, "num_key_value_heads", source).value_or(config.num_attention_heads);
-  R1F_CHECK_CONFIG(config.num_attention_heads > 0, source,
-                   ": num_attention_heads must be > 0");
+  R1F_CHECK_CONFIG(config.num_attention_heads > 0, source, ": num_attention_heads must be > 0");
   config.head_dim = optional_int(object, "head_dim", source)
                         .value_or(config.hidden_size / config.num_attention_heads);
   if (auto value = optional_int(object, "max_position_embeddings", source)) {
@@ -202,8 +202,7 @@ ModelConfig model_config_from_json(const json& object, const std::string& source
   }
   config.rms_norm_eps = optional_number(object, "rms_norm_eps", source).value_or(1e-6);
   parse_rope(object, source, config);
-  config.tie_word_embeddings =
-      optional_bool(object, "tie_word_embeddings", source).value_or(false);
+  config.tie_word_embeddings = optional_bool(object, "tie_word_embeddings", source).value_or(false);
   if (config.family == ModelFamily::QWEN2) {
     config.qkv_bias = true;  // Qwen2 always has q/k/v biases and no o_proj bias
     config.output_bias = false;
@@ -212,8 +211,7 @@ ModelConfig model_config_from_json(const json& object, const std::string& source
     config.qkv_bias = bias;
     config.output_bias = bias;
   }
-  config.initializer_range =
-      optional_number(object, "initializer_range", source).value_or(0.02);
+  config.initializer_range = optional_number(object, "initializer_range", source).value_or(0.02);
   // transformers v5 writes `dtype`, v4 `torch_dtype`.
   auto dtype = optional_string(object, "dtype", source);
   if (!dtype) dtype = optional_string(object, "torch_dtype", source);

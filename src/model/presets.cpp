@@ -9,8 +9,15 @@
 namespace r1forge {
 namespace {
 
-ModelConfig make(ModelFamily family, int64_t vocab, int64_t hidden, int64_t intermediate,
-                 int64_t layers, int64_t heads, int64_t kv_heads, bool tied, double theta) {
+ModelConfig make(ModelFamily family,
+                 int64_t vocab,
+                 int64_t hidden,
+                 int64_t intermediate,
+                 int64_t layers,
+                 int64_t heads,
+                 int64_t kv_heads,
+                 bool tied,
+                 double theta) {
   ModelConfig config;
   config.family = family;
   config.vocab_size = vocab;
@@ -38,20 +45,17 @@ const std::map<std::string, ModelConfig>& presets() {
     // ~10.5M parameters: the CPU benchmark model (8 layers, width 256, vocab 8192).
     result["qwen2-10m"] = make(ModelFamily::QWEN2, 8192, 256, 768, 8, 8, 4, false, 10000.0);
     // Real shapes (Qwen/Qwen2.5-*, meta-llama/Llama-3.2-1B config.json).
-    ModelConfig qwen_05b =
-        make(ModelFamily::QWEN2, 151936, 896, 4864, 24, 14, 2, true, 1000000.0);
+    ModelConfig qwen_05b = make(ModelFamily::QWEN2, 151936, 896, 4864, 24, 14, 2, true, 1000000.0);
     qwen_05b.bos_token_id = 151643;
     qwen_05b.eos_token_ids = {151643};
     qwen_05b.torch_dtype = "bfloat16";
     result["qwen2.5-0.5b"] = qwen_05b;
-    ModelConfig qwen_15b =
-        make(ModelFamily::QWEN2, 151936, 1536, 8960, 28, 12, 2, true, 1000000.0);
+    ModelConfig qwen_15b = make(ModelFamily::QWEN2, 151936, 1536, 8960, 28, 12, 2, true, 1000000.0);
     qwen_15b.bos_token_id = 151643;
     qwen_15b.eos_token_ids = {151643};
     qwen_15b.torch_dtype = "bfloat16";
     result["qwen2.5-1.5b"] = qwen_15b;
-    ModelConfig llama_1b =
-        make(ModelFamily::LLAMA, 128256, 2048, 8192, 16, 32, 8, true, 500000.0);
+    ModelConfig llama_1b = make(ModelFamily::LLAMA, 128256, 2048, 8192, 16, 32, 8, true, 500000.0);
     llama_1b.head_dim = 64;
     llama_1b.max_position_embeddings = 131072;
     llama_1b.rope_scaling = RopeScaling{32.0, 1.0, 4.0, 8192};
@@ -76,7 +80,8 @@ ModelConfig model_preset(const std::string& name) {
   auto it = presets().find(name);
   if (it == presets().end()) {
     std::string known;
-    for (const auto& candidate : model_preset_names()) known += (known.empty() ? "" : ", ") + candidate;
+    for (const auto& candidate : model_preset_names())
+      known += (known.empty() ? "" : ", ") + candidate;
     R1F_THROW(UsageError, "unknown model preset '", name, "' (known: ", known, ")");
   }
   it->second.validate("preset " + name);

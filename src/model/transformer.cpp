@@ -12,8 +12,7 @@
 
 namespace r1forge {
 
-TransformerImpl::TransformerImpl(ModelConfig config, bool initialize)
-    : config_(std::move(config)) {
+TransformerImpl::TransformerImpl(ModelConfig config, bool initialize) : config_(std::move(config)) {
   config_.validate("model config");
   const auto& c = config_;
   const int64_t qkv_rows = (c.num_attention_heads + 2 * c.num_key_value_heads) * c.head_dim;
@@ -44,8 +43,7 @@ TransformerImpl::TransformerImpl(ModelConfig config, bool initialize)
   if (!c.tie_word_embeddings) {
     lm_head_ = register_parameter("lm_head", at::empty({c.vocab_size, c.hidden_size}));
   }
-  inverse_frequencies_ =
-      register_buffer("inverse_frequencies", rope_inverse_frequencies(config_));
+  inverse_frequencies_ = register_buffer("inverse_frequencies", rope_inverse_frequencies(config_));
   if (initialize) init_weights(/*seed=*/0);
 }
 
@@ -95,9 +93,12 @@ void TransformerImpl::init_weights(uint64_t seed) {
   if (lm_head_.defined()) fill_normal(lm_head_);
 }
 
-at::Tensor decoder_layer_forward(const ModelConfig& c, const DecoderLayerWeights& w,
-                                 const at::Tensor& x, const RotaryTables& rotary,
-                                 const at::Tensor& attention_mask, KvCache* cache,
+at::Tensor decoder_layer_forward(const ModelConfig& c,
+                                 const DecoderLayerWeights& w,
+                                 const at::Tensor& x,
+                                 const RotaryTables& rotary,
+                                 const at::Tensor& attention_mask,
+                                 KvCache* cache,
                                  int64_t layer_index) {
   const int64_t rows = x.size(0), length = x.size(1);
   const int64_t heads = c.num_attention_heads, kv_heads = c.num_key_value_heads;
@@ -107,15 +108,15 @@ at::Tensor decoder_layer_forward(const ModelConfig& c, const DecoderLayerWeights
   at::Tensor h = rms_norm(x, w.input_norm, c.rms_norm_eps);
   at::Tensor qkv = at::linear(h, w.qkv_weight, w.qkv_bias).view({rows, length, -1, dim});
   at::Tensor qk = apply_rope(qkv.narrow(2, 0, heads + kv_heads), rotary);
-  at::Tensor q = qk.narrow(2, 0, heads).transpose(1, 2);               // [N, H, T, D]
-  at::Tensor k = qk.narrow(2, heads, kv_heads).transpose(1, 2);        // [N, Hkv, T, D]
+  at::Tensor q = qk.narrow(2, 0, heads).transpose(1, 2);         // [N, H, T, D]
+  at::Tensor k = qk.narrow(2, heads, kv_heads).transpose(1, 2);  // [N, Hkv, T, D]
   at::Tensor v = qkv.narrow(2, heads + kv_heads, kv_heads).transpose(1, 2);
   bool causal = !attention_mask.defined();
   if (cache) {
     const int64_t start = cache->length;
     cache->keys[layer_index].narrow(2, start, length).copy_(k);
     cache->values[layer_index].narrow(2, start, length).copy_(v);
-    k = cache->keys[layer_index].narrow(2, 0, start + length);         // [N, Hkv, S, D]
+    k = cache->keys[layer_index].narrow(2, 0, start + length);  // [N, Hkv, S, D]
     v = cache->values[layer_index].narrow(2, 0, start + length);
     // is_causal aligns queries to the first keys; with a cache prefix only a single new
     // position (which sees every key) can skip the mask. Longer chunks come with a mask.
@@ -185,12 +186,12 @@ at::Tensor TransformerImpl::logits(const at::Tensor& hidden) const {
 
 int64_t parameter_count(const ModelConfig& c) {
   const int64_t qkv_rows = (c.num_attention_heads + 2 * c.num_key_value_heads) * c.head_dim;
-  int64_t per_layer = 2 * c.hidden_size                                // two norms
-                      + qkv_rows * c.hidden_size                       // q, k, v
-                      + (c.qkv_bias ? qkv_rows : 0)                    //
+  int64_t per_layer = 2 * c.hidden_size                                     // two norms
+                      + qkv_rows * c.hidden_size                            // q, k, v
+                      + (c.qkv_bias ? qkv_rows : 0)                         //
                       + c.hidden_size * c.num_attention_heads * c.head_dim  // o
-                      + (c.output_bias ? c.hidden_size : 0)            //
-                      + 3 * c.hidden_size * c.intermediate_size;       // gate, up, down
+                      + (c.output_bias ? c.hidden_size : 0)                 //
+                      + 3 * c.hidden_size * c.intermediate_size;            // gate, up, down
   int64_t embeddings = c.vocab_size * c.hidden_size * (c.tie_word_embeddings ? 1 : 2);
   return embeddings + c.num_hidden_layers * per_layer + c.hidden_size;  // + final norm
 }
@@ -198,8 +199,7 @@ int64_t parameter_count(const ModelConfig& c) {
 double training_flops_per_token(const ModelConfig& c, int64_t sequence_length) {
   const double attention = 12.0 * static_cast<double>(c.num_hidden_layers) *
                            static_cast<double>(c.num_attention_heads) *
-                           static_cast<double>(c.head_dim) *
-                           static_cast<double>(sequence_length);
+                           static_cast<double>(c.head_dim) * static_cast<double>(sequence_length);
   // The embedding lookup does no matmul: leave it out unless it is tied to the LM head
   // (then the shared matrix does the classifier matmul), as torchtitan does.
   int64_t matmul_parameters = parameter_count(c);

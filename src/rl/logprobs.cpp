@@ -5,8 +5,10 @@
 
 namespace r1forge {
 
-at::Tensor token_logprobs(const at::Tensor& hidden, const at::Tensor& output_embedding,
-                          const at::Tensor& targets, int64_t chunk_rows) {
+at::Tensor token_logprobs(const at::Tensor& hidden,
+                          const at::Tensor& output_embedding,
+                          const at::Tensor& targets,
+                          int64_t chunk_rows) {
   TORCH_CHECK(hidden.dim() == 3 && targets.dim() == 2 && hidden.size(0) == targets.size(0) &&
                   hidden.size(1) == targets.size(1),
               "token_logprobs: hidden [N, T, E] and targets [N, T] disagree: ", hidden.sizes(),
@@ -19,9 +21,9 @@ at::Tensor token_logprobs(const at::Tensor& hidden, const at::Tensor& output_emb
   for (int64_t start = 0; start < rows * length; start += chunk_rows) {
     const int64_t count = std::min(chunk_rows, rows * length - start);
     // logits in the model dtype (bf16 on GPU), then fp32 for the logsumexp.
-    at::Tensor logits = at::linear(flat_hidden.narrow(0, start, count), output_embedding)
-                            .to(at::kFloat);                            // [C, V]
-    at::Tensor target_logit = logits.gather(1, flat_targets.narrow(0, start, count));  // [C, 1]
+    at::Tensor logits =
+        at::linear(flat_hidden.narrow(0, start, count), output_embedding).to(at::kFloat);  // [C, V]
+    at::Tensor target_logit = logits.gather(1, flat_targets.narrow(0, start, count));      // [C, 1]
     pieces.push_back((target_logit - logits.logsumexp(1, /*keepdim=*/true)).squeeze(1));
   }
   if (pieces.empty()) return at::zeros({rows, length}, hidden.options().dtype(at::kFloat));

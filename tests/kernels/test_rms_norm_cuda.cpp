@@ -23,8 +23,12 @@ TEST(RmsNorm, ReferenceOnCpuMatchesFormula) {
 TEST(RmsNorm, KernelMatchesReference_CUDA) {
   R1F_REQUIRE_CUDA();
   ASSERT_TRUE(kernels::cuda_kernels_compiled());
-  struct Case { at::ScalarType dtype; double tolerance; };
-  for (Case c : {Case{at::kFloat, 1e-5}, Case{at::kBFloat16, 2 * 0.0039}, Case{at::kHalf, 2 * 4.9e-4}}) {
+  struct Case {
+    at::ScalarType dtype;
+    double tolerance;
+  };
+  for (Case c :
+       {Case{at::kFloat, 1e-5}, Case{at::kBFloat16, 2 * 0.0039}, Case{at::kHalf, 2 * 4.9e-4}}) {
     for (int64_t width : {64, 896, 4096, 1000}) {
       auto options = at::TensorOptions().device(at::kCUDA).dtype(c.dtype);
       at::Tensor x = at::randn({37, width}, options) * 3;

@@ -46,15 +46,17 @@ TEST_P(GoldenModel, LeftPaddedLogitsMatchTransformers) {
   EXPECT_TRUE(positions_from_mask(mask).equal(golden_.at("padded_positions")));
 }
 
-void expect_gradients_match(Transformer& model, const std::map<std::string, at::Tensor>& golden,
+void expect_gradients_match(Transformer& model,
+                            const std::map<std::string, at::Tensor>& golden,
                             bool checkpointing) {
   model->set_gradient_checkpointing(checkpointing);
   model->zero_grad();
   const at::Tensor& ids = golden.at("ids");
   at::Tensor logits = model->forward({ids});
   const int64_t vocab = logits.size(-1);
-  at::Tensor loss = at::cross_entropy_loss(logits.narrow(1, 0, ids.size(1) - 1).reshape({-1, vocab}),
-                                           ids.narrow(1, 1, ids.size(1) - 1).reshape({-1}));
+  at::Tensor loss =
+      at::cross_entropy_loss(logits.narrow(1, 0, ids.size(1) - 1).reshape({-1, vocab}),
+                             ids.narrow(1, 1, ids.size(1) - 1).reshape({-1}));
   EXPECT_NEAR(loss.item<double>(), golden.at("loss").item<double>(), 1e-5);
   loss.backward();
   int checked = 0;

@@ -48,7 +48,8 @@ TEST(HfIo, SaveLoadRoundTripIsBitwiseSingleAndSharded) {
     ModelSaveOptions sharded;
     sharded.max_shard_bytes = 40000;  // forces several shards for the ~0.1M-parameter model
     save_model(model, dir / (std::string(preset) + "-sharded"), sharded);
-    EXPECT_TRUE(fs::exists(dir / (std::string(preset) + "-sharded") / "model.safetensors.index.json"));
+    EXPECT_TRUE(
+        fs::exists(dir / (std::string(preset) + "-sharded") / "model.safetensors.index.json"));
     Transformer from_shards = load_model(dir / (std::string(preset) + "-sharded"));
     expect_same_weights(model, from_shards);
   }
@@ -86,13 +87,21 @@ TEST(HfIo, StorageDtypeConversionRoundTrips) {
 }
 
 TEST(HfIo, ConfigJsonAcceptsOldAndNewSpellings) {
-  nlohmann::json v4 = {{"model_type", "llama"}, {"vocab_size", 32},     {"hidden_size", 16},
-                       {"intermediate_size", 32}, {"num_hidden_layers", 1},
-                       {"num_attention_heads", 2}, {"rope_theta", 500000.0},
-                       {"torch_dtype", "bfloat16"}, {"eos_token_id", {1, 2}},
-                       {"rope_scaling", {{"type", "llama3"}, {"factor", 8.0},
-                                         {"low_freq_factor", 1.0}, {"high_freq_factor", 4.0},
-                                         {"original_max_position_embeddings", 8192}}}};
+  nlohmann::json v4 = {{"model_type", "llama"},
+                       {"vocab_size", 32},
+                       {"hidden_size", 16},
+                       {"intermediate_size", 32},
+                       {"num_hidden_layers", 1},
+                       {"num_attention_heads", 2},
+                       {"rope_theta", 500000.0},
+                       {"torch_dtype", "bfloat16"},
+                       {"eos_token_id", {1, 2}},
+                       {"rope_scaling",
+                        {{"type", "llama3"},
+                         {"factor", 8.0},
+                         {"low_freq_factor", 1.0},
+                         {"high_freq_factor", 4.0},
+                         {"original_max_position_embeddings", 8192}}}};
   ModelConfig old_style = model_config_from_json(v4, "v4.json");
   nlohmann::json v5 = v4;
   v5.erase("rope_theta");
@@ -100,9 +109,9 @@ TEST(HfIo, ConfigJsonAcceptsOldAndNewSpellings) {
   v5.erase("torch_dtype");
   v5["dtype"] = "bfloat16";
   v5["eos_token_id"] = 2;
-  v5["rope_parameters"] = {{"rope_type", "llama3"}, {"rope_theta", 500000.0}, {"factor", 8.0},
-                           {"low_freq_factor", 1.0}, {"high_freq_factor", 4.0},
-                           {"original_max_position_embeddings", 8192}};
+  v5["rope_parameters"] = {{"rope_type", "llama3"},   {"rope_theta", 500000.0},
+                           {"factor", 8.0},           {"low_freq_factor", 1.0},
+                           {"high_freq_factor", 4.0}, {"original_max_position_embeddings", 8192}};
   ModelConfig new_style = model_config_from_json(v5, "v5.json");
   for (const ModelConfig& c : {old_style, new_style}) {
     EXPECT_EQ(c.rope_theta, 500000.0);
@@ -122,9 +131,9 @@ TEST(HfIo, ConfigJsonAcceptsOldAndNewSpellings) {
 }
 
 TEST(HfIo, ConfigJsonRejectsUnsupportedFeaturesNamingFileAndKey) {
-  nlohmann::json base = {{"model_type", "qwen2"}, {"vocab_size", 32}, {"hidden_size", 16},
-                         {"intermediate_size", 32}, {"num_hidden_layers", 1},
-                         {"num_attention_heads", 2}};
+  nlohmann::json base = {{"model_type", "qwen2"},  {"vocab_size", 32},
+                         {"hidden_size", 16},      {"intermediate_size", 32},
+                         {"num_hidden_layers", 1}, {"num_attention_heads", 2}};
   auto message = [&](const char* key, nlohmann::json value) {
     nlohmann::json config = base;
     config[key] = value;
@@ -144,8 +153,9 @@ TEST(HfIo, ConfigJsonRejectsUnsupportedFeaturesNamingFileAndKey) {
             std::string::npos);
   nlohmann::json missing = base;
   missing.erase("hidden_size");
-  EXPECT_NE(error_of([&] { model_config_from_json(missing, "m/config.json"); })
-                .find("m/config.json: required key 'hidden_size' is missing"),
+  EXPECT_NE(error_of([&] {
+              model_config_from_json(missing, "m/config.json");
+            }).find("m/config.json: required key 'hidden_size' is missing"),
             std::string::npos);
 }
 
@@ -157,14 +167,16 @@ TEST(HfIo, LoadErrorsNameTheTensor) {
   auto without = tensors;
   without.erase(without.begin() + 3);
   std::string missing_name = tensors[3].first;
-  EXPECT_NE(error_of([&] { load_hf_tensors(model, without, "w.safetensors"); })
-                .find("w.safetensors: tensor '" + missing_name + "' is missing"),
+  EXPECT_NE(error_of([&] {
+              load_hf_tensors(model, without, "w.safetensors");
+            }).find("w.safetensors: tensor '" + missing_name + "' is missing"),
             std::string::npos);
   // Unexpected extra tensor.
   auto extra = tensors;
   extra.emplace_back("model.layers.9.mlp.up_proj.weight", at::zeros({2, 2}));
-  EXPECT_NE(error_of([&] { load_hf_tensors(model, extra, "w.safetensors"); })
-                .find("model.layers.9.mlp.up_proj.weight"),
+  EXPECT_NE(error_of([&] {
+              load_hf_tensors(model, extra, "w.safetensors");
+            }).find("model.layers.9.mlp.up_proj.weight"),
             std::string::npos);
   // A rotary buffer from an old checkpoint is ignored.
   auto with_buffer = tensors;
@@ -172,7 +184,8 @@ TEST(HfIo, LoadErrorsNameTheTensor) {
   EXPECT_NO_THROW(load_hf_tensors(model, with_buffer, "w.safetensors"));
   // generation_config.json: list or int eos, malformed file named.
   save_model(model, dir / "m");
-  atomic_write_file(dir / "m" / "generation_config.json", "{\"eos_token_id\": [5, 6], \"top_p\": 0.9}");
+  atomic_write_file(dir / "m" / "generation_config.json",
+                    "{\"eos_token_id\": [5, 6], \"top_p\": 0.9}");
   GenerationConfig generation = load_generation_config(dir / "m");
   EXPECT_EQ(generation.eos_token_ids, (std::vector<int64_t>{5, 6}));
   EXPECT_EQ(generation.top_p, 0.9);

@@ -8,10 +8,10 @@
 #include <string>
 
 #include "model/safetensors_test_util.h"
-#include "test_util.h"
 #include "r1forge/core/check.h"
 #include "r1forge/core/fs.h"
 #include "r1forge/model/safetensors_folder.h"
+#include "test_util.h"
 
 namespace r1forge::safetensors {
 namespace {

@@ -111,8 +111,8 @@ TEST(Layers, RopeFrequenciesWithLlama3ScalingMatchHandValues) {
 TEST(Layers, CausalPaddingMaskLetsPaddingSeeOnlyItself) {
   at::Tensor key_mask = at::tensor({0, 1, 1}, at::kInt).to(at::kBool).view({1, 3});
   at::Tensor mask = causal_padding_mask(key_mask, 3)[0][0];  // [T=3, S=3]
-  at::Tensor expected = at::tensor({1, 0, 0,  //
-                                    0, 1, 0,  //
+  at::Tensor expected = at::tensor({1, 0, 0,                 //
+                                    0, 1, 0,                 //
                                     0, 1, 1},
                                    at::kInt)
                             .to(at::kBool)

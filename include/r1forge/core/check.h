@@ -69,34 +69,33 @@ inline int exit_code_for(ErrorKind kind) {
 }  // namespace r1forge
 
 // Throw `type` with the concatenated message and this file:line.
-#define R1F_THROW(type, ...) \
-  throw type(::r1forge::detail::concat(__VA_ARGS__), __FILE__, __LINE__)
+#define R1F_THROW(type, ...) throw type(::r1forge::detail::concat(__VA_ARGS__), __FILE__, __LINE__)
 
 // Invariants of r1forge itself (a failure is a bug): InternalError-kind Error.
-#define R1F_CHECK(cond, ...)                                                             \
-  do {                                                                                   \
-    if (!(cond)) {                                                                       \
-      throw ::r1forge::Error(::r1forge::ErrorKind::INTERNAL,                             \
-                             ::r1forge::detail::concat("check failed: " #cond ": ",     \
-                                                       ##__VA_ARGS__),                   \
-                             __FILE__, __LINE__);                                        \
-    }                                                                                    \
+#define R1F_CHECK(cond, ...)                                                               \
+  do {                                                                                     \
+    if (!(cond)) {                                                                         \
+      throw ::r1forge::Error(                                                              \
+          ::r1forge::ErrorKind::INTERNAL,                                                  \
+          ::r1forge::detail::concat("check failed: " #cond ": ", ##__VA_ARGS__), __FILE__, \
+          __LINE__);                                                                       \
+    }                                                                                      \
   } while (0)
 
 // Checks on user input; the message must name the file and the key, line or tensor.
-#define R1F_CHECK_USAGE(cond, ...) \
-  do {                             \
+#define R1F_CHECK_USAGE(cond, ...)                              \
+  do {                                                          \
     if (!(cond)) R1F_THROW(::r1forge::UsageError, __VA_ARGS__); \
   } while (0)
-#define R1F_CHECK_CONFIG(cond, ...) \
-  do {                              \
+#define R1F_CHECK_CONFIG(cond, ...)                              \
+  do {                                                           \
     if (!(cond)) R1F_THROW(::r1forge::ConfigError, __VA_ARGS__); \
   } while (0)
-#define R1F_CHECK_IO(cond, ...) \
-  do {                          \
+#define R1F_CHECK_IO(cond, ...)                              \
+  do {                                                       \
     if (!(cond)) R1F_THROW(::r1forge::IoError, __VA_ARGS__); \
   } while (0)
-#define R1F_CHECK_DATA(cond, ...) \
-  do {                            \
+#define R1F_CHECK_DATA(cond, ...)                              \
+  do {                                                         \
     if (!(cond)) R1F_THROW(::r1forge::DataError, __VA_ARGS__); \
   } while (0)

@@ -31,10 +31,10 @@ void flush();
 
 }  // namespace r1forge::log
 
-#define R1F_LOG_AT(level, ...)                                                      \
-  do {                                                                              \
-    if (::r1forge::log::enabled(level))                                             \
-      ::r1forge::log::write(level, ::r1forge::detail::concat(__VA_ARGS__));         \
+#define R1F_LOG_AT(level, ...)                                              \
+  do {                                                                      \
+    if (::r1forge::log::enabled(level))                                     \
+      ::r1forge::log::write(level, ::r1forge::detail::concat(__VA_ARGS__)); \
   } while (0)
 #define R1F_LOG_DEBUG(...) R1F_LOG_AT(::r1forge::log::Level::DEBUG, __VA_ARGS__)
 #define R1F_LOG_INFO(...) R1F_LOG_AT(::r1forge::log::Level::INFO, __VA_ARGS__)

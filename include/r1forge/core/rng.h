@@ -19,11 +19,13 @@ namespace r1forge {
 uint64_t splitmix64(uint64_t x);
 
 // A 64-bit seed for `purpose` (and optional indices) under `run_seed`.
-uint64_t derive_seed(uint64_t run_seed, std::string_view purpose,
+uint64_t derive_seed(uint64_t run_seed,
+                     std::string_view purpose,
                      std::initializer_list<uint64_t> indices = {});
 
 // A CPU ATen generator seeded with derive_seed(...).
-at::Generator make_cpu_generator(uint64_t run_seed, std::string_view purpose,
+at::Generator make_cpu_generator(uint64_t run_seed,
+                                 std::string_view purpose,
                                  std::initializer_list<uint64_t> indices = {});
 
 }  // namespace r1forge

@@ -16,7 +16,8 @@ namespace r1forge {
 // Same result as decoder_layer_forward(config, weights, x, rotary, mask, nullptr, -), with
 // gradients for x and every weight, without storing the layer's intermediates.
 at::Tensor checkpointed_decoder_layer(const ModelConfig& config,
-                                      const DecoderLayerWeights& weights, const at::Tensor& x,
+                                      const DecoderLayerWeights& weights,
+                                      const at::Tensor& x,
                                       const RotaryTables& rotary,
                                       const at::Tensor& attention_mask);
 

@@ -45,7 +45,8 @@ struct GenerationConfig {
 Transformer load_model(const std::filesystem::path& folder, const ModelLoadOptions& options = {});
 // Writes weights (atomically, stale shards removed), generation_config.json, then config.json
 // last, so a folder with a config.json always has complete weights.
-void save_model(Transformer& model, const std::filesystem::path& folder,
+void save_model(Transformer& model,
+                const std::filesystem::path& folder,
                 const ModelSaveOptions& options = {});
 
 // The model's tensors under HF names, split from the fused storage (views, not copies).

@@ -24,7 +24,9 @@ struct KvCache {
   int64_t capacity() const { return keys.empty() ? 0 : keys[0].size(2); }
 
   // Zero-filled cache for `batch_size` rows of up to `max_length` positions.
-  static KvCache allocate(const ModelConfig& config, int64_t batch_size, int64_t max_length,
+  static KvCache allocate(const ModelConfig& config,
+                          int64_t batch_size,
+                          int64_t max_length,
                           at::TensorOptions options);
   // Bytes held by the cache tensors.
   int64_t bytes() const;

@@ -23,7 +23,8 @@ struct RotaryTables {
   at::Tensor sin;  // [N, T, 1, D]
 };
 // positions [N, T] int64 -> tables for those positions (angles computed in fp32).
-RotaryTables rope_tables(const at::Tensor& inverse_frequencies, const at::Tensor& positions,
+RotaryTables rope_tables(const at::Tensor& inverse_frequencies,
+                         const at::Tensor& positions,
                          at::ScalarType dtype);
 // x [N, T, heads, D] -> x * cos + rotate_half(x) * sin, rotate_half(x) = cat(-x2, x1).
 at::Tensor apply_rope(const at::Tensor& x, const RotaryTables& tables);

@@ -29,13 +29,13 @@ struct RopeScaling {
 
 struct ModelConfig {
   ModelFamily family = ModelFamily::QWEN2;
-  int64_t vocab_size = 0;               // embedding rows (may exceed the tokenizer's vocab)
-  int64_t hidden_size = 0;              // E
-  int64_t intermediate_size = 0;        // SwiGLU inner width
+  int64_t vocab_size = 0;         // embedding rows (may exceed the tokenizer's vocab)
+  int64_t hidden_size = 0;        // E
+  int64_t intermediate_size = 0;  // SwiGLU inner width
   int64_t num_hidden_layers = 0;
-  int64_t num_attention_heads = 0;      // H
-  int64_t num_key_value_heads = 0;      // Hkv; H % Hkv == 0
-  int64_t head_dim = 0;                 // D; config.json `head_dim` or E / H
+  int64_t num_attention_heads = 0;  // H
+  int64_t num_key_value_heads = 0;  // Hkv; H % Hkv == 0
+  int64_t head_dim = 0;             // D; config.json `head_dim` or E / H
   int64_t max_position_embeddings = 32768;
   double rms_norm_eps = 1e-6;
   double rope_theta = 10000.0;
@@ -46,7 +46,7 @@ struct ModelConfig {
   double initializer_range = 0.02;      // std of the normal init (HF convention)
   std::string torch_dtype = "float32";  // dtype the weights are stored in
   std::optional<int64_t> bos_token_id;
-  std::vector<int64_t> eos_token_ids;   // int or list in config.json
+  std::vector<int64_t> eos_token_ids;  // int or list in config.json
   std::optional<int64_t> pad_token_id;
 
   int64_t kv_groups() const { return num_attention_heads / num_key_value_heads; }

@@ -53,10 +53,10 @@ class TransformerImpl : public torch::nn::Module {
   at::Tensor forward(const ForwardInputs& inputs) { return logits(hidden_states(inputs)); }
 
   const ModelConfig& config() const { return config_; }
-  at::Tensor& embedding() { return embedding_; }            // [V, E]
+  at::Tensor& embedding() { return embedding_; }                         // [V, E]
   const at::Tensor& output_embedding() const { return tied_or_head(); }  // [V, E]
-  at::Tensor& lm_head() { return lm_head_; }                // [V, E], undefined when tied
-  at::Tensor& final_norm() { return final_norm_; }          // [E]
+  at::Tensor& lm_head() { return lm_head_; }        // [V, E], undefined when tied
+  at::Tensor& final_norm() { return final_norm_; }  // [E]
   DecoderLayerWeights& layer(int64_t index) { return layers_.at(index); }
 
   // HF initialisation: normal(0, initializer_range) for matrices and the embedding, zeros for
@@ -87,9 +87,12 @@ TORCH_MODULE(Transformer);
 
 // One decoder layer: x [N, T, E] -> [N, T, E]. `attention_mask` [N, 1, T, S] bool or
 // undefined (then plain causal attention over the new positions plus any cache).
-at::Tensor decoder_layer_forward(const ModelConfig& config, const DecoderLayerWeights& weights,
-                                 const at::Tensor& x, const struct RotaryTables& rotary,
-                                 const at::Tensor& attention_mask, KvCache* cache,
+at::Tensor decoder_layer_forward(const ModelConfig& config,
+                                 const DecoderLayerWeights& weights,
+                                 const at::Tensor& x,
+                                 const struct RotaryTables& rotary,
+                                 const at::Tensor& attention_mask,
+                                 KvCache* cache,
                                  int64_t layer_index);
 
 // Parameter count N (every weight once; a tied embedding counts once).

@@ -16,7 +16,9 @@ namespace r1forge {
 
 // hidden [N, T, E] (final-normed), output_embedding [V, E], targets [N, T] int64
 // -> log-probabilities [N, T] fp32. Target ids must lie in [0, V).
-at::Tensor token_logprobs(const at::Tensor& hidden, const at::Tensor& output_embedding,
-                          const at::Tensor& targets, int64_t chunk_rows = 1024);
+at::Tensor token_logprobs(const at::Tensor& hidden,
+                          const at::Tensor& output_embedding,
+                          const at::Tensor& targets,
+                          int64_t chunk_rows = 1024);
 
 }  // namespace r1forge

@@ -18,7 +18,7 @@ namespace r1forge::app {
 namespace {
 
 struct BenchTrainOptions {
-  std::string model;   // folder; empty = --preset
+  std::string model;  // folder; empty = --preset
   std::string preset = "qwen2-10m";
   int64_t batch_size = 8;
   int64_t sequence_length = 256;
@@ -39,8 +39,8 @@ void run_bench_train(const BenchTrainOptions& options) {
                       options.warmup >= 0,
                   "bench train: batch size, steps must be positive, sequence length > 1");
   int64_t threads = set_thread_count(options.threads);
-  Transformer model = options.model.empty() ? Transformer(model_preset(options.preset))
-                                            : load_model(options.model);
+  Transformer model =
+      options.model.empty() ? Transformer(model_preset(options.preset)) : load_model(options.model);
   model->set_gradient_checkpointing(options.gradient_checkpointing);
   model->train();
   const ModelConfig& config = model->config();
@@ -65,8 +65,10 @@ void run_bench_train(const BenchTrainOptions& options) {
   const double seconds = median(step_seconds);
   const double tokens_per_second = static_cast<double>(tokens) / seconds;
   const double flops = training_flops_per_token(config, options.sequence_length - 1);
-  std::printf("| model | params | batch | seq | threads | ms/step (median of %lld) | tokens/s | GFLOP/s |\n",
-              static_cast<long long>(options.steps));
+  std::printf(
+      "| model | params | batch | seq | threads | ms/step (median of %lld) | tokens/s | GFLOP/s "
+      "|\n",
+      static_cast<long long>(options.steps));
   std::printf("|---|---|---|---|---|---|---|---|\n");
   std::printf("| %s | %lld | %lld | %lld | %lld | %.1f | %.0f | %.2f |\n",
               options.model.empty() ? options.preset.c_str() : options.model.c_str(),

@@ -15,8 +15,8 @@ struct InitModelOptions {
   std::string config_json;
   std::string out;
   uint64_t seed = 1234;
-  std::string dtype;          // empty = the config's torch_dtype
-  int64_t vocab_size = 0;     // 0 = the preset's / config's
+  std::string dtype;       // empty = the config's torch_dtype
+  int64_t vocab_size = 0;  // 0 = the preset's / config's
   bool overwrite = false;
 };
 
@@ -50,8 +50,9 @@ CommandAction setup(CLI::App& root) {
   std::string presets;
   for (const auto& name : model_preset_names()) presets += (presets.empty() ? "" : ", ") + name;
   CLI::App* command = root.add_subcommand(
-      "init-model", "Create a randomly initialised model folder (HF layout) from a preset or a "
-                    "config.json");
+      "init-model",
+      "Create a randomly initialised model folder (HF layout) from a preset or a "
+      "config.json");
   command->add_option("--preset", options->preset, "preset name: " + presets);
   command->add_option("--config", options->config_json, "HF config.json to initialise from");
   command->add_option("--out", options->out, "output model folder")->required();

@@ -6,6 +6,8 @@
 // special tokens, e.g. a BOS, the completion without). Output lines, in input order:
 // {"completion_logprobs":[..]} in nats. Rows are batched right-padded, where causal attention
 // alone keeps real tokens from seeing padding.
+#include "r1forge/rl/logprobs.h"
+
 #include <filesystem>
 
 #include "../command.h"
@@ -15,7 +17,6 @@
 #include "r1forge/core/timer.h"
 #include "r1forge/data/jsonl.h"
 #include "r1forge/model/hf_io.h"
-#include "r1forge/rl/logprobs.h"
 #include "r1forge/tokenizer/tokenizer.h"
 
 namespace r1forge::app {
@@ -63,7 +64,8 @@ class RequestParser {
   }
 
  private:
-  std::vector<int64_t> ids(const nlohmann::json& value, const char* key,
+  std::vector<int64_t> ids(const nlohmann::json& value,
+                           const char* key,
                            const std::string& where) const {
     auto it = value.find(key);
     R1F_CHECK_DATA(it != value.end(), where, ": key '", key, "' is missing");
@@ -73,8 +75,8 @@ class RequestParser {
       R1F_CHECK_DATA(id.is_number_integer(), where, ": '", key, "' holds ", id.dump(),
                      ", not an integer token id");
       int64_t token = id.get<int64_t>();
-      R1F_CHECK_DATA(token >= 0 && token < vocab_size_, where, ": token id ", token, " in '",
-                     key, "' is outside the model's vocabulary [0, ", vocab_size_, ")");
+      R1F_CHECK_DATA(token >= 0 && token < vocab_size_, where, ": token id ", token, " in '", key,
+                     "' is outside the model's vocabulary [0, ", vocab_size_, ")");
       result.push_back(token);
     }
     return result;
@@ -133,7 +135,10 @@ std::vector<std::vector<double>> score_batch(Transformer& model,
   at::Tensor selected = hidden.reshape({-1, hidden.size(2)}).index_select(0, index).unsqueeze(0);
   at::Tensor target_ids = at::tensor(targets, at::kLong).to(model->device()).unsqueeze(0);
   at::Tensor logprobs = token_logprobs(selected, model->output_embedding(), target_ids)
-                            .squeeze(0).to(at::kDouble).cpu().contiguous();
+                            .squeeze(0)
+                            .to(at::kDouble)
+                            .cpu()
+                            .contiguous();
   const double* values = logprobs.data_ptr<double>();
   size_t offset = 0;
   for (size_t row = 0; row < batch.size(); ++row) {
@@ -174,8 +179,8 @@ void run_logprobs(const LogprobsOptions& options) {
   }
   if (!batch.empty()) flush();
   writer.close();
-  R1F_LOG_INFO("logprobs: ", lines, " lines, ", tokens, " completion tokens in ",
-               timer.seconds(), " s (", threads, " threads)");
+  R1F_LOG_INFO("logprobs: ", lines, " lines, ", tokens, " completion tokens in ", timer.seconds(),
+               " s (", threads, " threads)");
 }
 
 CommandAction setup(CLI::App& root) {
