@@ -45,14 +45,15 @@ RotaryTables rope_tables(const at::Tensor& inverse_frequencies,
 }
 
 at::Tensor apply_rope(const at::Tensor& x, const RotaryTables& tables) {
-  const int64_t half = x.size(-1) / 2;
-  at::Tensor rotated = at::cat({-x.narrow(-1, half, half), x.narrow(-1, 0, half)}, -1);
+  // chunk, not narrow: its backward is one cat rather than a zero-filled buffer per half.
+  auto halves = x.chunk(2, -1);
+  at::Tensor rotated = at::cat({-halves[1], halves[0]}, -1);
   return x * tables.cos + rotated * tables.sin;
 }
 
 at::Tensor swiglu(const at::Tensor& gate_up) {
-  const int64_t inner = gate_up.size(-1) / 2;
-  return at::silu(gate_up.narrow(-1, 0, inner)) * gate_up.narrow(-1, inner, inner);
+  auto gate_and_up = gate_up.chunk(2, -1);  // backward: one cat, no zero-filled buffers
+  return at::silu(gate_and_up[0]) * gate_and_up[1];
 }
 
 at::Tensor causal_padding_mask(const at::Tensor& key_mask, int64_t new_positions) {

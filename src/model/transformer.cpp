@@ -104,13 +104,16 @@ at::Tensor decoder_layer_forward(const ModelConfig& c,
   const int64_t heads = c.num_attention_heads, kv_heads = c.num_key_value_heads;
   const int64_t dim = c.head_dim;
 
-  // Attention block. qkv [N, T, H + 2 Hkv, D]; RoPE runs once over q and k together.
+  // Attention block. qkv [N, T, H + 2 Hkv, D]. split (not narrow) so that backward
+  // concatenates the three gradients instead of zero-filling a full-size buffer per slice;
+  // RoPE runs once over q and k together.
   at::Tensor h = rms_norm(x, w.input_norm, c.rms_norm_eps);
   at::Tensor qkv = at::linear(h, w.qkv_weight, w.qkv_bias).view({rows, length, -1, dim});
-  at::Tensor qk = apply_rope(qkv.narrow(2, 0, heads + kv_heads), rotary);
-  at::Tensor q = qk.narrow(2, 0, heads).transpose(1, 2);         // [N, H, T, D]
-  at::Tensor k = qk.narrow(2, heads, kv_heads).transpose(1, 2);  // [N, Hkv, T, D]
-  at::Tensor v = qkv.narrow(2, heads + kv_heads, kv_heads).transpose(1, 2);
+  auto qk_v = qkv.split_with_sizes({heads + kv_heads, kv_heads}, 2);
+  auto q_k = apply_rope(qk_v[0], rotary).split_with_sizes({heads, kv_heads}, 2);
+  at::Tensor q = q_k[0].transpose(1, 2);   // [N, H, T, D]
+  at::Tensor k = q_k[1].transpose(1, 2);   // [N, Hkv, T, D]
+  at::Tensor v = qk_v[1].transpose(1, 2);  // [N, Hkv, T, D]
   bool causal = !attention_mask.defined();
   if (cache) {
     const int64_t start = cache->length;

@@ -2,6 +2,8 @@
 // learner-side speed figure. Prints a table, then one JSON line (the last line) that
 // scripts/bench.sh reads to compute ratios against the PyTorch peer measured in the same run.
 // `bench generate` arrives with the sampling engine ([order 2]).
+#include <torch/csrc/autograd/profiler_legacy.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -26,6 +28,7 @@ struct BenchTrainOptions {
   int64_t warmup = 2;
   int64_t threads = 0;
   bool gradient_checkpointing = false;
+  std::string profile;  // chrome-trace file of the timed steps; empty = no profiling
 };
 
 double median(std::vector<double> values) {
@@ -53,7 +56,11 @@ void run_bench_train(const BenchTrainOptions& options) {
 
   std::vector<double> step_seconds;
   double loss_value = 0;
+  std::unique_ptr<torch::autograd::profiler::RecordProfile> profiler;
   for (int64_t step = 0; step < options.warmup + options.steps; ++step) {
+    if (step == options.warmup && !options.profile.empty()) {
+      profiler = std::make_unique<torch::autograd::profiler::RecordProfile>(options.profile);
+    }
     Timer timer;
     model->zero_grad();
     at::Tensor hidden = model->hidden_states({inputs});
@@ -62,6 +69,7 @@ void run_bench_train(const BenchTrainOptions& options) {
     loss_value = loss.item<double>();  // sync point; CPU work is already done here
     if (step >= options.warmup) step_seconds.push_back(timer.seconds());
   }
+  profiler.reset();  // writes the trace
   const double seconds = median(step_seconds);
   const double tokens_per_second = static_cast<double>(tokens) / seconds;
   const double flops = training_flops_per_token(config, options.sequence_length - 1);
@@ -106,6 +114,9 @@ CommandAction setup(CLI::App& root) {
   train->add_option("--threads", options->threads, "CPU threads; 0 = all cores");
   train->add_flag("--gradient-checkpointing", options->gradient_checkpointing,
                   "recompute layer activations in backward");
+  train->add_option("--profile", options->profile,
+                    "write a chrome://tracing JSON of the timed steps (per-op CPU time; the "
+                    "step times then include profiler overhead)");
   return [options] { run_bench_train(*options); };
 }
 
