@@ -1,6 +1,6 @@
 // Per-token log-probabilities log p(target | prefix) from final hidden states, computed in
 // chunks of rows so that a full [N, T, V] fp32 log-softmax is never materialised: each chunk
-// forms its logits [C, V], takes a logsumexp in fp32, and gathers the target's logit.
+// forms its logits [C, V], takes an fp32 log-softmax of them, and gathers the target's entry.
 //
 // Peak extra memory is one chunk's logits (chunk_rows x V x 4 bytes) when gradients are off.
 // With gradients on, autograd keeps each chunk's logits for backward (the naive peak); the
