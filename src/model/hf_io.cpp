@@ -8,6 +8,7 @@
 
 #include "r1forge/core/check.h"
 #include "r1forge/core/fs.h"
+#include "r1forge/core/json_file.h"
 #include "r1forge/core/log.h"
 #include "r1forge/model/safetensors_folder.h"
 
@@ -168,44 +169,15 @@ GenerationConfig load_generation_config(const fs::path& folder) {
     result.pad_token_id = config.pad_token_id;
     return result;
   }
-  json object;
-  try {
-    object = json::parse(read_file(path));
-  } catch (const json::parse_error& error) {
-    R1F_THROW(ConfigError, path.string(), ": invalid JSON: ", error.what());
-  }
-  R1F_CHECK_CONFIG(object.is_object(), path.string(), ": expected a JSON object");
-  auto read_int = [&](const char* key) -> std::optional<int64_t> {
-    auto it = object.find(key);
-    if (it == object.end() || it->is_null()) return std::nullopt;
-    R1F_CHECK_CONFIG(it->is_number_integer(), path.string(), ": key '", key,
-                     "' must be an integer, found ", it->dump());
-    return it->get<int64_t>();
-  };
-  auto read_number = [&](const char* key) -> std::optional<double> {
-    auto it = object.find(key);
-    if (it == object.end() || it->is_null()) return std::nullopt;
-    R1F_CHECK_CONFIG(it->is_number(), path.string(), ": key '", key, "' must be a number");
-    return it->get<double>();
-  };
-  result.bos_token_id = read_int("bos_token_id");
-  result.pad_token_id = read_int("pad_token_id");
-  result.top_k = read_int("top_k");
-  result.temperature = read_number("temperature");
-  result.top_p = read_number("top_p");
-  auto eos = object.find("eos_token_id");
-  if (eos != object.end() && !eos->is_null()) {
-    if (eos->is_number_integer()) {
-      result.eos_token_ids = {eos->get<int64_t>()};
-    } else {
-      R1F_CHECK_CONFIG(eos->is_array(), path.string(),
-                       ": key 'eos_token_id' must be an integer or a list");
-      for (const auto& id : *eos) {
-        R1F_CHECK_CONFIG(id.is_number_integer(), path.string(), ": eos_token_id holds ", id.dump());
-        result.eos_token_ids.push_back(id.get<int64_t>());
-      }
-    }
-  }
+  const json object = read_json_file(path);
+  const std::string source = path.string();
+  R1F_CHECK_CONFIG(object.is_object(), source, ": expected a JSON object");
+  result.bos_token_id = json_optional<int64_t>(object, "bos_token_id", source);
+  result.pad_token_id = json_optional<int64_t>(object, "pad_token_id", source);
+  result.top_k = json_optional<int64_t>(object, "top_k", source);
+  result.temperature = json_optional<double>(object, "temperature", source);
+  result.top_p = json_optional<double>(object, "top_p", source);
+  result.eos_token_ids = json_int_or_list(object, "eos_token_id", source);
   return result;
 }
 

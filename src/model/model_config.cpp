@@ -4,23 +4,17 @@
 #include <algorithm>
 
 #include "r1forge/core/check.h"
-#include "r1forge/core/fs.h"
+#include "r1forge/core/json_file.h"
 
 namespace r1forge {
 namespace {
 
 using nlohmann::json;
 
-// Reads `key` as an integer if present and not null; ConfigError naming file and key if the
-// value has another type.
 std::optional<int64_t> optional_int(const json& object,
                                     const char* key,
                                     const std::string& source) {
-  auto it = object.find(key);
-  if (it == object.end() || it->is_null()) return std::nullopt;
-  R1F_CHECK_CONFIG(it->is_number_integer(), source, ": key '", key, "' must be an integer, found ",
-                   it->dump());
-  return it->get<int64_t>();
+  return json_optional<int64_t>(object, key, source);
 }
 
 int64_t required_int(const json& object, const char* key, const std::string& source) {
@@ -32,29 +26,17 @@ int64_t required_int(const json& object, const char* key, const std::string& sou
 std::optional<double> optional_number(const json& object,
                                       const char* key,
                                       const std::string& source) {
-  auto it = object.find(key);
-  if (it == object.end() || it->is_null()) return std::nullopt;
-  R1F_CHECK_CONFIG(it->is_number(), source, ": key '", key, "' must be a number, found ",
-                   it->dump());
-  return it->get<double>();
+  return json_optional<double>(object, key, source);
 }
 
 std::optional<bool> optional_bool(const json& object, const char* key, const std::string& source) {
-  auto it = object.find(key);
-  if (it == object.end() || it->is_null()) return std::nullopt;
-  R1F_CHECK_CONFIG(it->is_boolean(), source, ": key '", key, "' must be true or false, found ",
-                   it->dump());
-  return it->get<bool>();
+  return json_optional<bool>(object, key, source);
 }
 
 std::optional<std::string> optional_string(const json& object,
                                            const char* key,
                                            const std::string& source) {
-  auto it = object.find(key);
-  if (it == object.end() || it->is_null()) return std::nullopt;
-  R1F_CHECK_CONFIG(it->is_string(), source, ": key '", key, "' must be a string, found ",
-                   it->dump());
-  return it->get<std::string>();
+  return json_optional<std::string>(object, key, source);
 }
 
 ModelFamily parse_family(const json& object, const std::string& source) {
@@ -135,20 +117,6 @@ void reject_unsupported(const json& object, const std::string& source) {
                    "' is not supported (SwiGLU with silu only)");
 }
 
-std::vector<int64_t> parse_eos(const json& object, const std::string& source) {
-  auto it = object.find("eos_token_id");
-  if (it == object.end() || it->is_null()) return {};
-  if (it->is_number_integer()) return {it->get<int64_t>()};
-  R1F_CHECK_CONFIG(it->is_array(), source, ": key 'eos_token_id' must be an integer or a list, ",
-                   "found ", it->dump());
-  std::vector<int64_t> ids;
-  for (const auto& id : *it) {
-    R1F_CHECK_CONFIG(id.is_number_integer(), source, ": eos_token_id list holds ", id.dump());
-    ids.push_back(id.get<int64_t>());
-  }
-  return ids;
-}
-
 }  // namespace
 
 void ModelConfig::validate(const std::string& source) const {
@@ -217,21 +185,14 @@ ModelConfig model_config_from_json(const json& object, const std::string& source
   if (!dtype) dtype = optional_string(object, "torch_dtype", source);
   config.torch_dtype = dtype.value_or("float32");
   config.bos_token_id = optional_int(object, "bos_token_id", source);
-  config.eos_token_ids = parse_eos(object, source);
+  config.eos_token_ids = json_int_or_list(object, "eos_token_id", source);
   config.pad_token_id = optional_int(object, "pad_token_id", source);
   config.validate(source);
   return config;
 }
 
 ModelConfig load_model_config(const std::filesystem::path& config_json) {
-  std::string text = read_file(config_json);
-  json object;
-  try {
-    object = json::parse(text);
-  } catch (const json::parse_error& error) {
-    R1F_THROW(ConfigError, config_json.string(), ": invalid JSON: ", error.what());
-  }
-  return model_config_from_json(object, config_json.string());
+  return model_config_from_json(read_json_file(config_json), config_json.string());
 }
 
 json model_config_to_json(const ModelConfig& config) {

@@ -6,6 +6,7 @@
 
 #include "r1forge/core/check.h"
 #include "r1forge/core/fs.h"
+#include "r1forge/core/json_file.h"
 #include "r1forge/tokenizer/sentencepiece.h"
 
 namespace r1forge {
@@ -80,13 +81,7 @@ std::map<int64_t, AddedToken> read_added_tokens_decoder(const json& root,
 }  // namespace
 
 TokenizerConfigFile read_tokenizer_config(const std::filesystem::path& path) {
-  std::string text = read_file(path);
-  json root;
-  try {
-    root = json::parse(text);
-  } catch (const json::parse_error& error) {
-    R1F_THROW(ConfigError, path, ": invalid JSON: ", error.what());
-  }
+  const json root = read_json_file(path);
   R1F_CHECK_CONFIG(root.is_object(), path, ": the top level must be a JSON object");
   TokenizerConfigFile config;
   config.source = path;
