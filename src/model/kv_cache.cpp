@@ -25,4 +25,13 @@ int64_t KvCache::bytes() const {
   return total;
 }
 
+KvCache KvCache::rows(int64_t start, int64_t count) const {
+  KvCache view;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    view.keys.push_back(keys[i].narrow(0, start, count));
+    view.values.push_back(values[i].narrow(0, start, count));
+  }
+  return view;
+}
+
 }  // namespace r1forge

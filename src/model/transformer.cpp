@@ -99,7 +99,8 @@ at::Tensor decoder_layer_forward(const ModelConfig& c,
                                  const RotaryTables& rotary,
                                  const at::Tensor& attention_mask,
                                  KvCache* cache,
-                                 int64_t layer_index) {
+                                 int64_t layer_index,
+                                 const at::Tensor& write_positions) {
   const int64_t rows = x.size(0), length = x.size(1);
   const int64_t heads = c.num_attention_heads, kv_heads = c.num_key_value_heads;
   const int64_t dim = c.head_dim;
@@ -115,7 +116,16 @@ at::Tensor decoder_layer_forward(const ModelConfig& c,
   at::Tensor k = q_k[1].transpose(1, 2);   // [N, Hkv, T, D]
   at::Tensor v = qk_v[1].transpose(1, 2);  // [N, Hkv, T, D]
   bool causal = !attention_mask.defined();
-  if (cache) {
+  if (cache && write_positions.defined()) {
+    // Per-row decoding: row n's key/value go to its own position; keys [N, Hkv, S, D].
+    at::Tensor rows_index = at::arange(rows, write_positions.options());
+    using at::indexing::Slice;
+    cache->keys[layer_index].index_put_({rows_index, Slice(), write_positions}, k.select(2, 0));
+    cache->values[layer_index].index_put_({rows_index, Slice(), write_positions}, v.select(2, 0));
+    const int64_t span = attention_mask.size(-1);
+    k = cache->keys[layer_index].narrow(2, 0, span);
+    v = cache->values[layer_index].narrow(2, 0, span);
+  } else if (cache) {
     const int64_t start = cache->length;
     cache->keys[layer_index].narrow(2, start, length).copy_(k);
     cache->values[layer_index].narrow(2, start, length).copy_(v);
@@ -157,7 +167,18 @@ at::Tensor TransformerImpl::hidden_states(const ForwardInputs& inputs) {
                     .expand({rows, length});
   }
   at::Tensor mask;
-  if (inputs.key_mask.defined()) {
+  const bool per_row = inputs.write_positions.defined();
+  if (per_row) {
+    TORCH_CHECK(cache && length == 1 && inputs.positions.defined() && inputs.key_mask.defined(),
+                "per-row decoding needs a cache, one new token per row, positions and a key "
+                "mask");
+    TORCH_CHECK(
+        inputs.write_positions.size(0) == rows && inputs.key_mask.size(1) <= cache->capacity(),
+        "write_positions must be [N] and the key mask no wider than the cache");
+    // Each row's own new position is inside its key mask, so no causal or self term: a row
+    // must not see the slots' other positions, however far they reach.
+    mask = inputs.key_mask.to(ids.device(), at::kBool).unsqueeze(1).unsqueeze(1);  // [N,1,1,S]
+  } else if (inputs.key_mask.defined()) {
     TORCH_CHECK(inputs.key_mask.dim() == 2 && inputs.key_mask.size(0) == rows &&
                     inputs.key_mask.size(1) == past + length,
                 "key_mask must be [N, S] = [", rows, ", ", past + length, "], got ",
@@ -176,10 +197,10 @@ at::Tensor TransformerImpl::hidden_states(const ForwardInputs& inputs) {
       x = checkpointed_decoder_layer(config_, layers_[i], x, rotary, mask);
     } else {
       x = decoder_layer_forward(config_, layers_[i], x, rotary, mask, cache,
-                                static_cast<int64_t>(i));
+                                static_cast<int64_t>(i), inputs.write_positions);
     }
   }
-  if (cache) cache->length += length;
+  if (cache && !per_row) cache->length += length;
   return rms_norm(x, final_norm_, config_.rms_norm_eps);
 }
 

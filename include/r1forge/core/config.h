@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "r1forge/core/yaml_io.h"
+#include "r1forge/sampling/sampling_config.h"
 
 namespace r1forge {
 
@@ -55,13 +56,15 @@ struct ModelRunConfig {
 
 struct Config {
   RunConfig run;         // run folder, seed, threads, logging
-  ModelRunConfig model;  // the starting model, dtype and device
+  ModelRunConfig model;     // the starting model, dtype and device
+  SamplingConfig sampling;  // generation backend, batch, memory bound, default sampling
 
   bool operator==(const Config&) const = default;
   template <class Visitor>
   void visit(Visitor& v) {
     v.field("run", run, "run: folder, seed, threads, logging");
     v.field("model", model, "model: the starting model, dtype and device");
+    v.field("sampling", sampling, "sampling: generation backend, batch, memory, defaults");
   }
 };
 

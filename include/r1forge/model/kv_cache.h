@@ -30,6 +30,8 @@ struct KvCache {
                           at::TensorOptions options);
   // Bytes held by the cache tensors.
   int64_t bytes() const;
+  // A cache over rows [start, start + count) sharing this one's storage (views), length 0.
+  KvCache rows(int64_t start, int64_t count) const;
 };
 
 }  // namespace r1forge

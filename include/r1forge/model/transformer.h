@@ -38,6 +38,10 @@ struct ForwardInputs {
   at::Tensor positions = {};  // [N, T] int64; undefined = cache length + 0..T-1 for each row
   at::Tensor key_mask = {};   // [N, S] bool (true = real token); undefined = no padding
   KvCache* cache = nullptr;   // when set, new keys/values are appended and length advances
+  // Per-row decoding (continuous batching): [N] int64, row n's single new token (T = 1) is
+  // written at cache position write_positions[n], and attention covers cache positions
+  // [0, S) with S = key_mask.size(1). cache->length is left alone; the caller tracks rows.
+  at::Tensor write_positions = {};
 };
 
 class TransformerImpl : public torch::nn::Module {
@@ -86,14 +90,16 @@ class TransformerImpl : public torch::nn::Module {
 TORCH_MODULE(Transformer);
 
 // One decoder layer: x [N, T, E] -> [N, T, E]. `attention_mask` [N, 1, T, S] bool or
-// undefined (then plain causal attention over the new positions plus any cache).
+// undefined (then plain causal attention over the new positions plus any cache);
+// `write_positions` [N] selects per-row decoding (see ForwardInputs).
 at::Tensor decoder_layer_forward(const ModelConfig& config,
                                  const DecoderLayerWeights& weights,
                                  const at::Tensor& x,
                                  const struct RotaryTables& rotary,
                                  const at::Tensor& attention_mask,
                                  KvCache* cache,
-                                 int64_t layer_index);
+                                 int64_t layer_index,
+                                 const at::Tensor& write_positions = {});
 
 // Parameter count N (every weight once; a tied embedding counts once).
 int64_t parameter_count(const ModelConfig& config);

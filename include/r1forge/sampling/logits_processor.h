@@ -20,9 +20,9 @@ namespace r1forge {
 
 // Per-row state the processors read: parameters and each row's tokens so far.
 struct SamplingBatch {
-  std::vector<const SamplingParams*> params;         // [R]
-  std::vector<const std::vector<int64_t>*> prompt;   // [R] prompt ids (for repetition penalty)
-  std::vector<const std::vector<int64_t>*> output;   // [R] ids generated so far
+  std::vector<const SamplingParams*> params;        // [R]
+  std::vector<const std::vector<int64_t>*> prompt;  // [R] prompt ids (for repetition penalty)
+  std::vector<const std::vector<int64_t>*> output;  // [R] ids generated so far
   int64_t rows() const { return static_cast<int64_t>(params.size()); }
 };
 
@@ -34,7 +34,7 @@ class LogitsProcessor {
   virtual void apply(at::Tensor& logits, const SamplingBatch& batch) const = 0;
 };
 
-std::unique_ptr<LogitsProcessor> make_penalty_processor();      // repetition + presence
+std::unique_ptr<LogitsProcessor> make_penalty_processor();  // repetition + presence
 std::unique_ptr<LogitsProcessor> make_temperature_processor();
 std::unique_ptr<LogitsProcessor> make_top_k_processor();
 std::unique_ptr<LogitsProcessor> make_top_p_processor();

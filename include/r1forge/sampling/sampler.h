@@ -19,7 +19,8 @@ namespace r1forge {
 
 // logits [R, V] fp32 after the processor chain; generators [R]; greedy [R] (temperature 0).
 // Returns token ids [R] int64 (CPU).
-at::Tensor sample_tokens(const at::Tensor& logits, std::vector<at::Generator>& generators,
+at::Tensor sample_tokens(const at::Tensor& logits,
+                         std::vector<at::Generator>& generators,
                          const std::vector<bool>& greedy);
 
 }  // namespace r1forge

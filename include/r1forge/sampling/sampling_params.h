@@ -1,7 +1,7 @@
 // Per-request sampling parameters (what a caller asks of one generation request) and the
-// engine-wide YAML section `sampling:`. Defaults follow llama.cpp's convention of stating the
-// "off" value beside each knob.
-// Not here: the processors that apply them (logits_processor.h) or the engine (engine.h).
+// engine-wide settings (the YAML section `sampling:` lives in sampling_config.h). Defaults follow
+// llama.cpp's convention of stating the "off" value beside each knob. Not here: the processors that
+// apply them (logits_processor.h) or the engine (engine.h).
 #pragma once
 
 #include <cstdint>
@@ -19,8 +19,15 @@ struct SamplingParams {
   double presence_penalty = 0.0;    // subtract from logits of tokens already generated; 0 = off
   int64_t max_new_tokens = 128;     // finish_reason "length" after this many tokens
   std::vector<std::string> stop_strings;  // finish "stop" when the text contains one
-  bool ignore_eos = false;          // keep going past EOS (benchmarks)
-  uint64_t seed = 0;                // sample j of prompt i draws from derive_seed(seed, i, j)
+  bool ignore_eos = false;                // keep going past EOS (benchmarks)
+  uint64_t seed = 0;                      // sample j of prompt i draws from derive_seed(seed, i, j)
+};
+
+// Engine-wide settings (the engine's share of the `sampling:` config section).
+struct EngineConfig {
+  int64_t max_batch_size = 64;    // slots decoded together
+  int64_t max_cached_tokens = 0;  // slots x capacity bound (memory); 0 = no bound
+  bool raw_logprobs = false;      // also report temperature-1 log-probs
 };
 
 }  // namespace r1forge

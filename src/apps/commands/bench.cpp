@@ -1,7 +1,8 @@
-// `r1forge bench train`: forward + backward tokens/s of a model on random tokens, the
-// learner-side speed figure. Prints a table, then one JSON line (the last line) that
-// scripts/bench.sh reads to compute ratios against the PyTorch peer measured in the same run.
-// `bench generate` arrives with the sampling engine ([order 2]).
+// `r1forge bench train`: forward + backward tokens/s of a model on random tokens (the
+// learner-side figure). `r1forge bench generate`: generated tokens/s of the sampling engine on
+// random prompts, G samples each, EOS ignored (the rollout-side figure), with the `torch`
+// (KV cache) or `recompute` (no cache) backend. Each prints a table, then one JSON line (the
+// last line) that scripts/bench.sh reads to compute ratios against baselines of the same run.
 #include <torch/csrc/autograd/profiler_legacy.h>
 
 #include <algorithm>
@@ -15,6 +16,9 @@
 #include "r1forge/core/timer.h"
 #include "r1forge/model/hf_io.h"
 #include "r1forge/rl/logprobs.h"
+#include "r1forge/sampling/engine.h"
+#include "r1forge/sampling/recompute_backend.h"
+#include "r1forge/sampling/torch_backend.h"
 
 namespace r1forge::app {
 namespace {
@@ -100,6 +104,85 @@ void run_bench_train(const BenchTrainOptions& options) {
   std::fflush(stdout);
 }
 
+struct BenchGenerateOptions {
+  std::string model;  // folder; empty = --preset
+  std::string preset = "qwen2-10m";
+  std::string backend = "torch";
+  int64_t prompts = 8;
+  int64_t samples_per_prompt = 8;
+  int64_t prompt_length = 32;
+  int64_t max_new_tokens = 128;
+  int64_t batch_size = 8;
+  int64_t threads = 0;
+};
+
+void run_bench_generate(const BenchGenerateOptions& options) {
+  R1F_CHECK_USAGE(options.prompts > 0 && options.samples_per_prompt > 0 &&
+                      options.prompt_length > 0 && options.max_new_tokens > 0 &&
+                      options.batch_size > 0,
+                  "bench generate: counts and lengths must be positive");
+  R1F_CHECK_USAGE(options.backend == "torch" || options.backend == "recompute",
+                  "bench generate: --backend must be torch or recompute");
+  const int64_t threads = set_thread_count(options.threads);
+  Transformer model =
+      options.model.empty() ? Transformer(model_preset(options.preset)) : load_model(options.model);
+  std::unique_ptr<ModelBackend> backend;
+  if (options.backend == "torch") {
+    backend = std::make_unique<TorchBackend>(model);
+  } else {
+    backend = std::make_unique<RecomputeBackend>(model);
+  }
+  at::Generator generator = make_cpu_generator(0, "bench-generate");
+  at::Tensor prompt_ids =
+      at::randint(0, model->config().vocab_size, {options.prompts, options.prompt_length},
+                  generator, at::kLong);
+  std::vector<GenerationRequest> requests;
+  for (int64_t i = 0; i < options.prompts; ++i) {
+    GenerationRequest request;
+    request.prompt_ids.assign(prompt_ids[i].data_ptr<int64_t>(),
+                              prompt_ids[i].data_ptr<int64_t>() + options.prompt_length);
+    request.n = options.samples_per_prompt;
+    request.params.max_new_tokens = options.max_new_tokens;
+    request.params.ignore_eos = true;  // every sample runs to max_new_tokens
+    requests.push_back(std::move(request));
+  }
+  EngineConfig config;
+  config.max_batch_size = options.batch_size;
+  Engine engine(*backend, nullptr, {}, config);
+  at::InferenceMode inference;
+  engine.generate(requests);
+  const EngineStats& stats = engine.stats();
+  const double tokens_per_second = stats.generated_tokens / stats.total_seconds;
+  std::printf(
+      "| backend | prompts x G | prompt | new | batch | threads | seconds | tokens/s | "
+      "prefill s | decode s | sampling s |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
+  std::printf(
+      "| %s | %lld x %lld | %lld | %lld | %lld | %lld | %.2f | %.1f | %.2f | %.2f | %.2f |\n",
+      options.backend.c_str(), static_cast<long long>(options.prompts),
+      static_cast<long long>(options.samples_per_prompt),
+      static_cast<long long>(options.prompt_length), static_cast<long long>(options.max_new_tokens),
+      static_cast<long long>(options.batch_size), static_cast<long long>(threads),
+      stats.total_seconds, tokens_per_second, stats.prefill_seconds, stats.decode_seconds,
+      stats.sampling_seconds);
+  nlohmann::json summary = {{"bench", "generate"},
+                            {"implementation", "r1forge-" + options.backend},
+                            {"prompts", options.prompts},
+                            {"samples_per_prompt", options.samples_per_prompt},
+                            {"prompt_length", options.prompt_length},
+                            {"max_new_tokens", options.max_new_tokens},
+                            {"batch_size", options.batch_size},
+                            {"threads", threads},
+                            {"generated_tokens", stats.generated_tokens},
+                            {"seconds", stats.total_seconds},
+                            {"tokens_per_second", tokens_per_second},
+                            {"prefill_seconds", stats.prefill_seconds},
+                            {"decode_seconds", stats.decode_seconds},
+                            {"sampling_seconds", stats.sampling_seconds},
+                            {"decode_steps", stats.decode_steps}};
+  std::printf("%s\n", summary.dump().c_str());
+  std::fflush(stdout);
+}
+
 CommandAction setup(CLI::App& root) {
   auto options = std::make_shared<BenchTrainOptions>();
   CLI::App* bench = root.add_subcommand("bench", "Benchmarks (print a table and a JSON last line)");
@@ -117,7 +200,24 @@ CommandAction setup(CLI::App& root) {
   train->add_option("--profile", options->profile,
                     "write a chrome://tracing JSON of the timed steps (per-op CPU time; the "
                     "step times then include profiler overhead)");
-  return [options] { run_bench_train(*options); };
+  auto generate_options = std::make_shared<BenchGenerateOptions>();
+  CLI::App* generate = bench->add_subcommand(
+      "generate", "Generated tokens/s of the sampling engine (random prompts, EOS ignored)");
+  generate->add_option("--model", generate_options->model, "model folder (default: --preset)");
+  generate->add_option("--preset", generate_options->preset, "model preset when no --model");
+  generate->add_option("--backend", generate_options->backend,
+                       "torch (KV cache) or recompute (full forward every step)");
+  generate->add_option("--prompts", generate_options->prompts, "distinct prompts");
+  generate->add_option("--n", generate_options->samples_per_prompt, "samples per prompt (G)");
+  generate->add_option("--prompt-len", generate_options->prompt_length, "tokens per prompt");
+  generate->add_option("--max-new-tokens", generate_options->max_new_tokens,
+                       "tokens generated per sample");
+  generate->add_option("--batch-size", generate_options->batch_size, "sequences decoded together");
+  generate->add_option("--threads", generate_options->threads, "CPU threads; 0 = all cores");
+  return [options, generate_options, train, generate] {
+    if (train->parsed()) run_bench_train(*options);
+    if (generate->parsed()) run_bench_generate(*generate_options);
+  };
 }
 
 CommandRegistration registration(100, setup);
