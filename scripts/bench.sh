@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# Benchmarks with baselines measured in the same run; prints a table of ratios.
-#   train: `r1forge bench train` vs transformers (PyTorch eager, sdpa and eager attention) on
-#          the same ~10M-parameter weights, shapes and thread count; forward + backward.
-# Usage: scripts/bench.sh [train] ; env BATCH (8), SEQ (256), STEPS (10), THREADS (2),
-# REPEATS (3).
+# Benchmarks with baselines measured in the same run; prints tables of ratios.
+#   train:    `r1forge bench train` vs transformers (PyTorch eager, sdpa and eager attention)
+#             on the same ~10M-parameter weights, shapes and thread count; forward + backward.
+#   generate: `r1forge generate` (timed as a whole process, model load included) vs
+#             transformers generate() and a plain PyTorch eager KV-cache loop (generation time
+#             only), 8 prompts x G = 8, prompt 32, 128 and 512 new tokens, batch 1/8/64; plus
+#             the engine with and without KV cache (`r1forge bench generate --backend`).
+# Usage: scripts/bench.sh [train|generate] ; env BATCH (8), SEQ (256), STEPS (10),
+# THREADS (2), REPEATS (3) for train; NEW_TOKENS ("128 512"), BATCHES ("1 8 64") for generate.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bash "$root/scripts/build.sh" --target r1forge >/dev/null
@@ -13,11 +17,14 @@ work="${R1F_BENCH_DIR:-$root/build/bench}"
 batch="${BATCH:-8}" seq="${SEQ:-256}" steps="${STEPS:-10}" threads="${THREADS:-2}"
 repeats="${REPEATS:-3}"
 what="${1:-train}"
-[ "$what" = "train" ] || { echo "unknown benchmark '$what' (available: train)" >&2; exit 2; }
+case "$what" in train|generate) ;; *) echo "unknown benchmark '$what' (train|generate)" >&2; exit 2;; esac
 
 mkdir -p "$work"
 model="$work/qwen2-10m"
 "$r1forge" init-model --preset qwen2-10m --out "$model" --seed 1 --overwrite 2>/dev/null
+if [ "$what" = "generate" ]; then
+  exec bash "$root/scripts/bench/generate.sh" "$r1forge" "$venv/bin/python" "$model" "$work" "$threads"
+fi
 flags=(--batch-size "$batch" --seq-len "$seq" --steps "$steps" --threads "$threads")
 peer="$root/scripts/bench/train_peer.py"
 # Each implementation runs REPEATS times, interleaved, so machine drift hits all alike; the

@@ -114,6 +114,7 @@ struct BenchGenerateOptions {
   int64_t max_new_tokens = 128;
   int64_t batch_size = 8;
   int64_t threads = 0;
+  std::string profile;  // chrome-trace file of the run; empty = no profiling
 };
 
 void run_bench_generate(const BenchGenerateOptions& options) {
@@ -150,7 +151,13 @@ void run_bench_generate(const BenchGenerateOptions& options) {
   config.max_batch_size = options.batch_size;
   Engine engine(*backend, nullptr, {}, config);
   at::InferenceMode inference;
-  engine.generate(requests);
+  {
+    std::unique_ptr<torch::autograd::profiler::RecordProfile> profiler;
+    if (!options.profile.empty()) {
+      profiler = std::make_unique<torch::autograd::profiler::RecordProfile>(options.profile);
+    }
+    engine.generate(requests);
+  }
   const EngineStats& stats = engine.stats();
   const double tokens_per_second = stats.generated_tokens / stats.total_seconds;
   std::printf(
@@ -214,6 +221,8 @@ CommandAction setup(CLI::App& root) {
                        "tokens generated per sample");
   generate->add_option("--batch-size", generate_options->batch_size, "sequences decoded together");
   generate->add_option("--threads", generate_options->threads, "CPU threads; 0 = all cores");
+  generate->add_option("--profile", generate_options->profile,
+                       "write a chrome://tracing JSON of the run (per-op CPU time)");
   return [options, generate_options, train, generate] {
     if (train->parsed()) run_bench_train(*options);
     if (generate->parsed()) run_bench_generate(*generate_options);
