@@ -185,16 +185,41 @@ class TopKProcessor : public LogitsProcessor {
   }
 };
 
+// Top-p over tokens already in descending order (ties by id): sorted_logits [A, N] are a row's
+// N most likely tokens (N = V or a prefix); row_max and total [A, 1] fp64 are the row's max
+// logit and sum(exp(logit - max)) over the whole vocabulary; top_p [A, 1] fp64. Token j goes iff
+// the mass ranked strictly before it, cumulative[j - 1], is >= p, so the top token never goes.
+// Returns the removal mask [A, N] and the cumulative mass [A, N].
+std::pair<at::Tensor, at::Tensor> top_p_removal(const at::Tensor& sorted_logits,
+                                                const at::Tensor& row_max,
+                                                const at::Tensor& total,
+                                                const at::Tensor& top_p) {
+  // exp(logit - max) / total in fp64: the same per-token probabilities whether N is the whole
+  // vocabulary or a prefix, so both paths below decide identically; equal logits get exactly
+  // 1 / count (exp(0) = 1), which the exact-boundary tests rely on.
+  at::Tensor cumulative = (at::exp(sorted_logits.to(at::kDouble) - row_max) / total).cumsum(1);
+  const int64_t count = sorted_logits.size(1);
+  at::Tensor remove_sorted = at::zeros_like(sorted_logits, at::kBool);
+  remove_sorted.narrow(1, 1, count - 1).copy_(cumulative.narrow(1, 0, count - 1) >= top_p);
+  return {remove_sorted, cumulative};
+}
+
 // HF TopPLogitsWarper (min_tokens_to_keep = 1): keep the smallest set of most likely tokens
 // whose probability sums to >= p. HF sorts ascending and removes tokens whose ascending
 // cumulative sum is <= 1 - p; with the tokens in descending order that is the same as keeping a
 // token iff the probability of the tokens ranked before it is < p (so the top token is always
-// kept). Ties at the boundary: the sort is stable and descending, so among equal logits the
-// lower id ranks first and is kept first. HF leaves ties to torch.sort (unstable on CUDA; on CPU
-// its stable ascending sort keeps the higher ids); lower-first guarantees that the token greedy
-// decoding picks (torch.argmax: lowest id among maxima) always survives. Prefix sums are fp64.
+// kept). Ties at the boundary: equal logits rank by id, lower first, so the lower id is kept
+// first. HF leaves ties to torch.sort (unstable on CUDA; on CPU its stable ascending sort keeps
+// the higher ids); lower-first guarantees that the token greedy decoding picks (torch.argmax:
+// lowest id among maxima) always survives. Prefix sums are fp64.
+// Cost: a full sort of [R, 152k] takes ~0.8 s on two CPU cores, so the processor first ranks
+// only the top kProbe candidates (at::topk); a row is settled there when the candidates ranked
+// above the smallest candidate value already hold mass >= p (then that value's ties, which topk
+// may split arbitrarily, and everything beyond are removed). Other rows take the full sort.
 class TopPProcessor : public LogitsProcessor {
  public:
+  static constexpr int64_t kProbe = 1024;
+
   std::string name() const override { return "top_p"; }
   void apply(at::Tensor& logits, const SamplingBatch& batch) const override {
     check_logits(logits, batch, "top_p");
@@ -206,19 +231,58 @@ class TopPProcessor : public LogitsProcessor {
       if (p < 1) active_rows.push_back(row);
     }
     on_active_rows(logits, active_rows, [&](at::Tensor& rows_logits, const auto& rows) {
-      std::vector<double> top_p;
-      for (int64_t row : rows) top_p.push_back(batch.params[row]->top_p);
-      auto [sorted_logits, order] =
-          at::sort(rows_logits, /*stable=*/true, /*dim=*/1, /*descending=*/true);  // [A, V]
-      at::Tensor cumulative = at::softmax(sorted_logits, 1).to(at::kDouble).cumsum(1);
-      // Exclusive prefix: mass of the tokens ranked strictly before each token.
-      at::Tensor before = at::cat({at::zeros_like(cumulative.narrow(1, 0, 1)),
-                                   cumulative.narrow(1, 0, cumulative.size(1) - 1)},
-                                  1);
-      at::Tensor remove_sorted = before >= row_column(top_p, rows_logits, at::kDouble);
-      at::Tensor remove = at::empty_like(remove_sorted).scatter_(1, order, remove_sorted);
+      std::vector<double> top_p_values;
+      for (int64_t row : rows) top_p_values.push_back(batch.params[row]->top_p);
+      const at::Tensor top_p = row_column(top_p_values, rows_logits, at::kDouble);    // [A, 1]
+      const at::Tensor max_fp32 = std::get<0>(rows_logits.max(1, /*keepdim=*/true));  // [A, 1]
+      const at::Tensor row_max = max_fp32.to(at::kDouble);
+      const at::Tensor total = at::exp(rows_logits - max_fp32).sum(1, true).to(at::kDouble);
+      const int64_t vocab = rows_logits.size(1);
+      if (vocab <= kProbe) {
+        apply_full_sort(rows_logits, row_max, total, top_p);
+        return;
+      }
+      auto [values, ids] = at::topk(rows_logits, kProbe, /*dim=*/1);  // [A, P]
+      // Re-rank the candidates so equal values are in id order, as the full stable sort has them.
+      auto [ids_ascending, by_id] = at::sort(ids, /*dim=*/1);
+      auto [sorted_values, order] = at::sort(values.gather(1, by_id), /*stable=*/true, /*dim=*/1,
+                                             /*descending=*/true);
+      at::Tensor sorted_ids = ids_ascending.gather(1, order);
+      auto [remove_sorted, cumulative] = top_p_removal(sorted_values, row_max, total, top_p);
+      // Settled iff the mass of the candidates strictly above the smallest value is >= p.
+      at::Tensor above = (sorted_values > sorted_values.narrow(1, kProbe - 1, 1)).sum(1, true);
+      at::Tensor mass_above = at::where(above > 0, cumulative.gather(1, (above - 1).clamp_min(0)),
+                                        at::zeros_like(top_p));
+      at::Tensor settled = (mass_above >= top_p).view({-1}).to(at::kCPU);  // [A]
+      // Settled rows: everything outside the candidates goes; candidates as decided.
+      at::Tensor remove =
+          at::ones_like(rows_logits, at::kBool).scatter_(1, sorted_ids, remove_sorted);
+      std::vector<int64_t> unsettled;
+      for (int64_t i = 0; i < settled.size(0); ++i) {
+        if (!settled[i].item<bool>()) unsettled.push_back(i);
+      }
+      if (!unsettled.empty()) {
+        at::Tensor index = at::tensor(unsettled, at::kLong).to(rows_logits.device());
+        at::Tensor subset = rows_logits.index_select(0, index);
+        apply_full_sort(subset, row_max.index_select(0, index), total.index_select(0, index),
+                        top_p.index_select(0, index));
+        remove.index_copy_(0, index, subset.isinf().logical_and(subset < 0));
+      }
       rows_logits.masked_fill_(remove, -kInfinity);
     });
+  }
+
+ private:
+  // The exact rule over the whole vocabulary: a stable descending sort puts ties in id order.
+  static void apply_full_sort(at::Tensor& rows_logits,
+                              const at::Tensor& row_max,
+                              const at::Tensor& total,
+                              const at::Tensor& top_p) {
+    auto [sorted_logits, order] =
+        at::sort(rows_logits, /*stable=*/true, /*dim=*/1, /*descending=*/true);  // [A, V]
+    at::Tensor remove_sorted = top_p_removal(sorted_logits, row_max, total, top_p).first;
+    rows_logits.masked_fill_(at::empty_like(remove_sorted).scatter_(1, order, remove_sorted),
+                             -kInfinity);
   }
 };
 

@@ -2,6 +2,7 @@
 // outputs of each step (values derived in the comments and checked against HF transformers'
 // warpers when the tests were written), tie and boundary rules, chained steps, rows with
 // different parameters in one batch, and parameter validation. Sampling itself: test_sampler.cpp.
+#include <ATen/CPUGeneratorImpl.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -126,6 +127,48 @@ TEST(LogitsProcessorTest, TopPBoundaryWhereCumulativeEqualsPExactly) {
   // Ties never cost the argmax: tiny p on a row whose maximum is tied keeps the lowest max id.
   params.top_p = 0.01;
   EXPECT_EQ(run_row(top_p.get(), {1, 5, 5, 2}, params), (std::vector<double>{kOut, 5, kOut, kOut}));
+}
+
+TEST(LogitsProcessorTest, TopPOnLargeVocabularyMatchesOracleOnBothPaths) {
+  // V = 5000 > the 1024-candidate probe. Peaked rows (std 4) settle inside the probe; the flat
+  // row (std 0.3, p = 0.9 needs ~4000 tokens) falls back to the full sort; the uniform row has
+  // all 1024 candidates tied with the smallest candidate value, so it must fall back too.
+  // Uniform: every prob is exactly 1/5000 and the mass before id j is j/5000 < 0.3001 for
+  // j <= 1500: ids 0..1500 stay (lower ids first among ties).
+  constexpr int64_t kVocab = 5000;
+  at::Tensor random = at::randn({3, kVocab}, at::make_generator<at::CPUGeneratorImpl>(3));
+  at::Tensor logits =
+      at::cat({random.narrow(0, 0, 2) * 4.0, random.narrow(0, 2, 1) * 0.3, at::zeros({1, kVocab})});
+  OwnedRows rows;
+  for (double p : {0.9, 0.5, 0.9, 0.3001}) {
+    SamplingParams params;
+    params.top_p = p;
+    rows.add(params);
+  }
+  std::vector<std::vector<double>> before;
+  for (int64_t row = 0; row < 4; ++row) before.push_back(row_values(logits, row));
+  make_top_p_processor()->apply(logits, rows.batch());
+  std::vector<int64_t> kept_counts;
+  for (int64_t row = 0; row < 4; ++row) {
+    const std::vector<bool> mask = testing::oracle_mask(before[row], rows.params[row]);
+    const std::vector<double> after = row_values(logits, row);
+    int64_t kept = 0;
+    for (int64_t id = 0; id < kVocab; ++id) {
+      EXPECT_EQ(std::isfinite(after[id]), mask[id]) << "row " << row << " id " << id;
+      if (mask[id]) {
+        EXPECT_EQ(after[id], before[row][id]);  // kept tokens are untouched
+      }
+      kept += mask[id];
+    }
+    kept_counts.push_back(kept);
+  }
+  EXPECT_LT(kept_counts[0], 1024);  // settled by the probe
+  EXPECT_LT(kept_counts[1], 1024);
+  EXPECT_GT(kept_counts[2], 1024);  // needed the full sort
+  EXPECT_EQ(kept_counts[3], 1501);
+  const std::vector<double> uniform_after = row_values(logits, 3);
+  EXPECT_TRUE(std::isfinite(uniform_after[1500]));
+  EXPECT_FALSE(std::isfinite(uniform_after[1501]));
 }
 
 TEST(LogitsProcessorTest, MinPRemovesBelowFractionOfMaxProb) {
