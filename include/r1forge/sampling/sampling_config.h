@@ -14,7 +14,7 @@
 namespace r1forge {
 
 struct SamplingConfig {
-  std::string backend = "torch";    // torch (ATen ops, CPU or GPU); cuda arrives in [order 11]
+  std::string backend = "torch";    // torch (KV cache, ATen ops) | recompute (no cache, reference)
   int64_t max_batch_size = 64;      // sequences decoded together (KV-cache slots)
   int64_t max_cached_tokens = 0;    // bound on slots x (prompt + max_new_tokens); 0 = none
   bool raw_logprobs = false;        // also return temperature-1 log-probs
@@ -30,7 +30,8 @@ struct SamplingConfig {
   bool operator==(const SamplingConfig&) const = default;
   template <class Visitor>
   void visit(Visitor& v) {
-    v.field("backend", backend, "generation backend", OneOf{"torch"});
+    v.field("backend", backend, "torch = KV cache (ATen ops); recompute = no cache (reference)",
+            OneOf{"torch", "recompute"});
     v.field("max_batch_size", max_batch_size, "sequences decoded together (KV-cache slots)",
             IntRange{1, 1 << 20});
     v.field("max_cached_tokens", max_cached_tokens,

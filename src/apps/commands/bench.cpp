@@ -16,9 +16,8 @@
 #include "r1forge/core/timer.h"
 #include "r1forge/model/hf_io.h"
 #include "r1forge/rl/logprobs.h"
+#include "r1forge/sampling/backends.h"
 #include "r1forge/sampling/engine.h"
-#include "r1forge/sampling/recompute_backend.h"
-#include "r1forge/sampling/torch_backend.h"
 
 namespace r1forge::app {
 namespace {
@@ -122,17 +121,10 @@ void run_bench_generate(const BenchGenerateOptions& options) {
                       options.prompt_length > 0 && options.max_new_tokens > 0 &&
                       options.batch_size > 0,
                   "bench generate: counts and lengths must be positive");
-  R1F_CHECK_USAGE(options.backend == "torch" || options.backend == "recompute",
-                  "bench generate: --backend must be torch or recompute");
   const int64_t threads = set_thread_count(options.threads);
   Transformer model =
       options.model.empty() ? Transformer(model_preset(options.preset)) : load_model(options.model);
-  std::unique_ptr<ModelBackend> backend;
-  if (options.backend == "torch") {
-    backend = std::make_unique<TorchBackend>(model);
-  } else {
-    backend = std::make_unique<RecomputeBackend>(model);
-  }
+  std::unique_ptr<ModelBackend> backend = make_model_backend(options.backend, model);
   at::Generator generator = make_cpu_generator(0, "bench-generate");
   at::Tensor prompt_ids =
       at::randint(0, model->config().vocab_size, {options.prompts, options.prompt_length},

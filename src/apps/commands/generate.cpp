@@ -12,9 +12,9 @@
 #include "r1forge/core/threads.h"
 #include "r1forge/data/jsonl.h"
 #include "r1forge/model/hf_io.h"
+#include "r1forge/sampling/backends.h"
 #include "r1forge/sampling/engine.h"
 #include "r1forge/sampling/sampling_config.h"
-#include "r1forge/sampling/torch_backend.h"
 
 namespace r1forge::app {
 namespace {
@@ -91,7 +91,8 @@ void run_generate(const GenerateOptions& options) {
   const int64_t threads = set_thread_count(options.threads);
   ModelLoadOptions load_options;
   load_options.dtype = parse_dtype_name(options.dtype);
-  TorchBackend backend(load_model(options.model, load_options));
+  std::unique_ptr<ModelBackend> backend =
+      make_model_backend(options.sampling.backend, load_model(options.model, load_options));
   std::unique_ptr<Tokenizer> tokenizer = try_load_tokenizer(options.model);
 
   SamplingParams params = options.sampling.params(options.seed);
@@ -102,7 +103,7 @@ void run_generate(const GenerateOptions& options) {
   const std::vector<int64_t> configured = load_generation_config(options.model).eos_token_ids;
   std::set<int64_t> eos(configured.begin(), configured.end());
   if (tokenizer && tokenizer->eos_id()) eos.insert(*tokenizer->eos_id());
-  Engine engine(backend, tokenizer.get(), {eos.begin(), eos.end()}, options.sampling.engine());
+  Engine engine(*backend, tokenizer.get(), {eos.begin(), eos.end()}, options.sampling.engine());
   at::InferenceMode inference;
   std::vector<GeneratedSample> samples = engine.generate(requests);
 
@@ -153,6 +154,7 @@ CommandAction setup(CLI::App& root) {
   command->add_option("--batch-size", s.max_batch_size, "sequences decoded together");
   command->add_option("--max-cached-tokens", s.max_cached_tokens, "KV positions bound; 0 = none");
   command->add_flag("--raw-logprobs", s.raw_logprobs, "also output temperature-1 log-probs");
+  command->add_option("--backend", s.backend, "torch (KV cache) or recompute (no cache)");
   command->add_option("--threads", options->threads, "CPU threads; 0 = all cores");
   command->add_option("--dtype", options->dtype, "float32|bfloat16|float16");
   return [options] { run_generate(*options); };

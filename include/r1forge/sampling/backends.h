@@ -1,0 +1,15 @@
+// Chooses a model backend by name (`sampling.backend`): "torch" (KV cache, ATen ops) or
+// "recompute" (no cache; the reference and benchmark baseline). ConfigError for other names.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "r1forge/model/transformer.h"
+#include "r1forge/sampling/backend.h"
+
+namespace r1forge {
+
+std::unique_ptr<ModelBackend> make_model_backend(const std::string& name, Transformer model);
+
+}  // namespace r1forge
