@@ -5,6 +5,9 @@
 #include <torch/autograd.h>
 #include <torch/nn/modules/container/modulelist.h>
 
+#include <cmath>
+#include <limits>
+
 #include "r1forge/core/check.h"
 #include "r1forge/core/rng.h"
 #include "r1forge/model/activation_checkpoint.h"
@@ -93,6 +96,28 @@ void TransformerImpl::init_weights(uint64_t seed) {
   if (lm_head_.defined()) fill_normal(lm_head_);
 }
 
+namespace {
+
+// Decoding attention for one new query per row, as three batched ops: the query heads of a
+// KV group share their keys, so q [N, H, 1, D] is viewed [N, Hkv, G, D] and multiplies the
+// cache [N, Hkv, S, D] directly (no repeat). Measured faster on CPU than SDPA's flash kernel,
+// whose blocking is tuned for long query blocks. mask [N, 1, 1, S] bool or undefined.
+at::Tensor single_query_attention(const at::Tensor& q,
+                                  const at::Tensor& k,
+                                  const at::Tensor& v,
+                                  const at::Tensor& mask) {
+  const int64_t rows = q.size(0), heads = q.size(1), dim = q.size(3);
+  const int64_t kv_heads = k.size(1), groups = heads / kv_heads;
+  at::Tensor grouped = q.reshape({rows, kv_heads, groups, dim});
+  at::Tensor scores = at::matmul(grouped, k.transpose(-1, -2)).mul_(1.0 / std::sqrt(dim));
+  if (mask.defined())
+    scores.masked_fill_(mask.logical_not(), -std::numeric_limits<float>::infinity());
+  at::Tensor out = at::matmul(scores.softmax(-1), v);  // [N, Hkv, G, D]
+  return out.view({rows, heads, 1, dim});
+}
+
+}  // namespace
+
 at::Tensor decoder_layer_forward(const ModelConfig& c,
                                  const DecoderLayerWeights& w,
                                  const at::Tensor& x,
@@ -135,10 +160,16 @@ at::Tensor decoder_layer_forward(const ModelConfig& c,
     // position (which sees every key) can skip the mask. Longer chunks come with a mask.
     if (start > 0) causal = false;
   }
-  at::Tensor attention = at::scaled_dot_product_attention(
-      q, k, v, attention_mask.defined() ? std::optional<at::Tensor>(attention_mask) : std::nullopt,
-      /*dropout_p=*/0.0, /*is_causal=*/causal, /*scale=*/std::nullopt,
-      /*enable_gqa=*/heads != kv_heads);
+  at::Tensor attention;
+  if (length == 1 && !at::GradMode::is_enabled()) {
+    attention = single_query_attention(q, k, v, attention_mask);  // [N, H, 1, D]
+  } else {
+    attention = at::scaled_dot_product_attention(
+        q, k, v,
+        attention_mask.defined() ? std::optional<at::Tensor>(attention_mask) : std::nullopt,
+        /*dropout_p=*/0.0, /*is_causal=*/causal, /*scale=*/std::nullopt,
+        /*enable_gqa=*/heads != kv_heads);
+  }
   attention = attention.transpose(1, 2).reshape({rows, length, heads * dim});
   at::Tensor hidden = x + at::linear(attention, w.output_weight, w.output_bias);
 
