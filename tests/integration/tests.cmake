@@ -2,3 +2,8 @@
 add_test(NAME integration.cli_errors
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/cli_errors.sh
                  $<TARGET_FILE:r1forge> ${CMAKE_BINARY_DIR}/cli_errors)
+
+# The rollout/trainer mismatch guard end to end: generate's log-probs equal logprobs' values.
+add_test(NAME integration.generate_logprobs_parity
+         COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/check_generate_parity.py
+                 $<TARGET_FILE:r1forge> ${CMAKE_BINARY_DIR}/generate_parity)
