@@ -194,9 +194,9 @@ std::vector<GeneratedSample> Engine::generate(const std::vector<GenerationReques
     at::Tensor scale = at::tensor(temperatures, at::kDouble).to(at::kFloat).unsqueeze(1);
     at::Tensor reported = at::log_softmax(logits / scale, 1);
     at::Tensor raw = config_.raw_logprobs ? at::log_softmax(logits, 1) : at::Tensor();
-    at::Tensor processed = logits.clone();
-    chain_.apply(processed, batch);
-    at::Tensor sampled = sample_tokens(processed, generators, greedy);  // [A] int64
+    // The reported log-probs are already taken, so the chain may work on the logits in place.
+    chain_.apply(logits, batch);
+    at::Tensor sampled = sample_tokens(logits, generators, greedy);  // [A] int64
     at::Tensor picked = reported.gather(1, sampled.unsqueeze(1)).squeeze(1).contiguous();
     at::Tensor picked_raw =
         raw.defined() ? raw.gather(1, sampled.unsqueeze(1)).squeeze(1).contiguous() : at::Tensor();
