@@ -54,11 +54,10 @@ __global__ void rms_norm_kernel(const scalar_t* __restrict__ x,
 
 }  // namespace
 
-bool cuda_kernels_compiled() {
-  return true;
-}
+namespace cuda {
 
-at::Tensor rms_norm_cuda(const at::Tensor& x, const at::Tensor& weight, double eps) {
+// The module's entry for kernels::rms_norm_cuda (see kernels.h and cuda_module.cpp).
+at::Tensor rms_norm(const at::Tensor& x, const at::Tensor& weight, double eps) {
   TORCH_CHECK(x.is_cuda() && weight.is_cuda(), "rms_norm_cuda: tensors must be on CUDA");
   TORCH_CHECK(x.is_contiguous() && weight.is_contiguous(), "rms_norm_cuda: need contiguous");
   TORCH_CHECK(x.scalar_type() == weight.scalar_type(), "rms_norm_cuda: dtype mismatch");
@@ -78,5 +77,7 @@ at::Tensor rms_norm_cuda(const at::Tensor& x, const at::Tensor& weight, double e
   C10_CUDA_KERNEL_LAUNCH_CHECK();
   return out;
 }
+
+}  // namespace cuda
 
 }  // namespace r1forge::kernels

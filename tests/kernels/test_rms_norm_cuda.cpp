@@ -22,7 +22,7 @@ TEST(RmsNorm, ReferenceOnCpuMatchesFormula) {
 
 TEST(RmsNorm, KernelMatchesReference_CUDA) {
   R1F_REQUIRE_CUDA();
-  ASSERT_TRUE(kernels::cuda_kernels_compiled());
+  ASSERT_TRUE(kernels::cuda_kernels_loaded()) << "GPU present but the r1forge_cuda module did not load";
   struct Case {
     at::ScalarType dtype;
     double tolerance;

@@ -1,0 +1,12 @@
+// The r1forge_cuda module's entry point: hands the loader the addresses of the CUDA kernels
+// (src/kernels/*.cu). Built only into the module, never into r1forge_lib.
+#include "r1forge/kernels/kernels.h"
+
+namespace r1forge::kernels::cuda {
+at::Tensor rms_norm(const at::Tensor& x, const at::Tensor& weight, double eps);
+}  // namespace r1forge::kernels::cuda
+
+extern "C" __attribute__((visibility("default"))) void r1forge_register_cuda_kernels(
+    r1forge::kernels::CudaKernelTable* table) {
+  table->rms_norm = &r1forge::kernels::cuda::rms_norm;
+}
