@@ -40,7 +40,7 @@ at::Tensor kl_estimate(const at::Tensor& logp,
       // Written as TRL writes it, exp(ref − logp) − (ref − logp) − 1, so values match bitwise.
       return at::exp(-delta) + delta - 1.0;
   }
-  R1F_CHECK(false, "unhandled KlEstimator");
+  throw Error(ErrorKind::INTERNAL, "kl_estimate: unhandled KlEstimator", __FILE__, __LINE__);
 }
 
 at::Tensor kl_reward_penalty(const at::Tensor& old_logp,
