@@ -1,0 +1,7 @@
+# CTest entries for rl/ beyond the gtest binary: the advantage oracle fixture must still match
+# what the installed TRL computes (reruns tests/rl/make_advantage_fixtures.py --check).
+if(R1F_PYTHON)
+  add_test(NAME rl.advantage_fixture_matches_trl
+           COMMAND ${R1F_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/rl/make_advantage_fixtures.py --check)
+  set_tests_properties(rl.advantage_fixture_matches_trl PROPERTIES TIMEOUT 120)
+endif()
