@@ -5,3 +5,6 @@ if(R1F_PYTHON)
            COMMAND ${R1F_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/rl/make_advantage_fixtures.py --check)
   set_tests_properties(rl.advantage_fixture_matches_trl PROPERTIES TIMEOUT 120)
 endif()
+
+# The policy-loss TRL parity fixtures (scripts/make_trl_fixtures.py --check).
+include(${CMAKE_CURRENT_LIST_DIR}/policy_loss_tests.cmake)
