@@ -22,7 +22,9 @@ Config load_config_text(std::string_view yaml_text,
                         const std::vector<std::string>& overrides) {
   YamlOrigin origin(source);
   YAML::Node root = parse_yaml_with_overrides(yaml_text, origin, overrides);
-  return from_yaml<Config>(root, origin);
+  Config config = from_yaml<Config>(root, origin);
+  validate_stages(config.stages, source);
+  return config;
 }
 
 std::string config_to_yaml(const Config& config) {

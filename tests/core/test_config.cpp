@@ -73,7 +73,11 @@ TEST(ConfigTest, ChoicesAndRangesOfTheRealStructs) {
 
 TEST(ConfigTest, ResolvedConfigHasEveryKeyAndReloadsEqual) {
   TempDir dir;
-  Config config = load_config_text("run: {seed: 7}\n", "c.yaml", {"model.dtype=float16"});
+  // One stage with one reward, so that list-item keys (stages[].grpo.rewards[].name) exist too.
+  Config config = load_config_text(
+      "run: {seed: 7}\n"
+      "stages: [{name: s, grpo: {data: {path: p.jsonl}, rewards: [{name: accuracy}]}}]\n",
+      "c.yaml", {"model.dtype=float16"});
   write_resolved_config(config, dir / "run");
   std::filesystem::path written = dir / "run" / "config.resolved.yaml";
   ASSERT_TRUE(std::filesystem::exists(written));
@@ -85,7 +89,11 @@ TEST(ConfigTest, ResolvedConfigHasEveryKeyAndReloadsEqual) {
     size_t start = 0;
     while (true) {
       size_t dot = row.path.find('.', start);
-      node.reset(node[row.path.substr(start, dot == std::string::npos ? dot : dot - start)]);
+      std::string key = row.path.substr(start, dot == std::string::npos ? dot : dot - start);
+      const bool item = key.size() > 2 && key.compare(key.size() - 2, 2, "[]") == 0;
+      if (item) key.resize(key.size() - 2);
+      node.reset(node[key]);
+      if (item) node.reset(node[0]);  // the first list item stands for all of them
       if (dot == std::string::npos) break;
       start = dot + 1;
     }

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "r1forge/core/yaml_io.h"
+#include "r1forge/pipeline/stage_config.h"
 #include "r1forge/sampling/sampling_config.h"
 
 namespace r1forge {
@@ -38,6 +39,7 @@ struct RunConfig {
 // Which model the run starts from and how it is held in memory.
 struct ModelRunConfig {
   std::string init = "tiny-qwen2";      // a model folder path or a preset name
+  std::string tokenizer;                // tokenizer file or folder; empty = the init folder
   std::string dtype = "float32";        // float32|bfloat16|float16 (parameters and compute)
   std::string device = "cpu";           // cpu|cuda|auto (auto = cuda when available)
   bool gradient_checkpointing = false;  // recompute activations in backward to save memory
@@ -46,6 +48,7 @@ struct ModelRunConfig {
   template <class Visitor>
   void visit(Visitor& v) {
     v.field("init", init, "a model folder path or a preset name");
+    v.field("tokenizer", tokenizer, "tokenizer file or folder; empty = the model folder");
     v.field("dtype", dtype, "parameter and compute dtype", OneOf{"float32", "bfloat16", "float16"});
     v.field("device", device, "where the model runs; auto = cuda when available",
             OneOf{"cpu", "cuda", "auto"});
@@ -55,9 +58,10 @@ struct ModelRunConfig {
 };
 
 struct Config {
-  RunConfig run;         // run folder, seed, threads, logging
-  ModelRunConfig model;     // the starting model, dtype and device
-  SamplingConfig sampling;  // generation backend, batch, memory bound, default sampling
+  RunConfig run;                    // run folder, seed, threads, logging
+  ModelRunConfig model;             // the starting model, dtype and device
+  SamplingConfig sampling;          // generation backend, batch, memory bound, default sampling
+  std::vector<StageConfig> stages;  // the pipeline, in order
 
   bool operator==(const Config&) const = default;
   template <class Visitor>
@@ -65,6 +69,7 @@ struct Config {
     v.field("run", run, "run: folder, seed, threads, logging");
     v.field("model", model, "model: the starting model, dtype and device");
     v.field("sampling", sampling, "sampling: generation backend, batch, memory, defaults");
+    v.field("stages", stages, "stages: the pipeline, in order (name, type, init, section)");
   }
 };
 

@@ -123,6 +123,12 @@ struct IsSectionList : std::false_type {};
 template <ConfigStruct T>
 struct IsSectionList<std::vector<T>> : std::true_type {};
 
+// An optional section (e.g. a stage's `grpo:`): null or absent = not given.
+template <class T>
+struct IsOptionalSection : std::false_type {};
+template <ConfigStruct T>
+struct IsOptionalSection<std::optional<T>> : std::true_type {};
+
 template <class T>
 std::string type_name() {
   if constexpr (ConfigStruct<T>)

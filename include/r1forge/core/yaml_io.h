@@ -6,7 +6,7 @@
 // ConfigErrors naming the key path and file:line), to_yaml (every field, with its help as a
 // comment, doubles in shortest round-trip form) and describe_fields (rows of docs/config.md).
 // Field types: bool, int32_t, int64_t, double, std::string, std::optional<T>, std::vector<T>,
-// std::map<std::string, T>, and nested structs with a visit() (also in vectors).
+// std::map<std::string, T>, and nested structs with a visit() (also in vectors and optionals).
 // Not here: constraints, traits and scalar parsing (yaml_fields.h), command-line overrides
 // (config_overrides.h), the top-level Config (config.h).
 #pragma once
@@ -135,7 +135,8 @@ class FieldWriter {
   explicit FieldWriter(YAML::Emitter& out) : out_(out) {}
   template <class T, class... C>
   void field(std::string_view name, T& value, std::string_view help, const C&...) {
-    constexpr bool block = ConfigStruct<T> || IsSectionList<T>::value;
+    constexpr bool block =
+        ConfigStruct<T> || IsSectionList<T>::value || IsOptionalSection<T>::value;
     if constexpr (block) {  // help above a section, so it does not trail the previous line
       out_ << YAML::Newline << YAML::Comment(std::string(help));
       out_ << YAML::Key << std::string(name) << YAML::Value;
@@ -206,6 +207,9 @@ class DocCollector {
     } else if constexpr (IsSectionList<T>::value) {
       typename T::value_type item{};
       append(item, row.path + "[].");
+    } else if constexpr (IsOptionalSection<T>::value) {
+      typename T::value_type item{};
+      append(item, row.path + ".");
     }
   }
 

@@ -1,0 +1,74 @@
+// The optimizer of every training stage: AdamW with Hugging Face Trainer's parameter groups
+// (no weight decay on biases and norm weights), global gradient-norm clipping, and a guard that
+// skips an update whose gradient is not finite. Option names are TRL/HF TrainingArguments'.
+// Not here: the learning-rate schedule (lr_schedule.h), saving optimizer state ([order 5]).
+#pragma once
+
+#include <ATen/ATen.h>
+#include <torch/nn/module.h>
+#include <torch/optim/adamw.h>
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "r1forge/core/yaml_fields.h"
+#include "r1forge/optim/lr_schedule.h"
+
+namespace r1forge {
+
+struct OptimizerConfig {
+  double learning_rate = 1e-6;  // peak lr (TRL GRPOConfig default 1e-6; SFT wants ~1e-5..1e-4)
+  double weight_decay = 0.0;    // decoupled (AdamW); not applied to biases and norm weights
+  double adam_beta1 = 0.9;
+  double adam_beta2 = 0.999;
+  double adam_epsilon = 1e-8;
+  double max_grad_norm = 1.0;  // clip the global L2 norm to this; 0 = no clipping (still logged)
+  LrScheduleConfig schedule;   // lr_scheduler_type, warmup
+
+  bool operator==(const OptimizerConfig&) const = default;
+  template <class Visitor>
+  void visit(Visitor& v) {
+    v.field("learning_rate", learning_rate, "peak learning rate", RealRange{0.0, 10.0});
+    v.field("weight_decay", weight_decay, "AdamW decoupled decay (not on biases and norms)",
+            RealRange{0.0, 10.0});
+    v.field("adam_beta1", adam_beta1, "AdamW beta1", RealRange{0.0, 1.0, false, true});
+    v.field("adam_beta2", adam_beta2, "AdamW beta2", RealRange{0.0, 1.0, false, true});
+    v.field("adam_epsilon", adam_epsilon, "AdamW epsilon", RealRange{0.0, 1.0, true});
+    v.field("max_grad_norm", max_grad_norm, "clip the global gradient L2 norm; 0 = off",
+            RealRange{0.0, 1e12});
+    v.field("schedule", schedule, "learning-rate schedule");
+  }
+};
+
+// What one optimizer step did.
+struct StepResult {
+  double grad_norm = 0.0;  // global L2 norm before clipping (NaN/inf when not finite)
+  double learning_rate = 0.0;
+  bool applied = false;  // false: the gradient was not finite, parameters left unchanged
+};
+
+class Optimizer {
+ public:
+  // `total_steps`: optimizer steps the stage will take (for decaying schedules).
+  Optimizer(torch::nn::Module& model, const OptimizerConfig& config, int64_t total_steps);
+  // Clip, then (if the norm is finite) set the scheduled lr and take one AdamW step; gradients
+  // are zeroed either way. Advances the schedule only when the step was applied.
+  StepResult step();
+  void zero_grad();
+  int64_t steps_taken() const { return steps_taken_; }
+  const std::vector<at::Tensor>& parameters() const { return parameters_; }
+
+ private:
+  OptimizerConfig config_;
+  int64_t total_steps_;
+  int64_t steps_taken_ = 0;
+  std::vector<at::Tensor> parameters_;
+  std::unique_ptr<torch::optim::AdamW> adamw_;
+};
+
+// Global L2 norm of the gradients of `parameters` (those without a gradient count as zero).
+// One device sync (the norm comes back to the CPU).
+double gradient_norm(const std::vector<at::Tensor>& parameters);
+
+}  // namespace r1forge

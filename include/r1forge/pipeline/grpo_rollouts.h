@@ -1,0 +1,65 @@
+// Collecting one GRPO step's scored groups: G samples for each of B prompts from the engine,
+// every reward function's score of every sample, and DAPO's dynamic sampling (groups whose
+// rewards are all equal carry no signal — their advantages are zero — so they are dropped and
+// more prompts are drawn, for a bounded number of rounds).
+// Shapes: B' groups kept, G samples each, N = B' x G rows, F reward functions.
+// Not here: advantages (rl/advantage.h), the update (grpo_update.h).
+#pragma once
+
+#include <ATen/ATen.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "r1forge/data/prompt_dataset.h"
+#include "r1forge/rl/reward.h"
+#include "r1forge/sampling/engine.h"
+
+namespace r1forge {
+
+struct ScoredGroups {
+  std::vector<int64_t> prompt_rows;              // [B'] dataset row of each group
+  std::vector<GeneratedSample> samples;          // [N] group-contiguous; prompt_index = group
+  std::vector<std::vector<RewardScore>> scores;  // [F][N]; nullopt = none
+  double rollout_seconds = 0.0;
+  double reward_seconds = 0.0;
+  int64_t generated_tokens = 0;
+
+  int64_t groups() const { return static_cast<int64_t>(prompt_rows.size()); }
+};
+
+class RolloutCollector {
+ public:
+  // `params` are the rollout's sampling parameters (the seed is set per call).
+  RolloutCollector(Engine& engine,
+                   RewardSet& rewards,
+                   const PromptDataset& data,
+                   SamplingParams params,
+                   int64_t group_size);
+  // Generates and scores G samples for each dataset row of `rows`. Sync point.
+  ScoredGroups collect(const std::vector<int64_t>& rows, uint64_t seed);
+
+ private:
+  Engine& engine_;
+  RewardSet& rewards_;
+  const PromptDataset& data_;
+  SamplingParams params_;
+  int64_t group_size_;
+};
+
+// Rewards as a [N, F] fp64 tensor with NaN for none (compute_advantages' input).
+at::Tensor reward_matrix(const ScoredGroups& groups);
+// Per group: true when its scorable combined rewards (weighted sum over scored functions)
+// are not all equal — the groups with a learning signal.
+std::vector<bool> groups_with_signal(const ScoredGroups& groups,
+                                     const std::vector<double>& weights,
+                                     int64_t group_size);
+// Moves the groups of `from` marked in `keep` (in order, at most `limit` groups in total in
+// `into`) to the end of `into`.
+void append_groups(ScoredGroups& into,
+                   ScoredGroups&& from,
+                   const std::vector<bool>& keep,
+                   int64_t limit,
+                   int64_t group_size);
+
+}  // namespace r1forge

@@ -1,0 +1,58 @@
+// The optimisation half of a GRPO step: num_iterations passes over the rollout batch, each
+// split into mini-batches (one optimizer step each) of micro-batches (one forward/backward
+// each, gradients accumulated), with the policy loss of rl/policy_loss.h. Also the no-grad
+// log-prob pass used for reference (and, on request, old-policy) log-probs.
+// Shapes: N rows, L longest completion.
+// Not here: rollouts and rewards (grpo_rollouts.h), advantages, the stage loop.
+#pragma once
+
+#include <ATen/ATen.h>
+
+#include <cstdint>
+
+#include "r1forge/model/transformer.h"
+#include "r1forge/optim/optimizer.h"
+#include "r1forge/rl/policy_loss.h"
+#include "r1forge/rl/rollout.h"
+
+namespace r1forge {
+
+struct PolicyUpdateConfig {
+  PolicyLossConfig loss;
+  int64_t num_iterations = 1;     // mu
+  int64_t mini_batch_size = 0;    // rows per optimizer step; 0 = all N
+  int64_t micro_batch_size = 16;  // rows per forward/backward
+  double temperature = 1.0;       // log-probs under logits / temperature, as sampled
+  int64_t chunk_rows = 1024;      // log-softmax chunk
+};
+
+struct PolicyUpdateInputs {
+  at::Tensor advantages;    // [N] fp32
+  at::Tensor old_logprobs;  // [N, L] fp32; undefined = exactly on-policy (logp.detach())
+  at::Tensor ref_logprobs;  // [N, L] fp32; undefined unless beta > 0
+};
+
+// Token-weighted means over the micro-batches of all passes (TRL's logged quantities).
+struct PolicyUpdateStats {
+  int64_t optimizer_steps = 0;
+  int64_t skipped_steps = 0;   // non-finite gradient: update skipped
+  double grad_norm = 0.0;      // mean over applied steps (pre-clip)
+  double learning_rate = 0.0;  // of the last step
+  PolicyLossStats loss;        // clip ratios, kl, entropy, ratios (ratio_max = max), policy_loss
+};
+
+PolicyUpdateStats update_policy(Transformer& policy,
+                                Optimizer& optimizer,
+                                const RolloutBatch& batch,
+                                const PolicyUpdateInputs& inputs,
+                                const PolicyUpdateConfig& config);
+
+// Log-probs [N, L] fp32 (CPU) of the completion tokens under `model`, no gradient, in
+// micro-batches of `micro_batch_size` rows.
+at::Tensor score_completions(Transformer& model,
+                             const RolloutBatch& batch,
+                             int64_t micro_batch_size,
+                             double temperature,
+                             int64_t chunk_rows);
+
+}  // namespace r1forge

@@ -1,0 +1,53 @@
+// Running one stage of a run config: where its files go (`run.dir/stages/NN-<name>/`), the
+// model it starts from (its `init`) with the tokenizer and stop ids, writing HF model folders
+// atomically (a staging folder renamed into place), and dispatch by stage type.
+// `r1forge stage CONFIG NAME` calls run_stage; the pipeline runner ([order 4]) will call it
+// for each stage in turn and resolve `init` names of earlier stages.
+// Not here: the stage algorithms (grpo_stage.h, ...), checkpoints with optimizer state ([order 5]).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "r1forge/core/config.h"
+#include "r1forge/model/transformer.h"
+#include "r1forge/tokenizer/tokenizer.h"
+
+namespace r1forge {
+
+// A stage's model with what generation and saving need besides the weights.
+struct StageModel {
+  Transformer model{nullptr};
+  std::unique_ptr<Tokenizer> tokenizer;
+  std::filesystem::path tokenizer_source;  // file or folder the tokenizer came from
+  std::vector<int64_t> eos_ids;            // stop ids: generation config, config.json, tokenizer
+  int64_t pad_id = 0;                      // padding id for training batches
+};
+
+// `run.dir/stages/NN-<name>` with NN the stage's 1-based position in `stages:`.
+std::filesystem::path stage_directory(const Config& config, const StageConfig& stage);
+// The stage's index in config.stages; ConfigError listing the names when there is none.
+const StageConfig& find_stage(const Config& config, const std::string& name);
+
+// Loads `init` (base = model.init: a folder, or a preset initialised from run.seed), the
+// tokenizer (model.tokenizer, else the init folder) and the stop ids, on model.device in
+// model.dtype. ConfigError when no tokenizer can be found or its vocabulary is larger than the
+// model's; the loaders' errors otherwise.
+StageModel load_stage_model(const Config& config, const StageConfig& stage);
+
+// Writes an HF folder (weights, config.json, generation_config.json with the stop ids, and
+// the tokenizer files) into `folder.staging`, then renames it over `folder`, so `folder` is
+// either the previous complete model or the new complete one.
+void save_stage_model(StageModel& model, const std::filesystem::path& folder);
+
+// A copy of `model` with its own parameters (no gradients): the reference policy.
+Transformer clone_model(Transformer& model);
+
+// Runs the stage named `name` of `config`: validates, writes config.resolved.yaml into
+// run.dir, and runs the algorithm of its type. Errors as the stage's.
+void run_stage(const Config& config, const std::string& name);
+
+}  // namespace r1forge

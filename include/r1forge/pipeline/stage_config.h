@@ -1,0 +1,39 @@
+// One item of the run config's `stages:` list: a named stage of a given type, the model it
+// starts from, and the section of its type (`grpo:` for a GRPO stage). Stage types beyond
+// grpo (sft, rejection_sampling, distill, eval) and `init` naming an earlier stage arrive with
+// the pipeline runner ([order 4]); the list and the section-per-type layout leave room for them.
+// Not here: running a stage (stage.h).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "r1forge/core/yaml_fields.h"
+#include "r1forge/pipeline/grpo_config.h"
+
+namespace r1forge {
+
+struct StageConfig {
+  std::string name;           // unique in the run; [a-z0-9_] (names the stage's folder)
+  std::string type = "grpo";  // the stage's algorithm; its section must be present
+  // base = the top-level model (model.init); or a model folder path
+  std::string init = "base";
+  std::optional<GrpoConfig> grpo;  // required when type is grpo
+
+  bool operator==(const StageConfig&) const = default;
+  template <class Visitor>
+  void visit(Visitor& v) {
+    v.field("name", name, "stage name, unique in the run ([a-z0-9_])");
+    v.field("type", type, "stage algorithm", OneOf{"grpo"});
+    v.field("init", init, "starting model: base (= model.init) or a model folder");
+    v.field("grpo", grpo, "GRPO settings (type grpo)");
+  }
+};
+
+// ConfigError (naming `source` and `stages[i]`) for an empty or malformed name, a duplicate
+// name, a missing section for the type or a section of another type, and the type's own
+// cross-field checks.
+void validate_stages(const std::vector<StageConfig>& stages, const std::string& source);
+
+}  // namespace r1forge

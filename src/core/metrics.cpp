@@ -1,0 +1,54 @@
+// JSONL metrics sink and console formatting; see core/metrics.h.
+#include "r1forge/core/metrics.h"
+
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "r1forge/core/check.h"
+
+namespace r1forge {
+
+MetricsWriter::MetricsWriter(const std::filesystem::path& path) : path_(path) {
+  std::error_code error;
+  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), error);
+  file_ = std::fopen(path.c_str(), "a");
+  R1F_CHECK_IO(file_ != nullptr, "cannot open metrics file ", path, ": ", std::strerror(errno));
+}
+
+MetricsWriter::~MetricsWriter() {
+  if (file_) std::fclose(file_);
+}
+
+void MetricsWriter::write(int64_t step, const MetricValues& values) {
+  nlohmann::ordered_json line;
+  line["step"] = step;
+  for (const auto& [name, value] : values) {
+    if (std::isfinite(value))
+      line[name] = value;
+    else
+      line[name] = nullptr;  // JSON has no NaN/inf
+  }
+  const std::string text = line.dump() + "\n";
+  const bool ok =
+      std::fwrite(text.data(), 1, text.size(), file_) == text.size() && std::fflush(file_) == 0;
+  R1F_CHECK_IO(ok, "cannot write metrics file ", path_, ": ", std::strerror(errno));
+}
+
+std::string format_metrics_line(const std::string& prefix,
+                                const MetricValues& values,
+                                const std::vector<std::string>& keys) {
+  std::ostringstream out;
+  out << prefix;
+  out.precision(4);
+  for (const auto& key : keys) {
+    auto it = values.find(key);
+    if (it == values.end()) continue;
+    out << " | " << key << " " << it->second;
+  }
+  return out.str();
+}
+
+}  // namespace r1forge

@@ -1,0 +1,129 @@
+// Scored rollout groups and dynamic sampling; see pipeline/grpo_rollouts.h.
+#include "r1forge/pipeline/grpo_rollouts.h"
+
+#include <c10/core/InferenceMode.h>
+
+#include <cmath>
+#include <limits>
+
+#include "r1forge/core/check.h"
+#include "r1forge/core/timer.h"
+
+namespace r1forge {
+
+RolloutCollector::RolloutCollector(Engine& engine,
+                                   RewardSet& rewards,
+                                   const PromptDataset& data,
+                                   SamplingParams params,
+                                   int64_t group_size)
+    : engine_(engine),
+      rewards_(rewards),
+      data_(data),
+      params_(std::move(params)),
+      group_size_(group_size) {}
+
+ScoredGroups RolloutCollector::collect(const std::vector<int64_t>& rows, uint64_t seed) {
+  ScoredGroups groups;
+  groups.prompt_rows = rows;
+  std::vector<GenerationRequest> requests;
+  for (int64_t row : rows) {
+    GenerationRequest request{data_.rows.at(row).ids, params_, group_size_};
+    request.params.seed = seed;
+    requests.push_back(std::move(request));
+  }
+  Timer rollout_timer;
+  {
+    at::InferenceMode inference;  // no autograd bookkeeping while sampling
+    groups.samples = engine_.generate(requests);
+  }
+  groups.rollout_seconds = rollout_timer.seconds();
+  for (const auto& sample : groups.samples) {
+    groups.generated_tokens += static_cast<int64_t>(sample.token_ids.size());
+  }
+
+  Timer reward_timer;
+  std::vector<RewardSample> batch;
+  batch.reserve(groups.samples.size());
+  for (const auto& sample : groups.samples) {
+    const PromptRow& prompt = data_.rows.at(rows.at(sample.prompt_index));
+    RewardSample item;
+    item.prompt = prompt.text;
+    item.completion = sample.text;
+    item.metadata = &prompt.metadata;
+    item.completion_tokens = static_cast<int64_t>(sample.token_ids.size());
+    item.truncated = sample.finish_reason == FinishReason::LENGTH;
+    item.max_completion_tokens = params_.max_new_tokens;
+    batch.push_back(item);
+  }
+  groups.scores = rewards_.score(batch);
+  groups.reward_seconds = reward_timer.seconds();
+  return groups;
+}
+
+at::Tensor reward_matrix(const ScoredGroups& groups) {
+  const int64_t functions = static_cast<int64_t>(groups.scores.size());
+  const int64_t rows = static_cast<int64_t>(groups.samples.size());
+  at::Tensor matrix = at::empty({rows, functions}, at::kDouble);
+  auto values = matrix.accessor<double, 2>();
+  for (int64_t f = 0; f < functions; ++f) {
+    R1F_CHECK(static_cast<int64_t>(groups.scores[f].size()) == rows, "reward ", f, " returned ",
+              groups.scores[f].size(), " scores for ", rows, " samples");
+    for (int64_t i = 0; i < rows; ++i) {
+      values[i][f] = groups.scores[f][i].value_or(std::numeric_limits<double>::quiet_NaN());
+    }
+  }
+  return matrix;
+}
+
+std::vector<bool> groups_with_signal(const ScoredGroups& groups,
+                                     const std::vector<double>& weights,
+                                     int64_t group_size) {
+  std::vector<bool> signal(groups.groups(), false);
+  for (int64_t g = 0; g < groups.groups(); ++g) {
+    bool seen = false;
+    double first = 0.0;
+    for (int64_t j = 0; j < group_size && !signal[g]; ++j) {
+      const int64_t row = g * group_size + j;
+      bool scored = false;
+      double combined = 0.0;
+      for (size_t f = 0; f < groups.scores.size(); ++f) {
+        if (!groups.scores[f][row]) continue;
+        scored = true;
+        combined += weights[f] * *groups.scores[f][row];
+      }
+      if (!scored) continue;  // unscorable samples drop out of the group, as in the advantage
+      if (!seen) {
+        seen = true;
+        first = combined;
+      } else if (combined != first) {
+        signal[g] = true;
+      }
+    }
+  }
+  return signal;
+}
+
+void append_groups(ScoredGroups& into,
+                   ScoredGroups&& from,
+                   const std::vector<bool>& keep,
+                   int64_t limit,
+                   int64_t group_size) {
+  if (into.scores.empty()) into.scores.resize(from.scores.size());
+  into.rollout_seconds += from.rollout_seconds;
+  into.reward_seconds += from.reward_seconds;
+  into.generated_tokens += from.generated_tokens;
+  for (int64_t g = 0; g < from.groups() && into.groups() < limit; ++g) {
+    if (!keep[g]) continue;
+    const int64_t group_index = into.groups();
+    into.prompt_rows.push_back(from.prompt_rows[g]);
+    for (int64_t j = 0; j < group_size; ++j) {
+      const int64_t row = g * group_size + j;
+      GeneratedSample sample = std::move(from.samples[row]);
+      sample.prompt_index = group_index;
+      into.samples.push_back(std::move(sample));
+      for (size_t f = 0; f < from.scores.size(); ++f) into.scores[f].push_back(from.scores[f][row]);
+    }
+  }
+}
+
+}  // namespace r1forge

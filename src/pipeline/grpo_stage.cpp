@@ -1,0 +1,351 @@
+// The GRPO stage loop; see pipeline/grpo_stage.h.
+#include "r1forge/pipeline/grpo_stage.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <limits>
+#include <memory>
+#include <optional>
+
+#include "r1forge/core/check.h"
+#include "r1forge/core/fs.h"
+#include "r1forge/core/log.h"
+#include "r1forge/core/metrics.h"
+#include "r1forge/core/rng.h"
+#include "r1forge/core/timer.h"
+#include "r1forge/pipeline/grpo_metrics.h"
+#include "r1forge/pipeline/grpo_rollouts.h"
+#include "r1forge/pipeline/grpo_update.h"
+#include "r1forge/pipeline/stage.h"
+#include "r1forge/rl/advantage.h"
+#include "r1forge/rl/kl.h"
+#include "r1forge/sampling/backends.h"
+
+namespace r1forge {
+namespace fs = std::filesystem;
+namespace {
+
+SamplingParams rollout_params(const GrpoConfig& grpo) {
+  SamplingParams params;
+  params.temperature = grpo.temperature;
+  params.top_p = grpo.top_p;
+  params.top_k = grpo.top_k;
+  params.min_p = grpo.min_p;
+  params.repetition_penalty = grpo.repetition_penalty;
+  params.max_new_tokens = grpo.max_completion_length;
+  params.stop_strings = grpo.stop;
+  return params;
+}
+
+std::string step_folder_name(int64_t step) {
+  char name[32];
+  std::snprintf(name, sizeof name, "step-%07lld", static_cast<long long>(step));
+  return name;
+}
+
+class GrpoStage {
+ public:
+  GrpoStage(const Config& config, const StageConfig& stage)
+      : config_(config),
+        stage_(stage),
+        grpo_(*stage.grpo),
+        directory_(stage_directory(config, stage)),
+        seed_(derive_seed(config.run.seed, "stage:" + stage.name)),
+        model_(load_stage_model(config, stage)),
+        rewards_(grpo_.rewards, "stage '" + stage.name + "' grpo.rewards"),
+        train_data_(load_prompt_dataset(grpo_.data, *model_.tokenizer)),
+        sampler_(static_cast<int64_t>(train_data_.rows.size()),
+                 grpo_.data.shuffle,
+                 derive_seed(seed_, "prompts")),
+        backend_(make_model_backend(config.sampling.backend, model_.model)),
+        engine_(*backend_, model_.tokenizer.get(), model_.eos_ids, config.sampling.engine()),
+        collector_(engine_, rewards_, train_data_, rollout_params(grpo_), grpo_.num_generations) {
+    if (!grpo_.eval.data.path.empty()) {
+      eval_data_ = load_prompt_dataset(grpo_.eval.data, *model_.tokenizer);
+    }
+    if (grpo_.beta > 0) reference_ = clone_model(model_.model);  // beta = 0: none is loaded
+    const int64_t rows = grpo_.prompts_per_step * grpo_.num_generations;
+    const int64_t mini = grpo_.mini_batch_size > 0 ? grpo_.mini_batch_size : rows;
+    const int64_t total_steps = grpo_.max_steps * grpo_.num_iterations * ((rows + mini - 1) / mini);
+    optimizer_ = std::make_unique<Optimizer>(*model_.model, grpo_.optimizer, total_steps);
+    update_config_.loss = grpo_.policy_loss_config();
+    update_config_.num_iterations = grpo_.num_iterations;
+    update_config_.mini_batch_size = grpo_.mini_batch_size;
+    update_config_.micro_batch_size = grpo_.micro_batch_size;
+    update_config_.temperature = grpo_.temperature;
+    update_config_.chunk_rows = grpo_.logprob_chunk_rows;
+    fs::create_directories(directory_);
+    metrics_ = std::make_unique<MetricsWriter>(directory_ / "metrics.jsonl");
+    samples_.open(directory_ / "samples.jsonl", std::ios::app);
+    R1F_CHECK_IO(samples_.good(), "cannot open ", directory_ / "samples.jsonl");
+    R1F_LOG_INFO("grpo '", stage.name, "': ", train_data_.rows.size(), " prompts, ",
+                 grpo_.prompts_per_step, " x ", grpo_.num_generations, " completions per step, ",
+                 grpo_.max_steps, " steps, ", total_steps, " optimizer steps; rewards: ", [&] {
+                   std::string list;
+                   for (const auto& label : rewards_.labels()) list += " " + label;
+                   return list;
+                 }());
+  }
+
+  void run() {
+    for (int64_t step = 1; step <= grpo_.max_steps; ++step) {
+      MetricValues metrics = train_step(step);
+      metrics_->write(step, metrics);
+      if (step % grpo_.logging_steps == 0 || step == grpo_.max_steps) log_console(step, metrics);
+      if (grpo_.beta > 0 && grpo_.sync_ref_model && step % grpo_.ref_model_sync_steps == 0) {
+        sync_reference();
+      }
+      const bool last = step == grpo_.max_steps;
+      if (eval_data_ &&
+          (last || (grpo_.eval.eval_steps > 0 && step % grpo_.eval.eval_steps == 0))) {
+        evaluate(step);
+      }
+      if (grpo_.save_steps > 0 && step % grpo_.save_steps == 0 && !last) save_snapshot(step);
+    }
+    save_stage_model(model_, directory_ / "final");
+    R1F_LOG_INFO("grpo '", stage_.name, "': final model in ", (directory_ / "final").string());
+  }
+
+ private:
+  // One GRPO step; returns its metrics line.
+  MetricValues train_step(int64_t step) {
+    Timer step_timer;
+    MetricValues metrics;
+    GenerationSummary generated;
+    ScoredGroups groups = sample_groups(step, generated, metrics);
+    add_generation_metrics(metrics, generated, rewards_.labels(), rewards_.weights(), "");
+    metrics["time/rollout"] = groups.rollout_seconds;
+    metrics["time/reward"] = groups.reward_seconds;
+    metrics["epoch"] = static_cast<double>(sampler_.epoch());
+    if (groups.groups() == 0) {  // dynamic sampling found no group with a signal
+      R1F_LOG_WARN("grpo step ", step, ": every sampled group had equal rewards; no update");
+      metrics["skipped_steps"] = 1;
+      metrics["time/step"] = step_timer.seconds();
+      return metrics;
+    }
+
+    std::vector<std::vector<int64_t>> prompts;
+    for (int64_t row : groups.prompt_rows) prompts.push_back(train_data_.rows[row].ids);
+    RolloutBatch batch = make_rollout_batch(prompts, groups.samples, model_.pad_id,
+                                            grpo_.mask_truncated_completions);
+    Timer logprob_timer;
+    PolicyUpdateInputs inputs;
+    if (reference_) {
+      inputs.ref_logprobs = score_completions(reference_, batch, grpo_.micro_batch_size,
+                                              grpo_.temperature, grpo_.logprob_chunk_rows);
+    }
+    inputs.old_logprobs = old_logprobs(batch);
+    metrics["time/logprobs"] = logprob_timer.seconds();
+
+    at::Tensor sequence_kl;
+    if (grpo_.kl_in == "reward" && reference_) {
+      at::Tensor behaviour =
+          inputs.old_logprobs.defined() ? inputs.old_logprobs : batch.sampler_logprobs;
+      sequence_kl = kl_reward_penalty(behaviour, inputs.ref_logprobs, batch.completion_mask,
+                                      /*beta=*/1.0, parse_kl_estimator(grpo_.kl_estimator),
+                                      grpo_.kl_log_ratio_clamp);
+    }
+    AdvantageResult advantages =
+        compute_advantages(reward_matrix(groups), rewards_.weights(), grpo_.num_generations,
+                           grpo_.advantage_config(), sequence_kl);
+    inputs.advantages = advantages.advantages.to(at::kFloat);
+
+    Timer update_timer;
+    PolicyUpdateStats update =
+        update_policy(model_.model, *optimizer_, batch, inputs, update_config_);
+    metrics["time/update"] = update_timer.seconds();
+    add_update_metrics(metrics, update, grpo_.beta > 0);
+    metrics["none_rewards"] = static_cast<double>(advantages.none_rewards);
+    metrics["unscorable_samples"] = static_cast<double>(advantages.unscorable_samples);
+    tokens_seen_ +=
+        batch.completion_lengths.sum().item<int64_t>() + batch.prompt_lengths.sum().item<int64_t>();
+    metrics["num_tokens"] = static_cast<double>(tokens_seen_);
+    write_samples(step, groups, advantages.advantages);
+    const double seconds = step_timer.seconds();
+    metrics["time/step"] = seconds;
+    metrics["tokens_per_second"] = static_cast<double>(groups.generated_tokens) / seconds;
+    return metrics;
+  }
+
+  // Rollouts for one step; with dynamic sampling, more rounds until B groups carry a signal.
+  ScoredGroups sample_groups(int64_t step, GenerationSummary& generated, MetricValues& metrics) {
+    ScoredGroups kept;
+    int64_t rounds = 0;
+    const int64_t wanted = grpo_.prompts_per_step;
+    const int64_t max_rounds = grpo_.dynamic_sampling ? grpo_.max_sampling_rounds : 1;
+    while (kept.groups() < wanted && rounds < max_rounds) {
+      const uint64_t seed = derive_seed(
+          seed_, "rollout", {static_cast<uint64_t>(step), static_cast<uint64_t>(rounds)});
+      ScoredGroups round = collector_.collect(sampler_.next(wanted), seed);
+      std::vector<bool> signal =
+          groups_with_signal(round, rewards_.weights(), grpo_.num_generations);
+      generated.add(round, signal, grpo_.num_generations);
+      if (!grpo_.dynamic_sampling) signal.assign(signal.size(), true);
+      append_groups(kept, std::move(round), signal, wanted, grpo_.num_generations);
+      ++rounds;
+    }
+    if (grpo_.dynamic_sampling) {
+      metrics["dynamic_sampling/rounds"] = static_cast<double>(rounds);
+      metrics["dynamic_sampling/kept_groups"] = static_cast<double>(kept.groups());
+      if (kept.groups() < wanted) {
+        R1F_LOG_WARN("grpo step ", step, ": dynamic sampling kept ", kept.groups(), " of ", wanted,
+                     " groups after ", rounds, " rounds (max_sampling_rounds)");
+      }
+    }
+    return kept;
+  }
+
+  // Old-policy log-probs per grpo.old_logprobs; undefined = exactly on-policy.
+  at::Tensor old_logprobs(const RolloutBatch& batch) {
+    const int64_t rows = batch.rows();
+    const bool single_update =
+        grpo_.num_iterations == 1 && (grpo_.mini_batch_size == 0 || grpo_.mini_batch_size >= rows);
+    if (grpo_.old_logprobs == "recompute") {
+      return score_completions(model_.model, batch, grpo_.micro_batch_size, grpo_.temperature,
+                               grpo_.logprob_chunk_rows);
+    }
+    if (grpo_.old_logprobs == "auto" && single_update) return {};
+    return batch.sampler_logprobs;  // the policy has not moved since it sampled these
+  }
+
+  // R1 resets the reference to the current policy (alpha 1); TRL mixes (TR-DPO).
+  void sync_reference() {
+    at::NoGradGuard no_grad;
+    auto policy = model_.model->parameters();
+    auto reference = reference_->parameters();
+    const double alpha = grpo_.ref_model_mixup_alpha;
+    for (size_t i = 0; i < policy.size(); ++i) {
+      reference[i].mul_(1.0 - alpha).add_(policy[i].detach(), alpha);
+    }
+    R1F_LOG_INFO("grpo '", stage_.name, "': reference model synced (alpha ", alpha, ")");
+  }
+
+  void evaluate(int64_t step) {
+    SamplingParams params = rollout_params(grpo_);
+    params.temperature = grpo_.eval.temperature;
+    params.top_p = grpo_.eval.top_p;
+    params.top_k = 0;
+    params.min_p = 0.0;
+    params.repetition_penalty = 1.0;
+    RolloutCollector collector(engine_, rewards_, *eval_data_, params, grpo_.eval.num_generations);
+    std::vector<int64_t> rows(eval_data_->rows.size());
+    for (size_t i = 0; i < rows.size(); ++i) rows[i] = static_cast<int64_t>(i);
+    // The same seed at every evaluation, so successive evaluations are paired comparisons.
+    ScoredGroups groups = collector.collect(rows, derive_seed(seed_, "eval"));
+    GenerationSummary summary;
+    summary.add(groups, groups_with_signal(groups, rewards_.weights(), grpo_.eval.num_generations),
+                grpo_.eval.num_generations);
+    MetricValues metrics;
+    add_generation_metrics(metrics, summary, rewards_.labels(), rewards_.weights(), "eval/");
+    metrics["eval/time"] = groups.rollout_seconds + groups.reward_seconds;
+    metrics_->write(step, metrics);
+    log_console(step, metrics);
+  }
+
+  void save_snapshot(int64_t step) {
+    const fs::path checkpoints = directory_ / "checkpoints";
+    fs::create_directories(checkpoints);
+    save_stage_model(model_, checkpoints / step_folder_name(step));
+    atomic_write_file(checkpoints / "latest", step_folder_name(step) + "\n");
+    if (grpo_.save_total_limit <= 0) return;
+    std::vector<fs::path> snapshots;
+    for (const auto& entry : fs::directory_iterator(checkpoints)) {
+      const std::string name = entry.path().filename().string();
+      if (entry.is_directory() && name.rfind("step-", 0) == 0 &&
+          name.find('.') == std::string::npos) {
+        snapshots.push_back(entry.path());
+      }
+    }
+    std::sort(snapshots.begin(), snapshots.end());
+    for (size_t i = 0; i + grpo_.save_total_limit < snapshots.size(); ++i) {
+      fs::remove_all(snapshots[i]);
+    }
+  }
+
+  void write_samples(int64_t step, const ScoredGroups& groups, const at::Tensor& advantages) {
+    const int64_t count =
+        std::min<int64_t>(grpo_.log_completions, static_cast<int64_t>(groups.samples.size()));
+    for (int64_t i = 0; i < count; ++i) {
+      const GeneratedSample& sample = groups.samples[i];
+      nlohmann::json rewards = nlohmann::json::object();
+      for (size_t f = 0; f < groups.scores.size(); ++f) {
+        const RewardScore& score = groups.scores[f][i];
+        rewards[rewards_.labels()[f]] = score ? nlohmann::json(*score) : nlohmann::json(nullptr);
+      }
+      nlohmann::ordered_json line = {
+          {"step", step},
+          {"prompt", train_data_.rows[groups.prompt_rows[sample.prompt_index]].text},
+          {"completion", sample.text},
+          {"rewards", rewards},
+          {"advantage", advantages[i].item<double>()},
+          {"tokens", sample.token_ids.size()},
+          {"finish_reason", finish_reason_name(sample.finish_reason)}};
+      samples_ << line.dump() << "\n";
+    }
+    samples_.flush();
+  }
+
+  void log_console(int64_t step, const MetricValues& metrics) {
+    static const std::vector<std::string> keys = {"reward",
+                                                  "eval/reward",
+                                                  "reward_std",
+                                                  "frac_reward_zero_std",
+                                                  "kl",
+                                                  "entropy",
+                                                  "completions/mean_length",
+                                                  "eval/completions/mean_length",
+                                                  "clip_ratio/region_mean",
+                                                  "grad_norm",
+                                                  "learning_rate",
+                                                  "tokens_per_second",
+                                                  "time/step"};
+    MetricValues shown = metrics;
+    for (size_t f = 0; f < rewards_.labels().size(); ++f) {
+      const std::string key = "rewards/" + rewards_.labels()[f] + "/mean";
+      if (auto it = metrics.find(key); it != metrics.end())
+        shown[rewards_.labels()[f]] = it->second;
+      if (auto it = metrics.find("eval/" + key); it != metrics.end()) {
+        shown["eval/" + rewards_.labels()[f]] = it->second;
+      }
+    }
+    std::vector<std::string> order = keys;
+    for (const auto& label : rewards_.labels()) {
+      order.insert(order.begin() + 2, label);
+      order.insert(order.begin() + 3, "eval/" + label);
+    }
+    R1F_LOG_INFO(format_metrics_line(
+        stage_.name + " step " + std::to_string(step) + "/" + std::to_string(grpo_.max_steps),
+        shown, order));
+  }
+
+  const Config& config_;
+  const StageConfig& stage_;
+  const GrpoConfig& grpo_;
+  fs::path directory_;
+  uint64_t seed_;
+  StageModel model_;
+  RewardSet rewards_;
+  PromptDataset train_data_;
+  std::optional<PromptDataset> eval_data_;
+  PromptSampler sampler_;
+  std::unique_ptr<ModelBackend> backend_;
+  Engine engine_;
+  RolloutCollector collector_;
+  Transformer reference_{nullptr};
+  std::unique_ptr<Optimizer> optimizer_;
+  PolicyUpdateConfig update_config_;
+  std::unique_ptr<MetricsWriter> metrics_;
+  std::ofstream samples_;
+  int64_t tokens_seen_ = 0;
+};
+
+}  // namespace
+
+void run_grpo_stage(const Config& config, const StageConfig& stage) {
+  R1F_CHECK_CONFIG(stage.grpo.has_value(), "stage '", stage.name, "' has no grpo: section");
+  GrpoStage(config, stage).run();
+}
+
+}  // namespace r1forge

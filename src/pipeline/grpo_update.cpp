@@ -1,0 +1,131 @@
+// GRPO policy updates over mini- and micro-batches; see pipeline/grpo_update.h.
+#include "r1forge/pipeline/grpo_update.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "r1forge/core/check.h"
+
+namespace r1forge {
+namespace {
+
+// Rows [start, start + count) of an [N, L] tensor, cut to the micro-batch's `columns`.
+at::Tensor slice_rows(const at::Tensor& tensor, int64_t start, int64_t count, int64_t columns) {
+  return tensor.narrow(0, start, count).narrow(1, 0, columns);
+}
+
+// Accumulates loss stats weighted by each micro-batch's active tokens.
+struct StatsAccumulator {
+  double weight = 0.0;
+  PolicyLossStats sum;
+  double ratio_max = 0.0;
+  void add(const PolicyLossStats& stats, double tokens) {
+    weight += tokens;
+    sum.clip_ratio_low_mean += tokens * stats.clip_ratio_low_mean;
+    sum.clip_ratio_high_mean += tokens * stats.clip_ratio_high_mean;
+    sum.clip_ratio_region_mean += tokens * stats.clip_ratio_region_mean;
+    sum.kl_mean += tokens * stats.kl_mean;
+    sum.entropy_mean += tokens * stats.entropy_mean;
+    sum.ratio_mean += tokens * stats.ratio_mean;
+    sum.policy_loss += tokens * stats.policy_loss;
+    ratio_max = std::max(ratio_max, stats.ratio_max);
+  }
+  PolicyLossStats mean() const {
+    PolicyLossStats out;
+    if (weight <= 0) return out;
+    out.clip_ratio_low_mean = sum.clip_ratio_low_mean / weight;
+    out.clip_ratio_high_mean = sum.clip_ratio_high_mean / weight;
+    out.clip_ratio_region_mean = sum.clip_ratio_region_mean / weight;
+    out.kl_mean = sum.kl_mean / weight;
+    out.entropy_mean = sum.entropy_mean / weight;
+    out.ratio_mean = sum.ratio_mean / weight;
+    out.policy_loss = sum.policy_loss / weight;
+    out.ratio_max = ratio_max;
+    return out;
+  }
+};
+
+}  // namespace
+
+PolicyUpdateStats update_policy(Transformer& policy,
+                                Optimizer& optimizer,
+                                const RolloutBatch& batch,
+                                const PolicyUpdateInputs& inputs,
+                                const PolicyUpdateConfig& config) {
+  const int64_t rows = batch.rows();
+  const int64_t mini = config.mini_batch_size > 0 ? std::min(config.mini_batch_size, rows) : rows;
+  const int64_t micro = std::min(config.micro_batch_size, mini);
+  const bool entropy_needed = config.loss.entropy_coef != 0.0;
+  TokenLogprobOptions logprob_options{config.chunk_rows, config.temperature,
+                                      /*with_entropy=*/true};
+  policy->train();
+  optimizer.zero_grad();
+  PolicyUpdateStats result;
+  StatsAccumulator stats;
+  double grad_norm_sum = 0.0;
+  for (int64_t pass = 0; pass < config.num_iterations; ++pass) {
+    for (int64_t mini_start = 0; mini_start < rows; mini_start += mini) {
+      const int64_t mini_rows = std::min(mini, rows - mini_start);
+      // DAPO normalises by the active tokens of the whole accumulation window.
+      const int64_t window_tokens =
+          batch.completion_mask.narrow(0, mini_start, mini_rows).sum().item<double>();
+      const int64_t accumulation = (mini_rows + micro - 1) / micro;
+      for (int64_t start = mini_start; start < mini_start + mini_rows; start += micro) {
+        const int64_t count = std::min(micro, mini_start + mini_rows - start);
+        RolloutBatch part = select_rows(batch, at::arange(start, start + count, at::kLong));
+        const int64_t columns = part.completion_ids.size(1);
+        const at::Device device = policy->device();
+        TokenLogprobs current = completion_logprobs(policy, part, logprob_options);
+        PolicyLossInputs loss_inputs;
+        loss_inputs.logp = current.logprobs;
+        loss_inputs.old_logp =
+            inputs.old_logprobs.defined()
+                ? slice_rows(inputs.old_logprobs, start, count, columns).to(device)
+                : current.logprobs.detach();
+        if (inputs.ref_logprobs.defined()) {
+          loss_inputs.ref_logp = slice_rows(inputs.ref_logprobs, start, count, columns).to(device);
+        }
+        loss_inputs.advantages = inputs.advantages.narrow(0, start, count).to(device);
+        loss_inputs.mask = part.completion_mask.to(device);
+        loss_inputs.entropy = entropy_needed ? current.entropy : current.entropy.detach();
+        loss_inputs.global_active_tokens = window_tokens;
+        loss_inputs.accumulation_steps = accumulation;
+        auto [loss, loss_stats] = policy_loss(loss_inputs, config.loss);
+        loss.backward();
+        stats.add(loss_stats, part.completion_mask.sum().item<double>());
+      }
+      StepResult step = optimizer.step();
+      result.learning_rate = step.learning_rate;
+      if (step.applied) {
+        ++result.optimizer_steps;
+        grad_norm_sum += step.grad_norm;
+      } else {
+        ++result.skipped_steps;
+      }
+    }
+  }
+  result.grad_norm = result.optimizer_steps ? grad_norm_sum / result.optimizer_steps : std::nan("");
+  result.loss = stats.mean();
+  return result;
+}
+
+at::Tensor score_completions(Transformer& model,
+                             const RolloutBatch& batch,
+                             int64_t micro_batch_size,
+                             double temperature,
+                             int64_t chunk_rows) {
+  at::NoGradGuard no_grad;
+  const int64_t rows = batch.rows();
+  const int64_t columns = batch.completion_ids.size(1);
+  at::Tensor result = at::zeros({rows, columns}, at::kFloat);
+  TokenLogprobOptions options{chunk_rows, temperature, /*with_entropy=*/false};
+  for (int64_t start = 0; start < rows; start += micro_batch_size) {
+    const int64_t count = std::min(micro_batch_size, rows - start);
+    RolloutBatch part = select_rows(batch, at::arange(start, start + count, at::kLong));
+    at::Tensor logprobs = completion_logprobs(model, part, options).logprobs.cpu();
+    result.narrow(0, start, count).narrow(1, 0, logprobs.size(1)).copy_(logprobs);
+  }
+  return result;
+}
+
+}  // namespace r1forge

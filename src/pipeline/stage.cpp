@@ -1,0 +1,160 @@
+// Stage folders, stage models and dispatch; see pipeline/stage.h.
+#include "r1forge/pipeline/stage.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <set>
+
+#include "r1forge/core/check.h"
+#include "r1forge/core/fs.h"
+#include "r1forge/core/log.h"
+#include "r1forge/core/rng.h"
+#include "r1forge/model/hf_io.h"
+#include "r1forge/pipeline/grpo_stage.h"
+#include "r1forge/tokenizer/sentencepiece_trainer.h"
+
+namespace r1forge {
+namespace fs = std::filesystem;
+
+namespace {
+
+// Tokenizer files an HF folder may hold; copied as they are into saved model folders.
+const char* const kTokenizerFiles[] = {"tokenizer.model", "tokenizer.json", "tokenizer_config.json",
+                                       "special_tokens_map.json"};
+
+at::Device parse_device(const std::string& name) {
+  if (name == "cpu") return at::kCPU;
+  if (name == "cuda" || name == "auto") {
+    if (at::hasCUDA()) return at::Device(at::kCUDA, 0);
+    R1F_CHECK_CONFIG(name == "auto", "model.device is cuda but no CUDA device is available");
+  }
+  return at::kCPU;
+}
+
+}  // namespace
+
+fs::path stage_directory(const Config& config, const StageConfig& stage) {
+  int64_t position = 0;
+  for (size_t i = 0; i < config.stages.size(); ++i) {
+    if (config.stages[i].name == stage.name) position = static_cast<int64_t>(i) + 1;
+  }
+  R1F_CHECK(position > 0, "stage '", stage.name, "' is not in the config");
+  char prefix[32];
+  std::snprintf(prefix, sizeof prefix, "%02lld-", static_cast<long long>(position));
+  return fs::path(config.run.dir) / "stages" / (prefix + stage.name);
+}
+
+const StageConfig& find_stage(const Config& config, const std::string& name) {
+  std::string names;
+  for (const auto& stage : config.stages) {
+    if (stage.name == name) return stage;
+    names += (names.empty() ? "" : ", ") + stage.name;
+  }
+  R1F_THROW(ConfigError, "no stage named '", name, "' in the config; its stages are: ",
+            names.empty() ? "(none: the config has no stages: list)" : names);
+}
+
+StageModel load_stage_model(const Config& config, const StageConfig& stage) {
+  StageModel result;
+  const std::string init = stage.init == "base" ? config.model.init : stage.init;
+  ModelLoadOptions options;
+  options.dtype = parse_dtype_name(config.model.dtype);
+  options.device = parse_device(config.model.device);
+  const bool is_folder = fs::is_directory(init);
+  if (is_folder) {
+    result.model = load_model(init, options);
+  } else {
+    std::vector<std::string> presets = model_preset_names();
+    R1F_CHECK_CONFIG(
+        std::find(presets.begin(), presets.end(), init) != presets.end(), "stage '", stage.name,
+        "': init '", init, "' is neither a model folder nor a preset (presets: ",
+        [&] {
+          std::string list;
+          for (const auto& p : presets) list += (list.empty() ? "" : ", ") + p;
+          return list;
+        }(),
+        ")");
+    result.model = Transformer(model_preset(init), /*initialize=*/false);
+    result.model->init_weights(derive_seed(config.run.seed, "init"));
+    result.model->to(options.device, *options.dtype);
+    result.model->refresh_handles();
+  }
+  result.model->set_gradient_checkpointing(config.model.gradient_checkpointing);
+
+  result.tokenizer_source =
+      config.model.tokenizer.empty() ? fs::path(init) : fs::path(config.model.tokenizer);
+  R1F_CHECK_CONFIG(is_folder || !config.model.tokenizer.empty(), "stage '", stage.name,
+                   "': model.init is the preset '", init,
+                   "', which has no tokenizer; set model.tokenizer to a tokenizer file or folder");
+  result.tokenizer = load_tokenizer(result.tokenizer_source);
+  const ModelConfig& model_config = result.model->config();
+  R1F_CHECK_CONFIG(result.tokenizer->vocab_size() <= model_config.vocab_size, "stage '", stage.name,
+                   "': the tokenizer ", result.tokenizer_source, " has ",
+                   result.tokenizer->vocab_size(), " ids but the model's vocabulary is ",
+                   model_config.vocab_size);
+
+  std::set<int64_t> eos(model_config.eos_token_ids.begin(), model_config.eos_token_ids.end());
+  if (is_folder) {
+    for (int64_t id : load_generation_config(init).eos_token_ids) eos.insert(id);
+  }
+  if (result.tokenizer->eos_id()) eos.insert(*result.tokenizer->eos_id());
+  result.eos_ids.assign(eos.begin(), eos.end());
+  result.pad_id =
+      result.tokenizer->pad_id().value_or(result.eos_ids.empty() ? 0 : result.eos_ids.front());
+  return result;
+}
+
+void save_stage_model(StageModel& model, const fs::path& folder) {
+  const fs::path staging = folder.string() + ".staging";
+  std::error_code error;
+  fs::remove_all(staging, error);  // a leftover of an interrupted save
+  fs::create_directories(staging, error);
+  R1F_CHECK_IO(!error, "cannot create ", staging, ": ", error.message());
+  save_model(model.model, staging);
+  GenerationConfig generation = load_generation_config(staging);
+  generation.eos_token_ids = model.eos_ids;
+  generation.bos_token_id = model.tokenizer->bos_id();
+  generation.pad_token_id = model.pad_id;
+  save_generation_config(generation, staging);
+  if (fs::is_directory(model.tokenizer_source)) {
+    for (const char* name : kTokenizerFiles) {
+      const fs::path source = model.tokenizer_source / name;
+      if (fs::exists(source)) atomic_write_file(staging / name, read_file(source));
+    }
+  } else {
+    write_tokenizer_folder_files(staging, model.tokenizer_source);
+  }
+  fsync_directory(staging);
+  // Replace atomically: the old folder moves aside first (rename cannot replace a non-empty
+  // directory), then the new one takes its name; a crash in between leaves `.old` complete.
+  const fs::path old = folder.string() + ".old";
+  fs::remove_all(old, error);
+  if (fs::exists(folder)) fs::rename(folder, old);
+  fs::rename(staging, folder);
+  fsync_directory(folder.parent_path());
+  fs::remove_all(old, error);
+}
+
+Transformer clone_model(Transformer& model) {
+  Transformer copy(model->config(), /*initialize=*/false);
+  copy->to(model->device(), model->dtype());
+  copy->refresh_handles();
+  load_hf_tensors(copy, hf_named_tensors(model), "the policy");
+  for (auto& parameter : copy->parameters()) parameter.set_requires_grad(false);
+  return copy;
+}
+
+void run_stage(const Config& config, const std::string& name) {
+  const StageConfig& stage = find_stage(config, name);
+  apply_runtime(config.run);
+  write_resolved_config(config, config.run.dir);
+  R1F_LOG_INFO("stage '", stage.name, "' (", stage.type, ") -> ",
+               stage_directory(config, stage).string());
+  if (stage.type == "grpo") {
+    run_grpo_stage(config, stage);
+    return;
+  }
+  R1F_THROW(ConfigError, "stage '", stage.name, "': type '", stage.type, "' cannot run yet");
+}
+
+}  // namespace r1forge

@@ -1,0 +1,79 @@
+// Stage-list and GRPO-section validation; see pipeline/stage_config.h and grpo_config.h.
+#include "r1forge/pipeline/stage_config.h"
+
+#include <set>
+
+#include "r1forge/core/check.h"
+
+namespace r1forge {
+
+PolicyLossConfig GrpoConfig::policy_loss_config() const {
+  PolicyLossConfig config;
+  config.loss_type = parse_loss_type(loss_type);
+  config.importance_sampling_level = parse_importance_sampling_level(importance_sampling_level);
+  config.epsilon = epsilon;
+  config.epsilon_high = epsilon_high;
+  config.delta = delta;
+  config.beta = beta;
+  config.kl_estimator = parse_kl_estimator(kl_estimator);
+  config.kl_log_ratio_clamp = kl_log_ratio_clamp;
+  config.kl_in = parse_kl_placement(kl_in);
+  config.use_bias_correction_kl = use_bias_correction_kl;
+  config.entropy_coef = entropy_coef;
+  config.max_completion_length = max_completion_length;
+  return config;
+}
+
+AdvantageConfig GrpoConfig::advantage_config() const {
+  AdvantageConfig config;
+  config.estimator = parse_advantage_estimator(advantage_estimator);
+  config.scale_rewards = parse_reward_scaling(scale_rewards);
+  config.normalize_advantages = normalize_advantages;
+  config.kl_in_reward_coef = kl_in == "reward" ? beta : 0.0;
+  return config;
+}
+
+void GrpoConfig::validate(const std::string& where) const {
+  R1F_CHECK_CONFIG(!data.path.empty(), where, ".data.path: name the JSONL file of prompts");
+  R1F_CHECK_CONFIG(!rewards.empty(), where,
+                   ".rewards: list at least one reward, e.g. [{name: accuracy}]");
+  const bool kl_reward_estimator = advantage_estimator == "rloo" ||
+                                   advantage_estimator == "reinforce_pp" ||
+                                   advantage_estimator == "reinforce_pp_baseline";
+  R1F_CHECK_CONFIG(kl_in != "reward" || beta == 0.0 || kl_reward_estimator, where,
+                   ".kl_in is reward, which the ", advantage_estimator,
+                   " estimator does not take; use rloo, reinforce_pp or reinforce_pp_baseline, "
+                   "or kl_in: loss (GRPO puts the KL in the loss)");
+  R1F_CHECK_CONFIG(!delta || *delta > 1.0 + epsilon_high.value_or(epsilon), where, ".delta (",
+                   delta.value_or(0), ") must exceed 1 + epsilon_high (",
+                   1.0 + epsilon_high.value_or(epsilon), ")");
+  const int64_t rows = prompts_per_step * num_generations;
+  R1F_CHECK_CONFIG(
+      mini_batch_size <= rows, where, ".mini_batch_size (", mini_batch_size,
+      ") exceeds the completions per step, prompts_per_step x num_generations = ", rows);
+  R1F_CHECK_CONFIG(num_generations >= 2 || advantage_estimator == "reinforce_pp", where,
+                   ".num_generations is 1: group advantages need at least 2 samples per prompt");
+}
+
+void validate_stages(const std::vector<StageConfig>& stages, const std::string& source) {
+  std::set<std::string> names;
+  for (size_t i = 0; i < stages.size(); ++i) {
+    const StageConfig& stage = stages[i];
+    const std::string where = source + ": stages." + std::to_string(i);
+    R1F_CHECK_CONFIG(!stage.name.empty(), where, ".name is missing");
+    for (char c : stage.name) {
+      R1F_CHECK_CONFIG((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_', where,
+                       ".name '", stage.name, "' may hold only a-z, 0-9 and _");
+    }
+    R1F_CHECK_CONFIG(names.insert(stage.name).second, where, ".name '", stage.name,
+                     "' is used by an earlier stage");
+    R1F_CHECK_CONFIG(!stage.init.empty(), where, ".init is empty (base or a model folder)");
+    if (stage.type == "grpo") {
+      R1F_CHECK_CONFIG(stage.grpo.has_value(), where, " (", stage.name,
+                       "): type grpo needs a grpo: section");
+      stage.grpo->validate(where + ".grpo");
+    }
+  }
+}
+
+}  // namespace r1forge
