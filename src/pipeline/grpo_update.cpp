@@ -89,8 +89,15 @@ PolicyUpdateStats update_policy(Transformer& policy,
         loss_inputs.mask = part.completion_mask.to(device);
         loss_inputs.entropy = entropy_needed ? current.entropy : current.entropy.detach();
         loss_inputs.global_active_tokens = window_tokens;
-        loss_inputs.accumulation_steps = accumulation;
+        // Per-sequence normalisers (grpo, dr_grpo, and bnpo's micro-batch token mean) take
+        // this micro-batch's share of the mini-batch's rows, count / mini_rows, which is TRL's
+        // 1 / accumulation_steps when the micro-batches are equal and exact when they are not
+        // (the last one may be short). DAPO is normalised by window_tokens already; its
+        // accumulation_steps only spreads the entropy bonus over the micro-batches.
+        const bool token_normalised = config.loss.loss_type == LossType::DAPO;
+        loss_inputs.accumulation_steps = token_normalised ? accumulation : 1;
         auto [loss, loss_stats] = policy_loss(loss_inputs, config.loss);
+        if (!token_normalised) loss = loss * (static_cast<double>(count) / mini_rows);
         loss.backward();
         stats.add(loss_stats, part.completion_mask.sum().item<double>());
       }
