@@ -47,6 +47,28 @@ void check_remove_value(const Override& override, const YAML::Node& current, con
 }
 
 // The last step of the walk when the container is a list.
+// The index of the list item that is a map whose `name` is `name` (stages are named); -1 if
+// none is.
+int64_t item_named(const YAML::Node& list, const std::string& name) {
+  for (size_t i = 0; i < list.size(); ++i) {
+    const YAML::Node& item = list[i];
+    if (item.IsMap() && item["name"] && item["name"].IsScalar() && item["name"].Scalar() == name) {
+      return static_cast<int64_t>(i);
+    }
+  }
+  return -1;
+}
+
+std::string item_names(const YAML::Node& list) {
+  std::string names;
+  for (size_t i = 0; i < list.size(); ++i) {
+    const YAML::Node& item = list[i];
+    if (item.IsMap() && item["name"] && item["name"].IsScalar())
+      names += " " + item["name"].Scalar();
+  }
+  return names.empty() ? " (its items have no names)" : names;
+}
+
 void apply_to_list(YAML::Node& list, const Override& override, const KeyPath& path, int64_t index) {
   int64_t size = static_cast<int64_t>(list.size());
   KeyPath item_path = path.item(index);
@@ -182,11 +204,12 @@ KeyPath apply_override(YAML::Node& root, const Override& override) {
     const std::string& segment = override.keys[i];
     bool last = i + 1 == override.keys.size();
     if (current.IsSequence()) {
-      if (!is_index(segment) || segment.size() > 9) {
+      int64_t index = is_index(segment) && segment.size() <= 9 ? std::stoll(segment) : -1;
+      if (index < 0) index = item_named(current, segment);  // stages.reasoning_rl.grpo.beta
+      if (index < 0) {
         fail(override, "'" + path.str() + "' is a list; address its items by number, e.g. '" +
-                           path.item(0).dotted() + "'");
+                           path.item(0).dotted() + "', or by their name:" + item_names(current));
       }
-      int64_t index = std::stoll(segment);
       if (last) {
         apply_to_list(current, override, path, index);
         return path.item(index);

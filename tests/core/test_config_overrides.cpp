@@ -51,7 +51,9 @@ TEST(ConfigOverrideTest, ListItemErrors) {
             "has 3 items (0..2); to append use +stages.3=...");
   EXPECT_EQ(error_of(kThreeStages, {"stages.x.name=a"}),
             "command-line override 'stages.x.name=a': 'stages' is a list; address its items by "
-            "number, e.g. 'stages.0'");
+            "number, e.g. 'stages.0', or by their name: a b c");
+  // Items with a `name` are addressed by it as well.
+  EXPECT_EQ(load(kThreeStages, {"stages.b.grpo.group_size=3"}).stages[1].grpo.group_size, 3);
   EXPECT_EQ(error_of("flag: true\n", {"stages.0.name=a"}),
             "command-line override 'stages.0.name=a': 'stages' is not set, so it has no item 0; "
             "set the whole list, e.g. stages=[...]");

@@ -5,7 +5,8 @@
 //   ++a.b=v   set a.b whether or not the file sets it
 //   ~a.b      remove a.b from the tree, i.e. back to its default (~a.b=v: only if it equals v)
 // Values follow YAML rules: `0.01`, `true`, `null`, `'quoted'`, `[a, b]`, `{a: 1}`; `a.b=` is the
-// empty string. List items are addressed by number, `stages.2.grpo.beta=0.01`, never `a[0]`.
+// empty string. List items are addressed by number, `stages.2.grpo.beta=0.01`, never `a[0]`, or
+// by the value of their `name` key, `stages.reasoning_rl.grpo.beta=0.01`.
 // Overrides edit the raw tree; validation against the structs happens after (yaml_io.h).
 #pragma once
 

@@ -22,7 +22,7 @@ CommandAction setup(CLI::App& root) {
   command->description(
       "Run the stage NAME of CONFIG.yaml into run.dir/stages/NN-NAME/: metrics.jsonl (TRL\n"
       "metric names), samples.jsonl, model snapshots under checkpoints/, and final/ (an HF\n"
-      "model folder). Overrides as in `r1forge config`, e.g. stages.0.grpo.max_steps=10.");
+      "model folder). Overrides as in `r1forge config`, e.g. stages.NAME.grpo.max_steps=10.");
   command->add_option("config", options->config_path, "the YAML config file")->required();
   command->add_option("name", options->name, "the stage's name (stages[].name)")->required();
   command->add_option("overrides", options->overrides, "overrides: a.b=v, +a.b=v, ++a.b=v, ~a.b");
