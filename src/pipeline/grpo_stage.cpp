@@ -118,6 +118,7 @@ class GrpoStage {
     add_generation_metrics(metrics, generated, rewards_.labels(), rewards_.weights(), "");
     metrics["time/rollout"] = groups.rollout_seconds;
     metrics["time/reward"] = groups.reward_seconds;
+    for (const auto& [key, value] : rewards_.diagnostics()) metrics["rewards/" + key] = value;
     metrics["epoch"] = static_cast<double>(sampler_.epoch());
     if (groups.groups() == 0) {  // dynamic sampling found no group with a signal
       R1F_LOG_WARN("grpo step ", step, ": every sampled group had equal rewards; no update");

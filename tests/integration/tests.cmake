@@ -7,3 +7,10 @@ add_test(NAME integration.cli_errors
 add_test(NAME integration.generate_logprobs_parity
          COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/check_generate_parity.py
                  $<TARGET_FILE:r1forge> ${CMAKE_BINARY_DIR}/generate_parity)
+
+# `r1forge stage` with a GRPO stage end to end: built-in and external rewards, the stage's
+# files, a stalled external scorer that must not hang the run, and bad-input exit codes.
+add_test(NAME integration.grpo_stage_cli
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/grpo_stage_cli.sh
+                 $<TARGET_FILE:r1forge> ${CMAKE_BINARY_DIR}/grpo_stage_cli)
+set_tests_properties(integration.grpo_stage_cli PROPERTIES TIMEOUT 300)
