@@ -1,5 +1,7 @@
 // TensorBoard event files: CRC32C and its mask, varints, byte-exact Events and TFRecords (the
-// vectors of reference/formats.md §8.3 plus one derived by hand below) and the writer's file.
+// vectors of reference/formats.md §8.3 plus one derived by hand below), the writer's file and
+// the MetricsWriter hook. The round trip through TensorBoard's own reader is
+// tests/core/check_tensorboard.py (CTest core.tensorboard_reader_round_trip).
 #include <unistd.h>
 
 #include <fstream>
@@ -7,6 +9,7 @@
 #include <sstream>
 
 #include "r1forge/core/check.h"
+#include "r1forge/core/metrics.h"
 #include "r1forge/core/tensorboard.h"
 #include "test_util.h"
 
@@ -188,6 +191,32 @@ TEST(TensorBoard, UnwritableFolderIsAnIoErrorNamingThePath) {
   } catch (const IoError& error) {
     EXPECT_NE(std::string(error.what()).find(folder.string()), std::string::npos) << error.what();
   }
+}
+
+TEST(TensorBoard, MetricsWriterMirrorsToAnEventsFileOnlyWhenAsked) {
+  testing::TempDir dir;
+  {
+    MetricsWriter plain(dir / "plain" / "metrics.jsonl");
+    plain.write(1, {{"reward", 1.0}});
+    EXPECT_EQ(plain.tensorboard(), nullptr);
+  }
+  EXPECT_TRUE(events_files(dir / "plain").empty());
+
+  fs::path events;
+  {
+    MetricsWriter both(dir / "stage" / "metrics.jsonl", /*tensorboard=*/true);
+    ASSERT_NE(both.tensorboard(), nullptr);
+    events = both.tensorboard()->path();
+    EXPECT_EQ(events.parent_path(), dir / "stage");
+    const size_t header_size = read_file(events).size();
+    both.write(3, {{"reward", 0.5}, {"kl", std::numeric_limits<double>::quiet_NaN()}});
+    // Flushed by write(): the file version record plus one Event holding only "reward"
+    // (wall_time is "now", so compare its size: 9 + 2 + 2 + 2 + 8 + 5 = 28-byte payload).
+    EXPECT_EQ(read_file(events).size(), header_size + 8 + 4 + 28 + 4);
+  }
+  EXPECT_EQ(events_files(dir / "stage"), std::vector<fs::path>{events});
+  EXPECT_EQ(read_file(dir / "stage" / "metrics.jsonl"),
+            "{\"step\":3,\"kl\":null,\"reward\":0.5}\n");
 }
 
 }  // namespace
