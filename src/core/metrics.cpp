@@ -1,4 +1,5 @@
-// JSONL metrics sink and console formatting; see core/metrics.h.
+// JSONL metrics sink (optionally mirrored to TensorBoard) and console formatting; see
+// core/metrics.h.
 #include "r1forge/core/metrics.h"
 
 #include <cerrno>
@@ -8,12 +9,18 @@
 #include <sstream>
 
 #include "r1forge/core/check.h"
+#include "r1forge/core/tensorboard.h"
 
 namespace r1forge {
 
-MetricsWriter::MetricsWriter(const std::filesystem::path& path) : path_(path) {
+MetricsWriter::MetricsWriter(const std::filesystem::path& path, bool tensorboard) : path_(path) {
   std::error_code error;
   if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), error);
+  // TensorBoard first: if it throws, no FILE* is open yet to leak.
+  if (tensorboard) {
+    const std::filesystem::path folder = path.has_parent_path() ? path.parent_path() : ".";
+    tensorboard_ = std::make_unique<TensorBoardWriter>(folder);
+  }
   file_ = std::fopen(path.c_str(), "a");
   R1F_CHECK_IO(file_ != nullptr, "cannot open metrics file ", path, ": ", std::strerror(errno));
 }
@@ -35,6 +42,10 @@ void MetricsWriter::write(int64_t step, const MetricValues& values) {
   const bool ok =
       std::fwrite(text.data(), 1, text.size(), file_) == text.size() && std::fflush(file_) == 0;
   R1F_CHECK_IO(ok, "cannot write metrics file ", path_, ": ", std::strerror(errno));
+  if (tensorboard_) {
+    tensorboard_->write_scalars(step, values);
+    tensorboard_->flush();
+  }
 }
 
 std::string format_metrics_line(const std::string& prefix,

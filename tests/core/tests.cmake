@@ -10,3 +10,17 @@ if(R1F_CUDA_ENABLED)
            COMMAND r1forge_tests --gtest_filter=CudaLoader.*)
   set_tests_properties(core.cuda_module_loads PROPERTIES ENVIRONMENT "R1F_LOAD_CUDA=1")
 endif()
+
+# TensorBoard event files read back by TensorBoard's own reader (EventAccumulator) from the venv.
+# tensorboard_tool (tests/core/tools/, its own main(); kept out of the gtest binary by the glob's
+# filter in tests/CMakeLists.txt) writes the steps the Python script makes up.
+add_executable(tensorboard_tool ${CMAKE_CURRENT_SOURCE_DIR}/core/tools/tensorboard_tool.cpp)
+target_link_libraries(tensorboard_tool PRIVATE r1forge_lib)
+target_compile_options(tensorboard_tool PRIVATE ${R1F_WARNINGS})
+if(R1F_PYTHON)
+  add_test(NAME core.tensorboard_reader_round_trip
+           COMMAND ${R1F_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/core/check_tensorboard.py
+                   --tool $<TARGET_FILE:tensorboard_tool>
+                   --workdir ${CMAKE_BINARY_DIR}/tensorboard_round_trip)
+  set_tests_properties(core.tensorboard_reader_round_trip PROPERTIES TIMEOUT 120)
+endif()

@@ -2,17 +2,21 @@
 // plus a compact console line. Names follow TRL (`reward`, `rewards/<name>/mean`, `kl`,
 // `clip_ratio/low_mean`, ...) so dashboards built for TRL read r1forge's files unchanged.
 // Each line is written whole and flushed, so a killed run leaves only complete lines.
-// Not here: TensorBoard event files (planned beside this sink), checkpoint bookkeeping.
+// Optionally the same values also go to a TensorBoard events file (core/tensorboard.h).
+// Not here: the event-file encoding itself (tensorboard.h), checkpoint bookkeeping.
 #pragma once
 
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace r1forge {
+
+class TensorBoardWriter;
 
 // One step's metrics, ordered by name; values are finite doubles or NaN (written as null).
 using MetricValues = std::map<std::string, double>;
@@ -20,18 +24,24 @@ using MetricValues = std::map<std::string, double>;
 class MetricsWriter {
  public:
   // Appends to `path` (created with its folder if missing). IoError when it cannot be opened.
-  explicit MetricsWriter(const std::filesystem::path& path);
+  // With `tensorboard`, every write() also goes to a new TensorBoard events file in
+  // path.parent_path() (non-finite values left out there; see tensorboard.h).
+  explicit MetricsWriter(const std::filesystem::path& path, bool tensorboard = false);
   ~MetricsWriter();
   MetricsWriter(const MetricsWriter&) = delete;
   MetricsWriter& operator=(const MetricsWriter&) = delete;
 
-  // Writes {"step": step, <name>: value, ...} as one line and flushes it.
+  // Writes {"step": step, <name>: value, ...} as one line and flushes it; with TensorBoard on,
+  // also one Event for `step`, flushed too.
   void write(int64_t step, const MetricValues& values);
   const std::filesystem::path& path() const { return path_; }
+  // The TensorBoard sink, or nullptr when it is off.
+  const TensorBoardWriter* tensorboard() const { return tensorboard_.get(); }
 
  private:
   std::filesystem::path path_;
   std::FILE* file_ = nullptr;
+  std::unique_ptr<TensorBoardWriter> tensorboard_;
 };
 
 // "step 12/300 | reward 0.531 | kl 0.0012 | ..." from the `keys` present in `values`
