@@ -77,7 +77,7 @@ class GrpoStage {
     update_config_.temperature = grpo_.temperature;
     update_config_.chunk_rows = grpo_.logprob_chunk_rows;
     fs::create_directories(directory_);
-    metrics_ = std::make_unique<MetricsWriter>(directory_ / "metrics.jsonl");
+    metrics_ = std::make_unique<MetricsWriter>(directory_ / "metrics.jsonl", /*tensorboard=*/true);
     samples_.open(directory_ / "samples.jsonl", std::ios::app);
     R1F_CHECK_IO(samples_.good(), "cannot open ", directory_ / "samples.jsonl");
     R1F_LOG_INFO("grpo '", stage.name, "': ", train_data_.rows.size(), " prompts, ",
