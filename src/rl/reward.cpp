@@ -157,6 +157,9 @@ void RewardOptions::finish() const {
     if (std::binary_search(known.begin(), known.end(), key)) continue;
     std::string message = where_ + ": unknown option '" + key + "'";
     std::string hint = closest_key(key, known);
+    for (const std::string& candidate : known) {  // a shortened name: "ngram" for "ngram_size"
+      if (hint.empty() && key.size() >= 3 && candidate.starts_with(key)) hint = candidate;
+    }
     if (!hint.empty()) message += " (did you mean '" + hint + "'?)";
     message += known.empty() ? "; this reward takes no options"
                              : "; accepted options: " + join(known, ", ");

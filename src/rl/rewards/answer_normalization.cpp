@@ -121,6 +121,15 @@ void replace_percent_words(std::string& text) {
   }
 }
 
+// "42." and "42," end a sentence, not a number.
+void strip_trailing_punctuation(std::string& text) {
+  text = trim(text);
+  while (!text.empty() && (text.back() == '.' || text.back() == ',')) {
+    text.pop_back();
+    text = trim(text);
+  }
+}
+
 }  // namespace
 
 std::string normalize_answer(std::string_view answer) {
@@ -168,16 +177,14 @@ std::string normalize_answer(std::string_view answer) {
   replace_percent_words(text);
   replace_all(text, "\n", " ");
   replace_all(text, "\t", " ");
-  text = trim(text);
+  strip_trailing_punctuation(text);
   for (int round = 0; round < 2; ++round) {
     bool changed = strip_trailing_text_unit(text);
     changed = strip_unit_word(text) || changed;
     if (!changed) break;
   }
   unwrap_text(text);
-  text = trim(text);
-  while (!text.empty() && (text.back() == '.' || text.back() == ','))
-    text = trim(text.substr(0, text.size() - 1));
+  strip_trailing_punctuation(text);
   return text;
 }
 

@@ -51,12 +51,20 @@ class ExternalReward : public RewardFunction {
       input += request.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
       input += '\n';
     }
+    // A reply naming an id from before this batch is a late answer (its sample already scored
+    // none); dropping it keeps the replies of this batch in step with its requests.
+    auto is_stale = [first_id](const std::string& line) {
+      nlohmann::json parsed = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+      return parsed.is_object() && parsed.contains("id") && parsed["id"].is_number_integer() &&
+             parsed["id"].get<int64_t>() < first_id;
+    };
     size_t stale = 0;
-    ScorerProcess::Exchange reply = process_.exchange(input, batch.size(), deadline, &stale);
+    ScorerProcess::Exchange reply =
+        process_.exchange(input, batch.size(), deadline, is_stale, &stale);
     if (stale > 0) {
       bad_replies_ += static_cast<int64_t>(stale);
       R1F_LOG_WARN(where_, ": external scorer wrote ", stale,
-                   " line(s) between batches; ignored (one reply per request, stdout only)");
+                   " late or unrequested line(s); ignored (one reply per request, stdout only)");
     }
     const size_t answered = std::min(reply.lines.size(), batch.size());
     for (size_t i = 0; i < answered; ++i) {

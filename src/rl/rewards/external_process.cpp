@@ -135,10 +135,12 @@ bool ScorerProcess::read_available(std::vector<std::string>* lines) {
   }
 }
 
-ScorerProcess::Exchange ScorerProcess::exchange(const std::string& input,
-                                                size_t expected_lines,
-                                                Clock::time_point deadline,
-                                                size_t* stale_lines) {
+ScorerProcess::Exchange ScorerProcess::exchange(
+    const std::string& input,
+    size_t expected_lines,
+    Clock::time_point deadline,
+    const std::function<bool(const std::string&)>& is_stale,
+    size_t* stale_lines) {
   R1F_CHECK(pid_ > 0, "scorer process not started");
   Exchange result;
   std::vector<std::string> stale;
@@ -178,7 +180,16 @@ ScorerProcess::Exchange ScorerProcess::exchange(const std::string& input,
     }
     const pollfd& out = fds[count - 1];
     if (out.revents & (POLLIN | POLLHUP | POLLERR)) {
-      if (!read_available(&result.lines)) {
+      std::vector<std::string> lines;
+      const bool open = read_available(&lines);
+      for (std::string& line : lines) {
+        if (is_stale(line)) {
+          ++*stale_lines;
+        } else {
+          result.lines.push_back(std::move(line));
+        }
+      }
+      if (!open) {
         result.closed = true;
         break;
       }

@@ -38,6 +38,17 @@ size_t skip_math(const std::vector<char32_t>& text, size_t i) {
   return i;
 }
 
+// Index one past a markup tag such as <think> or </answer> starting at i; i if none.
+size_t skip_tag(const std::vector<char32_t>& text, size_t i) {
+  if (text[i] != '<') return i;
+  size_t k = i + 1;
+  if (k < text.size() && text[k] == '/') ++k;
+  size_t name = k;
+  while (k < text.size() && (is_ascii_letter(text[k]) || text[k] == '_')) ++k;
+  if (k == name || k >= text.size() || text[k] != '>') return i;
+  return k + 1;
+}
+
 class LanguageConsistencyReward : public RewardFunction {
  public:
   LanguageConsistencyReward(std::string field, std::string fixed_language, bool whole_completion)
@@ -108,9 +119,10 @@ WordCounts count_words(std::string_view utf8) {
   std::map<Script, int64_t> counts;
   size_t i = 0;
   while (i < text.size()) {
-    size_t after_math = skip_math(text, i);
-    if (after_math != i) {
-      i = after_math;
+    size_t after_markup = skip_math(text, i);
+    if (after_markup == i) after_markup = skip_tag(text, i);
+    if (after_markup != i) {
+      i = after_markup;
       continue;
     }
     if (text[i] == '\\') {  // a LaTeX command: \frac, \alpha

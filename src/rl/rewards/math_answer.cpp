@@ -54,19 +54,21 @@ std::optional<Box> box_before(std::string_view text, size_t before) {
   return box;
 }
 
-bool has_list_separator(std::string_view between) {
-  if (between.find(',') != std::string_view::npos || between.find(';') != std::string_view::npos) {
-    return true;
-  }
-  std::string text = lower(between);
-  for (std::string_view word : {"and", "or"}) {
-    for (size_t at = text.find(word); at != std::string::npos; at = text.find(word, at + 1)) {
-      bool left = at == 0 || !is_letter(text[at - 1]);
-      bool right = at + word.size() >= text.size() || !is_letter(text[at + word.size()]);
-      if (left && right) return true;
+// True when the text between two boxes only joins them into a list: "\boxed{1}, \boxed{2}",
+// "\boxed{1} and \boxed{2}", "$\boxed{1}$ or $\boxed{2}$". (math-verify also joins boxes
+// separated by any text under 10 characters or by a sentence with a comma, so a corrected
+// "\boxed{3}, no wait: \boxed{4}" reads {3, 4} there; r1forge takes the last box, 4.)
+bool only_list_separator(std::string_view between) {
+  std::string words;
+  for (char c : between) {
+    if (c == '$' || c == ',' || c == ';' || is_space(c)) {
+      if (!words.empty() && words.back() != ' ') words += ' ';
+    } else {
+      words += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     }
   }
-  return false;
+  words = trim(words);
+  return words.empty() || words == "and" || words == "or";
 }
 
 // A LaTeX math environment's content: $...$, $$...$$, \(...\), \[...\].
@@ -241,10 +243,7 @@ std::optional<std::string> last_boxed(std::string_view text) {
     if (previous->content_end >= current.start) break;
     std::string_view between =
         text.substr(previous->content_end + 1, current.start - previous->content_end - 1);
-    bool adjacent = between.size() < 10;
-    bool listed =
-        previous->content != current.content && between.size() < 70 && has_list_separator(between);
-    if (!adjacent && !listed) break;
+    if (!only_list_separator(between)) break;
     if (previous->content != parts.back()) parts.push_back(previous->content);
     current = *previous;
   }

@@ -24,6 +24,8 @@ const std::set<std::string_view>& greek_names() {
   return names;
 }
 
+constexpr size_t kMaxAnswerLength = 1000;
+
 class Parser {
  public:
   explicit Parser(std::string_view text) : text_(text) {}
@@ -68,6 +70,15 @@ class Parser {
   size_t pos_ = 0;
   bool failed_ = false;
   ParsedMath out_;
+  int depth_ = 0;  // nesting of parse_unary / parse_primary calls
+
+  // Bounds the recursion: "((((..." or "-----..." fail instead of exhausting the stack.
+  static constexpr int kMaxDepth = 100;
+  struct DepthGuard {
+    explicit DepthGuard(Parser& parser) : parser(parser) { ++parser.depth_; }
+    ~DepthGuard() { --parser.depth_; }
+    Parser& parser;
+  };
 
   bool at_end() const { return pos_ >= text_.size(); }
   char peek(size_t ahead = 0) const {
@@ -225,6 +236,8 @@ class Parser {
   }
 
   int parse_unary() {
+    DepthGuard guard(*this);
+    if (depth_ > kMaxDepth) return fail();
     skip_spaces();
     if (peek() == '-') {
       ++pos_;
@@ -393,6 +406,8 @@ class Parser {
   }
 
   int parse_primary() {
+    DepthGuard guard(*this);
+    if (depth_ > kMaxDepth) return fail();
     skip_spaces();
     char c = peek();
     if (is_digit(c) || (c == '.' && is_digit(peek(1)))) return parse_number();
@@ -428,6 +443,9 @@ class Parser {
 }  // namespace
 
 std::optional<ParsedMath> parse_math(std::string_view text) {
+  // Final answers are short (the longest MATH-500 answer has 159 characters); anything much
+  // longer is prose, and a bound on the length bounds the tree depth evaluation recurses over.
+  if (text.size() > kMaxAnswerLength) return std::nullopt;
   return Parser(text).parse_answer();
 }
 

@@ -5,8 +5,9 @@
 //   reply    {"id": 7, "score": 0.5}      (or "score": null for none)
 // A batch writes one request per sample; the scorer answers every request with exactly one
 // line, in request order, flushing stdout (PYTHONUNBUFFERED=1 is set for it); its stderr is
-// passed through. Ids grow across the whole run. A reply that is not JSON, names another id
-// or has no numeric/null score gives that sample none. If the batch is not fully answered
+// passed through. Ids grow across the whole run; a reply naming an id of an earlier batch (a
+// late answer) is dropped. Any other reply that is not JSON, names another id or has no
+// numeric/null score gives the sample it stands for none. If the batch is not fully answered
 // within timeout_seconds, or the scorer exits, the process group is killed, the unanswered
 // samples get none, and the scorer is restarted on the next batch; after more than
 // max_restarts failed batches in a row the next batch throws IoError. Training never waits

@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -38,12 +39,14 @@ class ScorerProcess {
     bool closed = false;             // the scorer closed stdout (exited or crashed)
     bool write_failed = false;       // it stopped reading its stdin (EPIPE)
   };
-  // Writes `input`, then reads until `expected_lines` complete lines arrived, the deadline
-  // passed, or stdout closed. Lines already waiting from an earlier exchange are discarded
-  // first and counted in *stale_lines.
+  // Writes `input`, then reads until `expected_lines` reply lines arrived, the deadline passed,
+  // or stdout closed. Lines for which is_stale(line) holds (late answers to an earlier
+  // exchange) and lines already waiting before the write are dropped and counted in
+  // *stale_lines.
   Exchange exchange(const std::string& input,
                     size_t expected_lines,
                     Clock::time_point deadline,
+                    const std::function<bool(const std::string&)>& is_stale,
                     size_t* stale_lines);
 
   // SIGKILL to the whole process group, then reap the child; safe to call when not started.
@@ -64,7 +67,7 @@ class ScorerProcess {
 
   void close_fds();
   bool reap(bool block_briefly);
-  // Reads what is available; appends complete lines. Returns false on EOF.
+  // Reads what is available; appends complete lines. Returns false on EOF or a read error.
   bool read_available(std::vector<std::string>* lines);
 };
 

@@ -1,10 +1,10 @@
 // The `language_consistency` reward (DeepSeek-R1 Nature eq. 7): the share of the words of the
 // chain of thought written in the target language, in [0, 1]. Language means writing system
 // here (unicode_script.h): a Latin-script word counts as English, French, ...; each Han
-// character is one word; digits, punctuation, symbols, LaTeX commands, $...$ math and single
-// Latin letters (variables) are neutral and not counted. None when the region has no countable
-// word or the target language is unknown.
-// Not here: language identification among languages that share a script (en vs fr).
+// character is one word; digits, punctuation, symbols, LaTeX commands, $...$ math, tags such
+// as <think>, and single Latin letters (variables) are neutral and not counted. None when the
+// region has no countable word or the target language is unknown.
+// Not here: telling apart languages that share a script (en vs fr).
 #pragma once
 
 #include <memory>

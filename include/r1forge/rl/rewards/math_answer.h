@@ -37,8 +37,9 @@ struct ExtractionOptions {
 // Parses "answer_tag, boxed, ..." names; nullopt (with the bad name in *bad) for an unknown one.
 std::optional<AnswerSource> parse_answer_source(std::string_view name);
 
-// The content of the last balanced \boxed{...} / \fbox{...} (also "\boxed 5"), with boxes just
-// before it joined as a list the way math-verify does ("\boxed{1}, \boxed{2}" -> "1,2").
+// The content of the last balanced \boxed{...} / \fbox{...} (also "\boxed 5"), with the boxes
+// before it that only a comma, "and" or "or" separate joined as a list ("\boxed{1}, \boxed{2}"
+// -> "1,2"). Boxes separated by any other text are earlier attempts: only the last counts.
 std::optional<std::string> last_boxed(std::string_view text);
 // The content of the last complete <answer>...</answer>.
 std::optional<std::string> last_answer_tag(std::string_view text);

@@ -49,8 +49,8 @@ struct ParsedMath {
 };
 
 // Parses normalized answer text (answer_normalization.h). nullopt when the text is
-// not math this grammar knows: words of two or more letters, unknown commands, unbalanced
-// brackets, empty input. Never throws.
+// not math this grammar knows: words of three or more letters, unknown commands, unbalanced
+// brackets, empty input, more than 1000 characters or 100 levels of nesting. Never throws.
 std::optional<ParsedMath> parse_math(std::string_view text);
 
 }  // namespace r1forge::math
