@@ -155,6 +155,18 @@ TEST(RewardAccuracyEquivalence, MalformedInputNeverThrowsOrMatches) {
   EXPECT_NO_THROW(equivalent("1", deep + "1"));
 }
 
+// Degenerate completions (loops, unclosed delimiters) must stay linear-time; a quadratic scan
+// over 2 MB would take minutes and trip the CTest timeout.
+TEST(RewardAccuracyExtraction, DegenerateLongCompletionsAreCheap) {
+  std::string loop;
+  for (int i = 0; i < 40000; ++i) loop += "so the answer is $$ \\boxed{ $ \\( ";
+  EXPECT_EQ(accuracy(loop, "5"), 0.0);
+  std::string tag = "<answer>";
+  for (int i = 0; i < 100000; ++i) tag += "$$ x ";
+  tag += "</answer>";
+  EXPECT_EQ(accuracy(tag, "5"), 0.0);
+}
+
 TEST(RewardAccuracyEquivalence, ParseAndEvaluate) {
   std::optional<math::ParsedMath> parsed = math::parse_math("2\\sqrt{9} + \\frac{3}{4}");
   ASSERT_TRUE(parsed);

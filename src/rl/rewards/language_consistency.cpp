@@ -16,10 +16,12 @@ bool is_ascii_letter(char32_t c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-// Index one past a LaTeX math span starting at i ($...$, $$...$$, \(...\), \[...\]); i if none.
+// Index one past a LaTeX math span starting at i ($...$, $$...$$, \(...\), \[...\]) of at most
+// 4000 characters (so unclosed dollars cost linear time); i if none.
 size_t skip_math(const std::vector<char32_t>& text, size_t i) {
   auto find = [&](size_t from, char32_t a, char32_t b) -> size_t {
-    for (size_t k = from; k + (b ? 1 : 0) < text.size(); ++k) {
+    const size_t limit = std::min(text.size(), from + 4000);
+    for (size_t k = from; k + (b ? 1 : 0) < limit; ++k) {
       if (text[k] == a && (!b || text[k + 1] == b)) return k;
     }
     return text.size();

@@ -78,9 +78,16 @@ struct Environment {
   std::string content;
 };
 
+// How far an environment's closing delimiter is looked for. Answers are short; the bound keeps a
+// degenerate completion full of unclosed "$$" linear instead of quadratic.
+constexpr size_t kMaxEnvironmentLength = 2000;
+// How many "answer" words, from the end, answer_phrase looks behind.
+constexpr int kMaxAnswerPhrases = 32;
+
 std::optional<Environment> environment_at(std::string_view text, size_t at) {
   auto close_after = [&](size_t from, std::string_view closer, bool single_line) -> size_t {
-    for (size_t i = from; i + closer.size() <= text.size(); ++i) {
+    const size_t limit = std::min(text.size(), from + kMaxEnvironmentLength);
+    for (size_t i = from; i + closer.size() <= limit; ++i) {
       if (single_line && text[i] == '\n') return std::string_view::npos;
       if (text.substr(i, closer.size()) == closer && (i == 0 || text[i - 1] != '\\')) return i;
     }
@@ -201,7 +208,7 @@ std::optional<std::string> plain_number_after(std::string_view text, size_t at) 
 std::optional<std::string> answer_phrase(std::string_view text, bool allow_plain) {
   const std::string folded = lower(text);
   size_t at = folded.rfind("answer");
-  while (at != std::string::npos) {
+  for (int seen = 0; at != std::string::npos && seen < kMaxAnswerPhrases; ++seen) {
     size_t after = at + 6;
     if (auto env = first_environment(text, after, after + 51)) return env->content;
     if (allow_plain) {
