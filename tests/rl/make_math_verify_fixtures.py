@@ -349,6 +349,18 @@ def handwritten_pairs():
         ("\\boxed{x_1}", "$\\boxed{x_1}$", "subscript variable"),
         ("\\boxed{\\alpha}", "$\\boxed{\\alpha}$", "greek letter"),
         ("\\boxed{\\alpha}", "$\\boxed{\\beta}$", "different greek letters"),
+        ("\\boxed{3 \\frac{3}{4}}", "3.75", "mixed number with a space"),
+        ("\\boxed{2\\frac{1}{2}x}", "$\\boxed{5x/2}$", "number, fraction, variable: a product"),
+        ("\\boxed{-2\\frac{1}{2}}", "-2.5", "negative mixed number"),
+        ("\\boxed{x \\in [0, 1]}", "$\\boxed{[0,1]}$", "membership in an interval"),
+        ("\\boxed{x = (1, 2)}", "$\\boxed{(1,2)}$", "assignment of a pair"),
+        ("**Final Answer**\n\\[\n\\boxed{18}\n\\]", "18", "markdown heading and display box"),
+        ("<think>\nok\n</think>\n<answer>\nThe answer is $18$.\n</answer>", "18",
+         "phrase inside answer tags"),
+        ("\\boxed{10^{-3}}", "0.001", "negative power"),
+        ("\\boxed{3x+2y}", "$\\boxed{2y+3x}$", "two variables"),
+        ("\\boxed{\\frac{\\sqrt{3}}{3}}", "$\\boxed{\\frac{1}{\\sqrt{3}}}$", "rationalized"),
+        ("\\boxed{0.6667}", "$\\boxed{\\frac{2}{3}}$", "4-decimal rounding is not enough"),
     ]
     return [{"completion": c, "gold": g, "twin": None, "note": n} for c, g, n in cases]
 

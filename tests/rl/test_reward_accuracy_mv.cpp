@@ -7,7 +7,7 @@
 //                       "#### 42", which TRL's LaTeX-only extraction never reads) the verdict
 //                       on the pair's "twin" (the same answer written as $42$) is the reference.
 //
-// Every disagreement (517 pairs; the same 3 in both modes: 514/517 = 99.4% agreement):
+// Every disagreement (528 pairs; the same 3 in both modes: 525/528 = 99.4% agreement):
 //  1. "\boxed{\frac{1}{\sqrt{2}}}" vs gold "\frac{\sqrt{2}}{2}": math-verify returns None (it
 //     cannot parse a bare LaTeX gold other than \frac{digits}{digits}: its expression
 //     extraction needs digits and its LaTeX extraction needs $...$ or \boxed); r1forge parses

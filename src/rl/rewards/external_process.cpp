@@ -219,8 +219,10 @@ void ScorerProcess::close_fds() {
 
 void ScorerProcess::kill_now() {
   if (pid_ <= 0) return;
+  // The group id stays reserved while any member lives, so this also reaches what the scorer
+  // left running after it exited itself.
   ::kill(-pid_, SIGKILL);
-  ::kill(pid_, SIGKILL);
+  if (!reaped_) ::kill(pid_, SIGKILL);  // in case setpgid lost a race; never a reaped pid
   reap(/*block_briefly=*/true);  // at most ~2 s; a child stuck in the kernel stays a zombie
   close_fds();
   pid_ = -1;

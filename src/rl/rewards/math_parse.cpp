@@ -33,6 +33,7 @@ class Parser {
   std::optional<ParsedMath> parse_answer() {
     skip_spaces();
     if (at_end()) return std::nullopt;
+    skip_variable_prefix();
     // A bracketed list spanning the whole answer: (1, 2), [0, 1), \{1, 2\}.
     size_t open_length = 0;
     char open = opener_at(pos_, &open_length);
@@ -79,6 +80,33 @@ class Parser {
     ~DepthGuard() { --parser.depth_; }
     Parser& parser;
   };
+
+  // "x = (1, 2)" and "x \in [0, 1]" answer with the list: skip "<variable> = " or
+  // "<variable> \in " when a bracket follows (math-verify compares the right-hand side).
+  void skip_variable_prefix() {
+    size_t at = pos_;
+    if (at >= text_.size() || !is_letter(text_[at])) return;
+    ++at;
+    if (at < text_.size() && text_[at] == '_') {
+      at += 1;
+      while (at < text_.size() && (std::isalnum(static_cast<unsigned char>(text_[at])) ||
+                                   text_[at] == '{' || text_[at] == '}')) {
+        ++at;
+      }
+    }
+    while (at < text_.size() && text_[at] == ' ') ++at;
+    if (at < text_.size() && text_[at] == '=') {
+      ++at;
+    } else if (text_.substr(at).starts_with("\\in") &&
+               (at + 3 >= text_.size() || !is_letter(text_[at + 3]))) {
+      at += 3;
+    } else {
+      return;
+    }
+    while (at < text_.size() && text_[at] == ' ') ++at;
+    size_t length = 0;
+    if (opener_at(at, &length) != 0) pos_ = at;
+  }
 
   bool at_end() const { return pos_ >= text_.size(); }
   char peek(size_t ahead = 0) const {
@@ -361,12 +389,18 @@ class Parser {
     if (pos_ == start) return fail();
     if (digits[0] == '.') digits.insert(digits.begin(), '0');
     int number = add(NodeKind::NUMBER, digits);
-    if (!decimal && at_command("frac")) {  // mixed number 3\frac{1}{2} = 7/2
+    // A mixed number, 3\frac{1}{2} or 3 \frac{1}{2} = 7/2, as latex2sympy reads it; but
+    // 2\frac{1}{2}x is a product, 2 * 1/2 * x.
+    const size_t after_number = pos_;
+    skip_spaces();
+    if (!decimal && at_command("frac")) {
       pos_ += 5;
       int numerator = parse_argument();
       int fraction = add(NodeKind::DIV, "", {numerator, parse_argument()});
-      return add(NodeKind::ADD, "", {number, fraction});
+      skip_spaces();
+      return add(starts_factor() ? NodeKind::MUL : NodeKind::ADD, "", {number, fraction});
     }
+    pos_ = after_number;
     return number;
   }
 
