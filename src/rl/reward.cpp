@@ -1,8 +1,8 @@
 // The reward registry, typed reward options and the weighted reward set; see
 // include/r1forge/rl/reward.h. Built-ins are registered on the first use of the registry (a
 // static initialiser in each reward's file would be dropped by the linker: the library is
-// static and nothing else references those objects). Not here: the rewards themselves
-// (rl/rewards/*.cpp).
+// static and nothing else references those objects).
+// Not here: the rewards themselves (rl/rewards/*.cpp).
 #include "r1forge/rl/reward.h"
 
 #include <algorithm>
@@ -38,9 +38,14 @@ std::string join(const std::vector<std::string>& items, const char* separator) {
   return out;
 }
 
+struct RegistryEntry {
+  std::string help;
+  RewardFactory factory;
+};
+
 struct Registry {
   std::mutex mutex;
-  std::map<std::string, std::pair<std::string, RewardFactory>> entries;  // name -> (help, f)
+  std::map<std::string, RegistryEntry> entries;  // by reward name
 };
 
 Registry& storage() {
@@ -182,7 +187,7 @@ std::vector<RewardInfo> registered_rewards() {
   Registry& instance = storage();
   std::lock_guard<std::mutex> lock(instance.mutex);
   std::vector<RewardInfo> out;
-  for (const auto& [name, entry] : instance.entries) out.push_back({name, entry.first});
+  for (const auto& [name, entry] : instance.entries) out.push_back({name, entry.help});
   return out;  // std::map keeps them sorted by name
 }
 
@@ -194,7 +199,7 @@ std::unique_ptr<RewardFunction> make_reward(const RewardSpec& spec, const std::s
     Registry& instance = storage();
     std::lock_guard<std::mutex> lock(instance.mutex);
     auto found = instance.entries.find(spec.name);
-    if (found != instance.entries.end()) factory = found->second.second;
+    if (found != instance.entries.end()) factory = found->second.factory;
     for (const auto& entry : instance.entries) names.push_back(entry.first);
   }
   if (!factory) {

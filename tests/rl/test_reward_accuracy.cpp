@@ -72,6 +72,8 @@ TEST(RewardAccuracyExtraction, AnswerTagsGsm8kAndPhrases) {
 TEST(RewardAccuracyExtraction, GoldFields) {
   EXPECT_EQ(math::extract_gold_answer(72), "72");
   EXPECT_EQ(math::extract_gold_answer(0.5), "0.5");
+  EXPECT_EQ(math::extract_gold_answer(1e20), "100000000000000000000");  // no exponent
+  EXPECT_EQ(math::extract_gold_answer(2.5e-7), "0.00000025");
   EXPECT_EQ(math::extract_gold_answer("He pays 3*4 = <<3*4=12>>12.\n#### 12"), "12");
   EXPECT_EQ(math::extract_gold_answer("so $x = \\boxed{\\frac{3}{4}}$."), "\\frac{3}{4}");
   EXPECT_EQ(math::extract_gold_answer("We get $\\frac{3}{4}$"), "\\frac{3}{4}");

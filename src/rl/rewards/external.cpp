@@ -151,8 +151,8 @@ class ExternalReward : public RewardFunction {
     std::string what;
     if (reply.timed_out) {
       ++timeouts_;
-      what = "did not answer within " +
-             std::to_string(std::chrono::duration<double>(timeout_).count()) + " s";
+      what = detail::concat("did not answer within ",
+                            std::chrono::duration<double>(timeout_).count(), " s");
       process_.kill_now();
     } else {
       ++crashes_;

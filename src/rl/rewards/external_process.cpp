@@ -223,7 +223,7 @@ void ScorerProcess::kill_now() {
   // left running after it exited itself.
   ::kill(-pid_, SIGKILL);
   if (!reaped_) ::kill(pid_, SIGKILL);  // in case setpgid lost a race; never a reaped pid
-  reap(/*block_briefly=*/true);  // at most ~2 s; a child stuck in the kernel stays a zombie
+  reap(/*block_briefly=*/true);         // at most ~2 s; a child stuck in the kernel stays a zombie
   close_fds();
   pid_ = -1;
 }

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cstdlib>
 #include <utility>
 
 #include "r1forge/rl/rewards/answer_normalization.h"
@@ -19,8 +20,8 @@ namespace {
 
 // One \boxed{...} (or \fbox{...}) found by scanning right to left.
 struct Box {
-  size_t start = 0;        // index of the backslash
-  size_t content_end = 0;  // index of the closing brace (or one past the content)
+  size_t start = 0;  // index of the backslash
+  size_t end = 0;    // one past the box (its closing brace, or the content of "\boxed 5")
   std::string content;
 };
 
@@ -43,14 +44,14 @@ std::optional<Box> box_before(std::string_view text, size_t before) {
     size_t close = closing_brace(text, at);
     if (close == std::string_view::npos) return std::nullopt;
     box.content = trim(text.substr(at + 1, close - at - 1));
-    box.content_end = close;
+    box.end = close + 1;
     return box;
   }
   if (at == box.start + (is_boxed ? 6 : 5)) return std::nullopt;  // "\boxedx": another command
   size_t end = at;  // "\boxed 5": up to the next space or $
   while (end < text.size() && !is_space(text[end]) && text[end] != '$') ++end;
   box.content = std::string(text.substr(at, end - at));
-  box.content_end = end;
+  box.end = end;
   return box;
 }
 
@@ -231,6 +232,37 @@ std::optional<std::string> answer_in_tag(std::string_view content, bool require_
   return whole;
 }
 
+// A JSON float as the answer grammar reads it: its shortest round-trip digits with the decimal
+// point moved instead of an exponent (1e+20 would parse as 1 * e + 20).
+std::string plain_decimal(double value) {
+  const std::string text = nlohmann::json(value).dump();  // e.g. "2.5e-07", "1e+20", "0.5"
+  const size_t e = text.find_first_of("eE");
+  if (e == std::string::npos) return text;
+  std::string digits;
+  long point = -1;  // digits before the decimal point
+  for (char c : text.substr(0, e)) {
+    if (c == '.') point = static_cast<long>(digits.size());
+    if (is_digit(c)) digits.push_back(c);
+  }
+  if (point < 0) point = static_cast<long>(digits.size());
+  point += std::strtol(text.c_str() + e + 1, nullptr, 10);
+  std::string out;
+  if (text[0] == '-') out.push_back('-');
+  if (point <= 0) {
+    out.append("0.");
+    out.append(static_cast<size_t>(-point), '0');
+    out.append(digits);
+  } else if (point >= static_cast<long>(digits.size())) {
+    out.append(digits);
+    out.append(static_cast<size_t>(point) - digits.size(), '0');
+  } else {
+    out.append(digits, 0, static_cast<size_t>(point));
+    out.push_back('.');
+    out.append(digits, static_cast<size_t>(point), std::string::npos);
+  }
+  return out;
+}
+
 }  // namespace
 
 std::optional<AnswerSource> parse_answer_source(std::string_view name) {
@@ -247,9 +279,8 @@ std::optional<std::string> last_boxed(std::string_view text) {
   std::vector<std::string> parts = {last->content};
   Box current = *last;
   while (auto previous = box_before(text, current.start)) {
-    if (previous->content_end >= current.start) break;
-    std::string_view between =
-        text.substr(previous->content_end + 1, current.start - previous->content_end - 1);
+    if (previous->end > current.start) break;
+    std::string_view between = text.substr(previous->end, current.start - previous->end);
     if (!only_list_separator(between)) break;
     if (previous->content != parts.back()) parts.push_back(previous->content);
     current = *previous;
@@ -305,7 +336,7 @@ std::optional<std::string> extract_completion_answer(std::string_view completion
 
 std::optional<std::string> extract_gold_answer(const nlohmann::json& gold) {
   if (gold.is_number_integer() || gold.is_number_unsigned()) return gold.dump();
-  if (gold.is_number_float()) return gold.dump();
+  if (gold.is_number_float()) return plain_decimal(gold.get<double>());
   if (!gold.is_string()) return std::nullopt;
   const std::string& text = gold.get_ref<const std::string&>();
   if (trim(text).empty()) return std::nullopt;
