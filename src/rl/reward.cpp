@@ -1,170 +1,274 @@
-// Interim reward registry and weighted set (no built-ins yet); see rl/reward.h.
+// The reward registry, typed reward options and the weighted reward set; see
+// include/r1forge/rl/reward.h. Built-ins are registered on the first use of the registry (a
+// static initialiser in each reward's file would be dropped by the linker: the library is
+// static and nothing else references those objects).
+// Not here: the rewards themselves (rl/rewards/*.cpp).
 #include "r1forge/rl/reward.h"
 
 #include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
 #include <mutex>
-#include <set>
+#include <utility>
 
 #include "r1forge/core/check.h"
-#include "r1forge/core/timer.h"
+#include "r1forge/core/yaml_origin.h"
+#include "r1forge/rl/rewards/builtins.h"
 
 namespace r1forge {
 namespace {
 
-struct Registry {
-  std::mutex mutex;
-  std::map<std::string, std::pair<std::string, RewardFactory>> entries;
+std::string trim(std::string_view text) {
+  const char* spaces = " \t\r\n";
+  size_t begin = text.find_first_not_of(spaces);
+  if (begin == std::string_view::npos) return "";
+  size_t end = text.find_last_not_of(spaces);
+  return std::string(text.substr(begin, end - begin + 1));
+}
+
+std::string join(const std::vector<std::string>& items, const char* separator) {
+  std::string out;
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i) out += separator;
+    out += items[i];
+  }
+  return out;
+}
+
+struct RegistryEntry {
+  std::string help;
+  RewardFactory factory;
 };
 
-Registry& registry() {
+struct Registry {
+  std::mutex mutex;
+  std::map<std::string, RegistryEntry> entries;  // by reward name
+};
+
+Registry& storage() {
   static Registry instance;
   return instance;
 }
 
+// True on the thread that is running register_builtin_rewards(), whose register_reward calls
+// must not re-enter the call_once below.
+thread_local bool registering_builtins = false;
+
+// Adds the built-ins once, before anything else reads or changes the registry, so that a user
+// program's register_reward("accuracy", ...) replaces the built-in rather than being replaced.
+void ensure_builtins() {
+  if (registering_builtins) return;
+  static std::once_flag once;
+  std::call_once(once, [] {
+    registering_builtins = true;
+    try {
+      register_builtin_rewards();
+    } catch (...) {
+      registering_builtins = false;
+      throw;
+    }
+    registering_builtins = false;
+  });
+}
+
 }  // namespace
+
+// ---- RewardOptions ------------------------------------------------------------------------------
 
 RewardOptions::RewardOptions(std::map<std::string, std::string> values, std::string where)
     : values_(std::move(values)), where_(std::move(where)) {}
 
+void RewardOptions::fail(const std::string& key, const std::string& message) const {
+  R1F_THROW(ConfigError, where_, ": option '", key, "': ", message);
+}
+
 std::string RewardOptions::get_string(const std::string& key, const std::string& fallback) {
   read_.push_back(key);
-  auto it = values_.find(key);
-  return it == values_.end() ? fallback : it->second;
+  auto found = values_.find(key);
+  return found == values_.end() ? fallback : found->second;
 }
 
 double RewardOptions::get_double(const std::string& key, double fallback) {
   read_.push_back(key);
-  auto it = values_.find(key);
-  if (it == values_.end()) return fallback;
-  try {
-    size_t used = 0;
-    double value = std::stod(it->second, &used);
-    if (used == it->second.size()) return value;
-  } catch (const std::exception&) {
+  auto found = values_.find(key);
+  if (found == values_.end()) return fallback;
+  const std::string text = trim(found->second);
+  errno = 0;
+  char* end = nullptr;
+  double value = text.empty() ? 0.0 : std::strtod(text.c_str(), &end);
+  if (text.empty() || end != text.c_str() + text.size() || errno == ERANGE) {
+    fail(key, "expected a number, found '" + found->second + "'");
   }
-  fail(key, "expected a number, found '" + it->second + "'");
+  if (!std::isfinite(value)) fail(key, "expected a finite number, found '" + found->second + "'");
+  return value;
 }
 
 int64_t RewardOptions::get_int(const std::string& key, int64_t fallback) {
   read_.push_back(key);
-  auto it = values_.find(key);
-  if (it == values_.end()) return fallback;
-  try {
-    size_t used = 0;
-    int64_t value = std::stoll(it->second, &used);
-    if (used == it->second.size()) return value;
-  } catch (const std::exception&) {
+  auto found = values_.find(key);
+  if (found == values_.end()) return fallback;
+  const std::string text = trim(found->second);
+  int64_t value = 0;
+  const char* first = text.data();
+  if (!text.empty() && text[0] == '+') ++first;
+  auto [end, error] = std::from_chars(first, text.data() + text.size(), value);
+  if (text.empty() || error != std::errc() || end != text.data() + text.size()) {
+    fail(key, "expected an integer, found '" + found->second + "'");
   }
-  fail(key, "expected an integer, found '" + it->second + "'");
+  return value;
 }
 
 bool RewardOptions::get_bool(const std::string& key, bool fallback) {
   read_.push_back(key);
-  auto it = values_.find(key);
-  if (it == values_.end()) return fallback;
-  if (it->second == "true") return true;
-  if (it->second == "false") return false;
-  fail(key, "expected true or false, found '" + it->second + "'");
+  auto found = values_.find(key);
+  if (found == values_.end()) return fallback;
+  std::string text = trim(found->second);
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (text == "true" || text == "yes" || text == "on" || text == "1") return true;
+  if (text == "false" || text == "no" || text == "off" || text == "0") return false;
+  fail(key, "expected true or false, found '" + found->second + "'");
 }
 
 std::vector<std::string> RewardOptions::get_list(const std::string& key,
                                                  const std::vector<std::string>& fallback) {
   read_.push_back(key);
-  auto it = values_.find(key);
-  if (it == values_.end()) return fallback;
+  auto found = values_.find(key);
+  if (found == values_.end()) return fallback;
   std::vector<std::string> items;
-  std::string item;
-  for (char c : it->second + ",") {
-    if (c == ',') {
-      const size_t first = item.find_first_not_of(' ');
-      if (first != std::string::npos)
-        items.push_back(item.substr(first, item.find_last_not_of(' ') - first + 1));
-      item.clear();
-    } else {
-      item += c;
-    }
+  const std::string& text = found->second;
+  if (trim(text).empty()) return items;
+  size_t start = 0;
+  while (true) {
+    size_t comma = text.find(',', start);
+    std::string item = trim(std::string_view(text).substr(
+        start, comma == std::string::npos ? std::string::npos : comma - start));
+    if (item.empty()) fail(key, "empty item in the comma-separated list '" + text + "'");
+    items.push_back(item);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
   }
   return items;
 }
 
-void RewardOptions::fail(const std::string& key, const std::string& message) const {
-  R1F_THROW(ConfigError, where_, ".options.", key, ": ", message);
-}
-
 void RewardOptions::finish() const {
+  std::vector<std::string> known = read_;
+  std::sort(known.begin(), known.end());
+  known.erase(std::unique(known.begin(), known.end()), known.end());
   for (const auto& [key, value] : values_) {
-    if (std::find(read_.begin(), read_.end(), key) == read_.end()) {
-      std::string known;
-      for (const auto& name : read_) known += (known.empty() ? "" : ", ") + name;
-      R1F_THROW(ConfigError, where_, ".options: unknown key '", key,
-                "' (this reward reads: ", known.empty() ? "no options" : known, ")");
+    if (std::binary_search(known.begin(), known.end(), key)) continue;
+    std::string message = where_ + ": unknown option '" + key + "'";
+    std::string hint = closest_key(key, known);
+    for (const std::string& candidate : known) {  // a shortened name: "ngram" for "ngram_size"
+      if (hint.empty() && key.size() >= 3 && candidate.starts_with(key)) hint = candidate;
     }
+    if (!hint.empty()) message += " (did you mean '" + hint + "'?)";
+    message += known.empty() ? "; this reward takes no options"
+                             : "; accepted options: " + join(known, ", ");
+    R1F_THROW(ConfigError, message);
   }
 }
 
+// ---- registry -----------------------------------------------------------------------------------
+
 void register_reward(const std::string& name, std::string help, RewardFactory factory) {
-  std::lock_guard<std::mutex> lock(registry().mutex);
-  registry().entries[name] = {std::move(help), std::move(factory)};
+  R1F_CHECK(!name.empty() && factory, "a reward needs a name and a factory");
+  ensure_builtins();
+  Registry& instance = storage();
+  std::lock_guard<std::mutex> lock(instance.mutex);
+  instance.entries[name] = {std::move(help), std::move(factory)};
 }
 
 std::vector<RewardInfo> registered_rewards() {
-  std::lock_guard<std::mutex> lock(registry().mutex);
-  std::vector<RewardInfo> infos;
-  for (const auto& [name, entry] : registry().entries) infos.push_back({name, entry.first});
-  return infos;
+  ensure_builtins();
+  Registry& instance = storage();
+  std::lock_guard<std::mutex> lock(instance.mutex);
+  std::vector<RewardInfo> out;
+  for (const auto& [name, entry] : instance.entries) out.push_back({name, entry.help});
+  return out;  // std::map keeps them sorted by name
 }
 
 std::unique_ptr<RewardFunction> make_reward(const RewardSpec& spec, const std::string& where) {
+  ensure_builtins();
   RewardFactory factory;
+  std::vector<std::string> names;
   {
-    std::lock_guard<std::mutex> lock(registry().mutex);
-    auto it = registry().entries.find(spec.name);
-    if (it != registry().entries.end()) factory = it->second.second;
+    Registry& instance = storage();
+    std::lock_guard<std::mutex> lock(instance.mutex);
+    auto found = instance.entries.find(spec.name);
+    if (found != instance.entries.end()) factory = found->second.factory;
+    for (const auto& entry : instance.entries) names.push_back(entry.first);
   }
   if (!factory) {
-    std::string names;
-    for (const auto& info : registered_rewards()) names += (names.empty() ? "" : ", ") + info.name;
-    R1F_THROW(ConfigError, where, ": unknown reward '", spec.name, "' (registered: ", names, ")");
+    std::string message = where + ": unknown reward '" + spec.name + "'";
+    std::string hint = closest_key(spec.name, names);
+    if (!hint.empty()) message += " (did you mean '" + hint + "'?)";
+    R1F_THROW(ConfigError, message, "; registered rewards: ", join(names, ", "));
   }
-  RewardOptions options(spec.options, where);
+  RewardOptions options(spec.options, where + " (" + spec.name + ")");
   std::unique_ptr<RewardFunction> function = factory(options);
+  R1F_CHECK(function != nullptr, "the factory of reward '", spec.name, "' returned null");
   options.finish();
   return function;
 }
 
+// ---- RewardSet ----------------------------------------------------------------------------------
+
 RewardSet::RewardSet(const std::vector<RewardSpec>& specs, const std::string& where) {
-  R1F_CHECK_CONFIG(!specs.empty(), where, ": no rewards listed");
-  std::set<std::string> labels;
+  R1F_CHECK_CONFIG(!specs.empty(), where, ": the list of rewards is empty; name at least one",
+                   " (e.g. {name: accuracy})");
   for (size_t i = 0; i < specs.size(); ++i) {
-    const std::string item = where + "." + std::to_string(i) + " (" + specs[i].name + ")";
-    R1F_CHECK_CONFIG(labels.insert(specs[i].metric_name()).second, item, ": the label '",
-                     specs[i].metric_name(), "' is used twice; give one of them a label");
-    functions_.push_back(make_reward(specs[i], item));
-    labels_.push_back(specs[i].metric_name());
-    weights_.push_back(specs[i].weight);
+    const RewardSpec& spec = specs[i];
+    const std::string item = where + "[" + std::to_string(i) + "]";
+    R1F_CHECK_CONFIG(std::isfinite(spec.weight), item, ": weight must be finite");
+    const std::string label = spec.metric_name();
+    auto previous = std::find(labels_.begin(), labels_.end(), label);
+    if (previous != labels_.end()) {
+      R1F_THROW(ConfigError, item, ": label '", label, "' is already used by ", where, "[",
+                previous - labels_.begin(),
+                "]; give one of them a distinct `label:` (metrics are logged as rewards/<label>)");
+    }
+    functions_.push_back(make_reward(spec, item));
+    labels_.push_back(label);
+    weights_.push_back(spec.weight);
   }
   last_seconds_.assign(functions_.size(), 0.0);
 }
 
 std::vector<std::vector<RewardScore>> RewardSet::score(const std::vector<RewardSample>& batch) {
+  for (size_t i = 0; i < batch.size(); ++i) {
+    R1F_CHECK(batch[i].metadata != nullptr, "reward sample ", i, " has no metadata");
+  }
   std::vector<std::vector<RewardScore>> scores;
+  scores.reserve(functions_.size());
   for (size_t f = 0; f < functions_.size(); ++f) {
-    Timer timer;
-    scores.push_back(functions_[f]->score(batch));
-    last_seconds_[f] = timer.seconds();
-    R1F_CHECK(scores.back().size() == batch.size(), "reward '", labels_[f], "' returned ",
-              scores.back().size(), " scores for ", batch.size(), " samples");
+    const auto start = std::chrono::steady_clock::now();
+    std::vector<RewardScore> column = functions_[f]->score(batch);
+    last_seconds_[f] =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    R1F_CHECK(column.size() == batch.size(), "reward '", labels_[f], "' returned ", column.size(),
+              " scores for ", batch.size(), " samples");
+    for (size_t i = 0; i < column.size(); ++i) {
+      R1F_CHECK(!column[i] || std::isfinite(*column[i]), "reward '", labels_[f],
+                "' returned a non-finite score (", *column[i], ") for sample ", i,
+                "; return nullopt (none) for a sample it cannot score");
+    }
+    scores.push_back(std::move(column));
   }
   return scores;
 }
 
 std::map<std::string, double> RewardSet::diagnostics() const {
-  std::map<std::string, double> all;
+  std::map<std::string, double> out;
   for (size_t f = 0; f < functions_.size(); ++f) {
-    for (const auto& [key, value] : functions_[f]->diagnostics())
-      all[labels_[f] + "/" + key] = value;
+    for (const auto& [key, value] : functions_[f]->diagnostics()) {
+      out[labels_[f] + "/" + key] = value;
+    }
   }
-  return all;
+  return out;
 }
 
 }  // namespace r1forge

@@ -8,3 +8,6 @@ endif()
 
 # The policy-loss TRL parity fixtures (scripts/make_trl_fixtures.py --check).
 include(${CMAKE_CURRENT_LIST_DIR}/policy_loss_tests.cmake)
+
+# The rewards' math-verify fixture (tests/rl/make_math_verify_fixtures.py --check).
+include(${CMAKE_CURRENT_LIST_DIR}/reward_tests.cmake)

@@ -111,6 +111,8 @@ std::unique_ptr<RewardFunction> make_reward(const RewardSpec& spec, const std::s
 class RewardSet {
  public:
   // ConfigError for an empty list, an unknown name, bad options, or two rewards with one label.
+  // `where` names the list (e.g. "x.yaml: stages[1].grpo.rewards"); errors name item i as
+  // "<where>[i]", and its options as "<where>[i] (<name>)".
   RewardSet(const std::vector<RewardSpec>& specs, const std::string& where);
   // scores[f][i]: reward f's score of sample i.
   std::vector<std::vector<RewardScore>> score(const std::vector<RewardSample>& batch);

@@ -1,0 +1,75 @@
+// The `format` reward; see include/r1forge/rl/rewards/format.h.
+#include "r1forge/rl/rewards/format.h"
+
+#include <cctype>
+#include <string>
+
+namespace r1forge {
+namespace {
+
+size_t count(std::string_view text, std::string_view needle) {
+  size_t n = 0;
+  for (size_t at = text.find(needle); at != std::string_view::npos;
+       at = text.find(needle, at + needle.size())) {
+    ++n;
+  }
+  return n;
+}
+
+bool is_blank(std::string_view text) {
+  for (char c : text) {
+    if (!std::isspace(static_cast<unsigned char>(c))) return false;
+  }
+  return true;
+}
+
+class FormatReward : public RewardFunction {
+ public:
+  explicit FormatReward(bool think_in_prompt) : think_in_prompt_(think_in_prompt) {}
+  std::vector<RewardScore> score(const std::vector<RewardSample>& batch) override {
+    std::vector<RewardScore> scores;
+    scores.reserve(batch.size());
+    for (const RewardSample& sample : batch) {
+      scores.push_back(has_r1_format(sample.completion, think_in_prompt_) ? 1.0 : 0.0);
+    }
+    return scores;
+  }
+
+ private:
+  bool think_in_prompt_;
+};
+
+}  // namespace
+
+bool has_r1_format(std::string_view text, bool think_in_prompt) {
+  const size_t opens = count(text, "<think>");
+  if (count(text, "</think>") != 1 || count(text, "<answer>") != 1 ||
+      count(text, "</answer>") != 1 || opens > 1 || (opens == 0 && !think_in_prompt)) {
+    return false;
+  }
+  const size_t think_open = text.find("<think>");
+  const size_t think_close = text.find("</think>");
+  const size_t answer_open = text.find("<answer>");
+  const size_t answer_close = text.find("</answer>");
+  // Nothing but whitespace before <think> (or, when the prompt opened it, the thinking itself),
+  // between </think> and <answer>, and after </answer>.
+  if (opens == 1 && (think_open > think_close || !is_blank(text.substr(0, think_open)))) {
+    return false;
+  }
+  if (!(think_close < answer_open && answer_open < answer_close)) return false;
+  const size_t after_think = think_close + 8;
+  if (!is_blank(text.substr(after_think, answer_open - after_think))) return false;
+  if (!is_blank(text.substr(answer_close + 9))) return false;
+  return !is_blank(text.substr(answer_open + 8, answer_close - answer_open - 8));
+}
+
+const char* const kFormatHelp =
+    "1 if the completion is exactly <think>...</think><answer>...</answer> (whitespace around "
+    "and between the blocks allowed, one of each tag, a non-blank answer), else 0. Options: "
+    "think_in_prompt (false): the leading <think> may be missing because the prompt ends with it.";
+
+std::unique_ptr<RewardFunction> make_format_reward(RewardOptions& options) {
+  return std::make_unique<FormatReward>(options.get_bool("think_in_prompt", false));
+}
+
+}  // namespace r1forge
