@@ -21,13 +21,42 @@ namespace {
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
 
-// Scaled fp32 logits of one chunk: h [C, E], weight [V, E] -> z [C, V] fp32. The GEMM runs in
-// the model dtype (bf16 on GPU: tensor cores, half the bytes); the softmax math after it is
-// fp32, which bf16's 8-bit mantissa needs over a 32k-150k vocabulary.
-at::Tensor chunk_logits(const at::Tensor& h, const at::Tensor& weight, double temperature) {
-  at::Tensor logits = at::linear(h, weight);    // [C, V] model dtype
-  at::Tensor z = logits.to(at::kFloat);         // no copy when the model is fp32
-  if (temperature != 1.0) z.div_(temperature);  // in place: the raw logits are not needed again
+// [C, V] work buffers, allocated once per call and sliced for the last, shorter chunk, so the
+// chunk loop itself allocates nothing large: on CPU each fresh [C, V] block would be a new
+// mmap whose pages fault in zero-filled (the CUDA caching allocator reuses blocks anyway).
+struct ChunkBuffers {
+  at::Tensor logits;  // [C, V] model dtype; undefined when the model is fp32 (z serves)
+  at::Tensor z;       // [C, V] fp32
+  at::Tensor other;   // [C, V] fp32, undefined unless asked for
+};
+
+ChunkBuffers make_buffers(const at::Tensor& weight, int64_t rows, bool with_other) {
+  ChunkBuffers buffers;
+  const at::TensorOptions fp32 = weight.options().dtype(at::kFloat);
+  if (weight.scalar_type() != at::kFloat) {
+    buffers.logits = at::empty({rows, weight.size(0)}, weight.options());
+  }
+  buffers.z = at::empty({rows, weight.size(0)}, fp32);
+  if (with_other) buffers.other = at::empty({rows, weight.size(0)}, fp32);
+  return buffers;
+}
+
+// Scaled fp32 logits of one chunk: h [C, E], weight [V, E] -> z [C, V] fp32 (a view of
+// buffers.z). The GEMM runs in the model dtype (bf16 on GPU: tensor cores, half the bytes);
+// the softmax math after it is fp32, which bf16's 8-bit mantissa needs over a large vocabulary.
+at::Tensor chunk_logits(const at::Tensor& h,
+                        const at::Tensor& weight,
+                        double temperature,
+                        ChunkBuffers& buffers) {
+  at::Tensor z = buffers.z.narrow(0, 0, h.size(0));
+  if (buffers.logits.defined()) {
+    at::Tensor logits = buffers.logits.narrow(0, 0, h.size(0));
+    at::mm_out(logits, h, weight.t());
+    z.copy_(logits);
+  } else {
+    at::mm_out(z, h, weight.t());
+  }
+  if (temperature != 1.0) z.div_(temperature);
   return z;
 }
 
@@ -38,7 +67,8 @@ struct RowResults {
 };
 
 // The forward over all M = N·T rows: hidden [M, E], weight [V, E], targets [M] int64.
-// Peak extra memory is one chunk's z and log p ([C, V] fp32 each), plus p with entropy.
+// Extra memory: two [C, V] fp32 buffers (z, then p for entropy; log p), plus [C, V] in the
+// model dtype when that is not fp32.
 RowResults forward_rows(const at::Tensor& hidden,
                         const at::Tensor& weight,
                         const at::Tensor& targets,
@@ -50,11 +80,15 @@ RowResults forward_rows(const at::Tensor& hidden,
   out.logprobs = at::empty({total}, fp32);
   if (want_lse) out.lse = at::empty({total}, fp32);
   if (options.with_entropy) out.entropy = at::empty({total}, fp32);
+  ChunkBuffers buffers =
+      make_buffers(weight, std::min(options.chunk_rows, total), /*with_other=*/true);
   for (int64_t start = 0; start < total; start += options.chunk_rows) {
     const int64_t count = std::min(options.chunk_rows, total - start);
-    at::Tensor z = chunk_logits(hidden.narrow(0, start, count), weight, options.temperature);
+    at::Tensor z =
+        chunk_logits(hidden.narrow(0, start, count), weight, options.temperature, buffers);
     // One fused fp32 log-softmax kernel; a composite logsumexp would make ~4 passes over [C, V].
-    at::Tensor logp = at::log_softmax(z, /*dim=*/1);                   // [C, V] fp32
+    at::Tensor logp = buffers.other.narrow(0, 0, count);  // [C, V] fp32
+    at::log_softmax_out(logp, z, /*dim=*/1);
     at::Tensor target = targets.narrow(0, start, count).unsqueeze(1);  // [C, 1]
     at::Tensor target_logp = logp.gather(1, target).squeeze(1);        // [C]
     out.logprobs.narrow(0, start, count).copy_(target_logp);
@@ -66,8 +100,8 @@ RowResults forward_rows(const at::Tensor& hidden,
       out.lse.narrow(0, start, count).copy_((z_max - logp.gather(1, argmax)).squeeze(1));
     }
     if (options.with_entropy) {
-      // H = −Σ p log p; a p that underflows to 0 contributes 0·(finite log p) = 0.
-      at::Tensor p = logp.exp();
+      // H = −Σ p log p, p in z's buffer; a p that underflows to 0 adds 0·(finite log p) = 0.
+      at::Tensor p = at::exp_out(z, logp);
       out.entropy.narrow(0, start, count).copy_(p.mul_(logp).sum(/*dim=*/1).neg_());
     }
   }
@@ -140,15 +174,20 @@ class ChunkedLogprobFunction : public torch::autograd::Function<ChunkedLogprobFu
       grad_weight = at::zeros(
           weight.sizes(), accumulate_fp32 ? weight.options().dtype(at::kFloat) : weight.options());
     }
+    ChunkBuffers buffers =
+        make_buffers(weight, std::min(chunk_rows, total), /*with_other=*/minus_b.defined());
+    at::Tensor chunk_grad_weight;  // [V, E] model dtype, reused (fp32 accumulation only)
+    if (need_weight && accumulate_fp32) chunk_grad_weight = at::empty_like(weight);
     for (int64_t start = 0; start < total; start += chunk_rows) {
       const int64_t count = std::min(chunk_rows, total - start);
       const at::Tensor h = hidden.narrow(0, start, count);  // [C, E]
       // Recompute z exactly as the forward did, then log p = z − lse (fp32, in place).
-      at::Tensor logp = chunk_logits(h, weight, temperature);
+      at::Tensor logp = chunk_logits(h, weight, temperature, buffers);
       logp.sub_(lse.narrow(0, start, count).unsqueeze(1));  // [C, V]
       at::Tensor grad_z;                                    // [C, V]: p, then ∂L/∂(h·Wᵀ)
       if (minus_b.defined()) {
-        grad_z = logp.exp();
+        grad_z = buffers.other.narrow(0, 0, count);
+        at::exp_out(grad_z, logp);
         // −a − b·(log p + H), built in log p's buffer.
         at::Tensor coefficient = logp.add_(entropy.narrow(0, start, count).unsqueeze(1))
                                      .mul_(minus_b.narrow(0, start, count).unsqueeze(1));
@@ -157,21 +196,21 @@ class ChunkedLogprobFunction : public torch::autograd::Function<ChunkedLogprobFu
       } else {
         grad_z = logp.exp_().mul_(minus_a.narrow(0, start, count).unsqueeze(1));  // −a·p
       }
-      logp.reset();  // frees its [C, V] (if separate) before the GEMMs
       if (a.defined()) {
         grad_z.scatter_add_(1, targets.narrow(0, start, count).unsqueeze(1),
                             a.narrow(0, start, count).unsqueeze(1));
       }
-      // Back to the model dtype for the GEMMs (what autograd of the naive path does too).
-      const at::Tensor grad_logits = grad_z.to(weight.scalar_type());  // [C, V]
-      grad_z.reset();  // the fp32 buffer, when grad_logits is a bf16 copy of it
+      // Back to the model dtype for the GEMMs (what autograd of the naive path does too), in
+      // the logits buffer, free again since z was formed.
+      const at::Tensor grad_logits =
+          buffers.logits.defined() ? buffers.logits.narrow(0, 0, count).copy_(grad_z) : grad_z;
       if (need_hidden) {
         at::Tensor rows = grad_hidden.narrow(0, start, count);  // [C, E] view, written in place
         at::mm_out(rows, grad_logits, weight);
       }
       if (need_weight) {
         if (accumulate_fp32) {
-          grad_weight.add_(at::mm(grad_logits.t(), h));
+          grad_weight.add_(at::mm_out(chunk_grad_weight, grad_logits.t(), h));
         } else {
           grad_weight.addmm_(grad_logits.t(), h);
         }
