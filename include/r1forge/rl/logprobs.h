@@ -1,8 +1,8 @@
-// Per-token log-probabilities log p(target | prefix), and optionally the per-token entropy of
-// the next-token distribution, from final hidden states, for scoring and for GRPO training.
-// Rows are processed in chunks of C, so no [N, T, V] tensor is ever formed: the forward keeps
-// only per-row logsumexp (and entropy), and the backward recomputes each chunk's logits.
-// Peak extra memory, with or without gradients: one chunk's [C, V] temporaries (+ the grads).
+// Per-token log-probabilities log p(target | prefix), and optionally the entropy of the
+// next-token distribution, from final hidden states: for scoring and for GRPO training.
+// Rows go in chunks of C, so no [N, T, V] tensor is ever formed: the forward keeps only per-row
+// logsumexp (and entropy), the backward recomputes each chunk's logits. Peak extra memory,
+// grads on or off: two [C, V] fp32 buffers (+ one in the model dtype if not fp32) + the grads.
 // Numerics: logits in the model dtype (bf16 on GPU), softmax math in fp32 per chunk.
 // Not here: the model forward, the policy loss (rl/policy_loss.h), sampling-side log-probs.
 // Shapes: N rows, T positions, E width, V vocab, C chunk rows.
