@@ -6,8 +6,12 @@
 #             transformers generate() and a plain PyTorch eager KV-cache loop (generation time
 #             only), 8 prompts x G = 8, prompt 32, 128 and 512 new tokens, batch 1/8/64; plus
 #             the engine with and without KV cache (`r1forge bench generate --backend`).
-# Usage: scripts/bench.sh [train|generate] ; env BATCH (8), SEQ (256), STEPS (10),
-# THREADS (2), REPEATS (3) for train; NEW_TOKENS ("128 512"), BATCHES ("1 8 64") for generate.
+#   logprobs: `r1forge bench logprobs`: peak memory (forked child per variant) and time of
+#             forward + backward, chunked log-probs vs the naive [N, T, V] path, N 16, T 512,
+#             V 32768, E 256, REPEATS interleaved processes each.
+# Usage: scripts/bench.sh [train|generate|logprobs] ; env BATCH (8), SEQ (256), STEPS (10),
+# THREADS (2), REPEATS (3) for train; NEW_TOKENS ("128 512"), BATCHES ("1 8 64") for generate;
+# THREADS, REPEATS and LOGPROBS_FLAGS (extra `bench logprobs` flags) for logprobs.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bash "$root/scripts/build.sh" --target r1forge >/dev/null
@@ -17,7 +21,14 @@ work="${R1F_BENCH_DIR:-$root/build/bench}"
 batch="${BATCH:-8}" seq="${SEQ:-256}" steps="${STEPS:-10}" threads="${THREADS:-2}"
 repeats="${REPEATS:-3}"
 what="${1:-train}"
-case "$what" in train|generate) ;; *) echo "unknown benchmark '$what' (train|generate)" >&2; exit 2;; esac
+case "$what" in
+  train|generate|logprobs) ;;
+  *) echo "unknown benchmark '$what' (train|generate|logprobs)" >&2; exit 2;;
+esac
+if [ "$what" = "logprobs" ]; then
+  # shellcheck disable=SC2086  # LOGPROBS_FLAGS is a list of flags
+  exec "$r1forge" bench logprobs --threads "$threads" --repeats "$repeats" ${LOGPROBS_FLAGS:-}
+fi
 
 mkdir -p "$work"
 model="$work/qwen2-10m"

@@ -1,12 +1,26 @@
 // `r1forge bench train`: forward + backward tokens/s of a model on random tokens (the
 // learner-side figure). `r1forge bench generate`: generated tokens/s of the sampling engine on
 // random prompts, G samples each, EOS ignored (the rollout-side figure), with the `torch`
-// (KV cache) or `recompute` (no cache) backend. Each prints a table, then one JSON line (the
-// last line) that scripts/bench.sh reads to compute ratios against baselines of the same run.
+// (KV cache) or `recompute` (no cache) backend. `r1forge bench logprobs`: peak memory and
+// time of forward + backward of the chunked log-probs (rl/logprobs.h) against the naive
+// [N, T, V] path. Each prints a table, then one JSON line (the last line) that
+// scripts/bench.sh reads to compute ratios against baselines of the same run.
+//
+// Memory in `bench logprobs` is measured per process: each variant runs in its own forked
+// child (fresh heap, nothing freed-but-cached from the other), which allocates its inputs,
+// reads its resident set from /proc/self/statm (the baseline), runs one forward + backward,
+// and reads its peak resident set (getrusage ru_maxrss). Peak growth = peak − baseline: every
+// byte the computation touched at its high point (activations, temporaries, gradients; glibc
+// serves these large blocks with mmap, so freed ones leave the resident set at once).
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <torch/csrc/autograd/profiler_legacy.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "../command.h"
@@ -182,6 +196,202 @@ void run_bench_generate(const BenchGenerateOptions& options) {
   std::fflush(stdout);
 }
 
+struct BenchLogprobsOptions {
+  int64_t rows = 16;              // N
+  int64_t sequence_length = 512;  // T
+  int64_t vocab = 32768;          // V
+  int64_t width = 256;            // E (qwen2-10m's width)
+  int64_t chunk_rows = 1024;      // C
+  double temperature = 1.0;
+  bool entropy = false;  // also compute and backpropagate the entropy
+  int64_t steps = 3;     // forward + backward passes per process; the first one is measured
+                         // for memory, the median of all is the time
+  int64_t repeats = 3;   // processes per variant, interleaved
+  int64_t threads = 0;
+  std::string profile;  // chrome-trace prefix: PREFIX.chunked.json, PREFIX.naive.json
+};
+
+int64_t resident_bytes() {
+  std::ifstream statm("/proc/self/statm");
+  int64_t size_pages = 0, resident_pages = 0;
+  statm >> size_pages >> resident_pages;
+  R1F_CHECK(statm, "cannot read /proc/self/statm");
+  return resident_pages * sysconf(_SC_PAGESIZE);
+}
+
+// User + system CPU time of this process, all threads: steadier than wall time when other
+// work shares the cores.
+double cpu_seconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_utime.tv_sec + usage.ru_stime.tv_sec +
+         1e-6 * (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec);
+}
+
+int64_t peak_resident_bytes() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<int64_t>(usage.ru_maxrss) * 1024;  // Linux reports KiB
+}
+
+// One variant in this (child) process: inputs, then `steps` forward + backward passes.
+nlohmann::json logprobs_variant(const BenchLogprobsOptions& o, bool chunked) {
+  const int64_t threads = set_thread_count(o.threads);
+  at::Generator generator = make_cpu_generator(0, "bench-logprobs");
+  at::Tensor hidden =
+      at::randn({o.rows, o.sequence_length, o.width}, generator, at::kFloat).requires_grad_();
+  at::Tensor weight = (at::randn({o.vocab, o.width}, generator, at::kFloat) /
+                       std::sqrt(static_cast<double>(o.width)))
+                          .requires_grad_();
+  at::Tensor targets =
+      at::randint(0, o.vocab, {o.rows, o.sequence_length}, generator, at::kLong);  // [N, T]
+  const int64_t baseline = resident_bytes();
+  int64_t peak = 0;
+  std::vector<double> seconds, cpu;
+  double loss_value = 0;
+  std::unique_ptr<torch::autograd::profiler::RecordProfile> profiler;
+  for (int64_t step = 0; step < o.steps; ++step) {
+    if (step == 1 && !o.profile.empty()) {  // after the memory-measured pass
+      profiler = std::make_unique<torch::autograd::profiler::RecordProfile>(
+          o.profile + (chunked ? ".chunked.json" : ".naive.json"));
+    }
+    hidden.mutable_grad().reset();
+    weight.mutable_grad().reset();
+    Timer timer;
+    const double cpu_start = cpu_seconds();
+    at::Tensor logprobs, entropy;  // [N, T] fp32
+    if (chunked) {
+      TokenLogprobOptions options;
+      options.chunk_rows = o.chunk_rows;
+      options.temperature = o.temperature;
+      options.with_entropy = o.entropy;
+      TokenLogprobs out = compute_token_logprobs(hidden, weight, targets, options);
+      logprobs = out.logprobs, entropy = out.entropy;
+    } else {
+      at::Tensor logits = at::matmul(hidden, weight.t());  // [N, T, V]
+      if (o.temperature != 1.0) logits = logits / o.temperature;
+      at::Tensor logp = at::log_softmax(logits, /*dim=*/-1, at::kFloat);  // [N, T, V]
+      logprobs = logp.gather(-1, targets.unsqueeze(-1)).squeeze(-1);
+      if (o.entropy) entropy = -(logp.exp() * logp).sum(-1);
+    }
+    at::Tensor loss = -logprobs.mean();
+    if (entropy.defined()) loss = loss - 0.01 * entropy.mean();
+    loss.backward();
+    loss_value = loss.item<double>();
+    seconds.push_back(timer.seconds());
+    cpu.push_back(cpu_seconds() - cpu_start);
+    if (step == 0) peak = peak_resident_bytes();
+  }
+  profiler.reset();  // writes the trace
+  return {{"implementation", chunked ? "chunked" : "naive"},
+          {"threads", threads},
+          {"baseline_rss_bytes", baseline},
+          {"peak_rss_bytes", peak},
+          {"peak_growth_bytes", peak - baseline},
+          {"median_seconds", median(seconds)},
+          {"first_seconds", seconds.front()},
+          {"median_cpu_seconds", median(cpu)},
+          {"loss", loss_value}};
+}
+
+// Runs logprobs_variant in a forked child and returns its JSON. The parent has run no torch
+// computation (so no thread pool exists to be broken by fork); the child leaves with _exit so
+// it never unwinds into the parent's CLI.
+nlohmann::json logprobs_variant_in_child(const BenchLogprobsOptions& o, bool chunked) {
+  int fds[2];
+  R1F_CHECK(pipe(fds) == 0, "pipe failed");
+  std::fflush(stdout);
+  const pid_t pid = fork();
+  R1F_CHECK(pid >= 0, "fork failed");
+  if (pid == 0) {
+    close(fds[0]);
+    std::string message;
+    int code = 0;
+    try {
+      message = logprobs_variant(o, chunked).dump();
+    } catch (const std::exception& error) {
+      message = nlohmann::json{{"error", error.what()}}.dump();
+      code = 1;
+    }
+    const char* data = message.data();
+    for (size_t left = message.size(); left > 0;) {
+      const ssize_t written = write(fds[1], data, left);
+      if (written <= 0) break;
+      data += written, left -= static_cast<size_t>(written);
+    }
+    close(fds[1]);
+    _exit(code);
+  }
+  close(fds[1]);
+  std::string text;
+  char buffer[4096];
+  for (ssize_t got; (got = read(fds[0], buffer, sizeof buffer)) > 0;) text.append(buffer, got);
+  close(fds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  R1F_CHECK(!WIFSIGNALED(status), "bench logprobs: the ", chunked ? "chunked" : "naive",
+            " child was killed by signal ", WTERMSIG(status), " (9: out of memory?)");
+  nlohmann::json result = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  R1F_CHECK(result.is_object() && !result.contains("error"), "bench logprobs child failed: ", text);
+  return result;
+}
+
+void run_bench_logprobs(const BenchLogprobsOptions& o) {
+  R1F_CHECK_USAGE(o.rows > 0 && o.sequence_length > 0 && o.vocab > 0 && o.width > 0 &&
+                      o.chunk_rows > 0 && o.steps > 0 && o.repeats > 0 && o.temperature > 0,
+                  "bench logprobs: sizes, counts and temperature must be positive");
+  std::vector<nlohmann::json> runs[2];  // [0] chunked, [1] naive
+  for (int64_t r = 0; r < o.repeats; ++r) {
+    runs[0].push_back(logprobs_variant_in_child(o, /*chunked=*/true));
+    runs[1].push_back(logprobs_variant_in_child(o, /*chunked=*/false));
+  }
+  nlohmann::json summary = {{"bench", "logprobs"},
+                            {"rows", o.rows},
+                            {"sequence_length", o.sequence_length},
+                            {"vocab", o.vocab},
+                            {"width", o.width},
+                            {"chunk_rows", o.chunk_rows},
+                            {"temperature", o.temperature},
+                            {"entropy", o.entropy},
+                            {"steps", o.steps},
+                            {"repeats", o.repeats},
+                            {"threads", runs[0][0]["threads"]}};
+  std::printf(
+      "| variant | N x T | V | E | C | threads | fwd+bwd ms (median) | CPU ms | peak RSS growth "
+      "MiB | baseline RSS MiB |\n|---|---|---|---|---|---|---|---|---|---|\n");
+  double time[2], memory[2], cpu[2];
+  for (int v = 0; v < 2; ++v) {
+    std::vector<double> times, growths, baselines, cpus;
+    for (const auto& run : runs[v]) {
+      times.push_back(run["median_seconds"]);
+      cpus.push_back(run["median_cpu_seconds"]);
+      growths.push_back(run["peak_growth_bytes"].get<double>());
+      baselines.push_back(run["baseline_rss_bytes"].get<double>());
+    }
+    time[v] = median(times), memory[v] = median(growths), cpu[v] = median(cpus);
+    const char* name = v == 0 ? "chunked" : "naive";
+    std::printf("| %s | %lld x %lld | %lld | %lld | %s | %lld | %.1f | %.1f | %.1f | %.1f |\n",
+                name, static_cast<long long>(o.rows), static_cast<long long>(o.sequence_length),
+                static_cast<long long>(o.vocab), static_cast<long long>(o.width),
+                v == 0 ? std::to_string(o.chunk_rows).c_str() : "-",
+                static_cast<long long>(runs[v][0]["threads"].get<int64_t>()), time[v] * 1e3,
+                cpu[v] * 1e3, memory[v] / (1 << 20), median(baselines) / (1 << 20));
+    summary[name] = {{"median_seconds", time[v]},
+                     {"median_cpu_seconds", cpu[v]},
+                     {"peak_growth_bytes", memory[v]},
+                     {"runs", runs[v]}};
+  }
+  const double memory_ratio = memory[0] / memory[1], time_ratio = time[0] / time[1];
+  const double cpu_ratio = cpu[0] / cpu[1];
+  std::printf("chunked / naive: peak memory %.3f (goal <= 0.25), time %.3f, CPU time %.3f\n",
+              memory_ratio, time_ratio, cpu_ratio);
+  summary["memory_ratio"] = memory_ratio;
+  summary["time_ratio"] = time_ratio;
+  summary["cpu_time_ratio"] = cpu_ratio;
+  std::printf("%s\n", summary.dump().c_str());
+  std::fflush(stdout);
+}
+
 CommandAction setup(CLI::App& root) {
   auto options = std::make_shared<BenchTrainOptions>();
   CLI::App* bench = root.add_subcommand("bench", "Benchmarks (print a table and a JSON last line)");
@@ -215,9 +425,29 @@ CommandAction setup(CLI::App& root) {
   generate->add_option("--threads", generate_options->threads, "CPU threads; 0 = all cores");
   generate->add_option("--profile", generate_options->profile,
                        "write a chrome://tracing JSON of the run (per-op CPU time)");
-  return [options, generate_options, train, generate] {
+  auto logprobs_options = std::make_shared<BenchLogprobsOptions>();
+  CLI::App* logprobs = bench->add_subcommand(
+      "logprobs",
+      "Peak memory and time of forward + backward, chunked log-probs vs naive [N, T, V]");
+  logprobs->add_option("--rows", logprobs_options->rows, "sequences (N)");
+  logprobs->add_option("--seq-len", logprobs_options->sequence_length, "positions (T)");
+  logprobs->add_option("--vocab", logprobs_options->vocab, "vocabulary (V)");
+  logprobs->add_option("--width", logprobs_options->width, "hidden width (E)");
+  logprobs->add_option("--chunk-rows", logprobs_options->chunk_rows, "rows per chunk (C)");
+  logprobs->add_option("--temperature", logprobs_options->temperature, "logits / temperature");
+  logprobs->add_flag("--entropy", logprobs_options->entropy, "also compute and train entropy");
+  logprobs->add_option("--steps", logprobs_options->steps,
+                       "passes per process (first measured for memory; median time)");
+  logprobs->add_option("--repeats", logprobs_options->repeats,
+                       "processes per variant, interleaved (medians reported)");
+  logprobs->add_option("--threads", logprobs_options->threads, "CPU threads; 0 = all cores");
+  logprobs->add_option("--profile", logprobs_options->profile,
+                       "write chrome://tracing JSONs PREFIX.chunked.json and PREFIX.naive.json of "
+                       "the passes after the first (per-op CPU time)");
+  return [options, generate_options, logprobs_options, train, generate, logprobs] {
     if (train->parsed()) run_bench_train(*options);
     if (generate->parsed()) run_bench_generate(*generate_options);
+    if (logprobs->parsed()) run_bench_logprobs(*logprobs_options);
   };
 }
 
