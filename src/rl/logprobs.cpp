@@ -288,27 +288,4 @@ at::Tensor token_logprobs(const at::Tensor& hidden,
   return compute_token_logprobs(hidden, output_embedding, targets, options).logprobs;
 }
 
-// Interim version (autograd keeps each chunk); the recomputing backward replaces it.
-TokenLogprobs compute_token_logprobs(const at::Tensor& hidden,
-                                     const at::Tensor& output_embedding,
-                                     const at::Tensor& targets,
-                                     const TokenLogprobOptions& options) {
-  const int64_t rows = hidden.size(0), length = hidden.size(1);
-  at::Tensor flat_hidden = hidden.reshape({rows * length, hidden.size(2)});
-  at::Tensor flat_targets = targets.reshape({rows * length, 1});
-  std::vector<at::Tensor> logprob_pieces, entropy_pieces;
-  for (int64_t start = 0; start < rows * length; start += options.chunk_rows) {
-    const int64_t count = std::min(options.chunk_rows, rows * length - start);
-    at::Tensor logits = at::linear(flat_hidden.narrow(0, start, count), output_embedding);
-    at::Tensor scaled = logits.to(at::kFloat) / options.temperature;
-    at::Tensor chunk = at::log_softmax(scaled, 1);
-    logprob_pieces.push_back(chunk.gather(1, flat_targets.narrow(0, start, count)).squeeze(1));
-    if (options.with_entropy) entropy_pieces.push_back(-(chunk.exp() * chunk).sum(1));
-  }
-  TokenLogprobs result;
-  result.logprobs = at::cat(logprob_pieces).view({rows, length});
-  if (options.with_entropy) result.entropy = at::cat(entropy_pieces).view({rows, length});
-  return result;
-}
-
 }  // namespace r1forge
