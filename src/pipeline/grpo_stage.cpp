@@ -118,7 +118,11 @@ class GrpoStage {
     add_generation_metrics(metrics, generated, rewards_.labels(), rewards_.weights(), "");
     metrics["time/rollout"] = groups.rollout_seconds;
     metrics["time/reward"] = groups.reward_seconds;
-    for (const auto& [key, value] : rewards_.diagnostics()) metrics["rewards/" + key] = value;
+    // Counters since the stage started (e.g. external scorer timeouts), apart from the
+    // per-step `rewards/<label>/none` so the two never collide.
+    for (const auto& [key, value] : rewards_.diagnostics()) {
+      metrics["reward_diagnostics/" + key] = value;
+    }
     metrics["epoch"] = static_cast<double>(sampler_.epoch());
     if (groups.groups() == 0) {  // dynamic sampling found no group with a signal
       R1F_LOG_WARN("grpo step ", step, ": every sampled group had equal rewards; no update");
@@ -311,11 +315,12 @@ class GrpoStage {
         shown["eval/" + rewards_.labels()[f]] = it->second;
       }
     }
-    std::vector<std::string> order = keys;
+    std::vector<std::string> order(keys.begin(), keys.begin() + 2);  // reward, eval/reward
     for (const auto& label : rewards_.labels()) {
-      order.insert(order.begin() + 2, label);
-      order.insert(order.begin() + 3, "eval/" + label);
+      order.push_back(label);
+      order.push_back("eval/" + label);
     }
+    order.insert(order.end(), keys.begin() + 2, keys.end());
     R1F_LOG_INFO(format_metrics_line(
         stage_.name + " step " + std::to_string(step) + "/" + std::to_string(grpo_.max_steps),
         shown, order));

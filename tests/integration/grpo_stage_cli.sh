@@ -17,9 +17,13 @@ python3 - <<'PY'
 import json, random
 random.seed(3)
 with open("corpus.txt", "w") as corpus, open("prompts.jsonl", "w") as prompts:
+    template = ("A conversation between User and Assistant. The user asks a question, and the "
+                "Assistant solves it. The assistant first thinks about the reasoning process in "
+                "the mind and then provides the user with the answer.")
     for i in range(400):
-        a, b = random.randint(1, 9), random.randint(1, 9)
+        a, b = random.randint(1, 99), random.randint(1, 99)
         corpus.write(f"What is {a} plus {b}? <think> {a} + {b} = {a + b} </think> <answer> {a + b} </answer>\n")
+        corpus.write(template + "\n")
     for i in range(12):
         a, b = random.randint(1, 9), random.randint(1, 9)
         prompts.write(json.dumps({"question": f"What is {a} plus {b}?", "answer": f"#### {a + b}"}) + "\n")
@@ -92,6 +96,7 @@ import json, sys
 lines = [json.loads(l) for l in open(sys.argv[1])]
 assert len(lines) == 2
 assert all(l["rewards/external/none"] == 8 for l in lines), [l["rewards/external/none"] for l in lines]
+assert [l["reward_diagnostics/external/timeouts"] for l in lines] == [1, 2], lines
 PY
 
 # Bad input: exit 2 for config errors, 1 for missing files, with the key or file named.

@@ -194,8 +194,10 @@ TEST_F(GrpoStageTest, ConfigErrorsBeforeTraining) {
   expect_error(config_text("      mini_batch_size: 1000\n"), "mini_batch_size");
   expect_error(config_text("      num_generation: 4\n"), "num_generations");  // suggestion
   expect_error(config_text("", "[{name: no_such_reward}]"), "no_such_reward");
-  expect_error(config_text("", "[{name: test_target_rate, options: {x: 1}}]"), "unknown option 'x'");
-  expect_error(config_text("", "[{name: test_text_hash}, {name: test_text_hash}]"), "is already used");
+  expect_error(config_text("", "[{name: test_target_rate, options: {x: 1}}]"),
+               "unknown option 'x'");
+  expect_error(config_text("", "[{name: test_text_hash}, {name: test_text_hash}]"),
+               "is already used");
   expect_error("stages: [{name: a, type: grpo}]\n", "needs a grpo: section");
   expect_error("stages: [{name: Bad-Name, grpo: {data: {path: x}, rewards: [{name: y}]}}]\n",
                "may hold only");
