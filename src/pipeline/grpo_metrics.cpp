@@ -48,14 +48,7 @@ void add_generation_metrics(MetricValues& metrics,
   const size_t samples = summary.lengths.size();
   std::vector<double> combined;
   for (size_t i = 0; i < samples; ++i) {
-    bool scored = false;
-    double total = 0.0;
-    for (size_t f = 0; f < summary.scores.size(); ++f) {
-      if (!summary.scores[f][i]) continue;
-      scored = true;
-      total += weights[f] * *summary.scores[f][i];
-    }
-    if (scored) combined.push_back(total);
+    if (auto total = combined_reward(summary.scores, weights, i)) combined.push_back(*total);
   }
   auto [reward_mean, reward_std] = mean_and_std(combined);
   metrics[prefix + "reward"] = reward_mean;

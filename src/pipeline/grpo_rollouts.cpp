@@ -60,6 +60,19 @@ ScoredGroups RolloutCollector::collect(const std::vector<int64_t>& rows, uint64_
   return groups;
 }
 
+std::optional<double> combined_reward(const std::vector<std::vector<RewardScore>>& scores,
+                                      const std::vector<double>& weights,
+                                      size_t row) {
+  bool scored = false;
+  double total = 0.0;
+  for (size_t f = 0; f < scores.size(); ++f) {
+    if (!scores[f][row]) continue;
+    scored = true;
+    total += weights[f] * *scores[f][row];
+  }
+  return scored ? std::optional<double>(total) : std::nullopt;
+}
+
 at::Tensor reward_matrix(const ScoredGroups& groups) {
   const int64_t functions = static_cast<int64_t>(groups.scores.size());
   const int64_t rows = static_cast<int64_t>(groups.samples.size());
@@ -83,19 +96,13 @@ std::vector<bool> groups_with_signal(const ScoredGroups& groups,
     bool seen = false;
     double first = 0.0;
     for (int64_t j = 0; j < group_size && !signal[g]; ++j) {
-      const int64_t row = g * group_size + j;
-      bool scored = false;
-      double combined = 0.0;
-      for (size_t f = 0; f < groups.scores.size(); ++f) {
-        if (!groups.scores[f][row]) continue;
-        scored = true;
-        combined += weights[f] * *groups.scores[f][row];
-      }
-      if (!scored) continue;  // unscorable samples drop out of the group, as in the advantage
+      const std::optional<double> combined =
+          combined_reward(groups.scores, weights, static_cast<size_t>(g * group_size + j));
+      if (!combined) continue;  // unscorable samples drop out of the group, as in the advantage
       if (!seen) {
         seen = true;
-        first = combined;
-      } else if (combined != first) {
+        first = *combined;
+      } else if (*combined != first) {
         signal[g] = true;
       }
     }

@@ -9,6 +9,7 @@
 #include <ATen/ATen.h>
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "r1forge/data/prompt_dataset.h"
@@ -47,6 +48,11 @@ class RolloutCollector {
   int64_t group_size_;
 };
 
+// Sample `row`'s combined reward, sum_f w_f s_f over the functions that scored it (TRL's
+// nansum); nullopt when every function returned none (an unscorable sample).
+std::optional<double> combined_reward(const std::vector<std::vector<RewardScore>>& scores,
+                                      const std::vector<double>& weights,
+                                      size_t row);
 // Rewards as a [N, F] fp64 tensor with NaN for none (compute_advantages' input).
 at::Tensor reward_matrix(const ScoredGroups& groups);
 // Per group: true when its scorable combined rewards (weighted sum over scored functions)

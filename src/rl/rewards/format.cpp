@@ -4,17 +4,10 @@
 #include <cctype>
 #include <string>
 
+#include "r1forge/rl/rewards/latex_text.h"
+
 namespace r1forge {
 namespace {
-
-size_t count(std::string_view text, std::string_view needle) {
-  size_t n = 0;
-  for (size_t at = text.find(needle); at != std::string_view::npos;
-       at = text.find(needle, at + needle.size())) {
-    ++n;
-  }
-  return n;
-}
 
 bool is_blank(std::string_view text) {
   for (char c : text) {
@@ -42,9 +35,11 @@ class FormatReward : public RewardFunction {
 }  // namespace
 
 bool has_r1_format(std::string_view text, bool think_in_prompt) {
-  const size_t opens = count(text, "<think>");
-  if (count(text, "</think>") != 1 || count(text, "<answer>") != 1 ||
-      count(text, "</answer>") != 1 || opens > 1 || (opens == 0 && !think_in_prompt)) {
+  const size_t opens = math::count_occurrences(text, "<think>");
+  if (math::count_occurrences(text, "</think>") != 1 ||
+      math::count_occurrences(text, "<answer>") != 1 ||
+      math::count_occurrences(text, "</answer>") != 1 || opens > 1 ||
+      (opens == 0 && !think_in_prompt)) {
     return false;
   }
   const size_t think_open = text.find("<think>");

@@ -1,17 +1,10 @@
 // The `tag_count` reward; see include/r1forge/rl/rewards/tag_count.h.
 #include "r1forge/rl/rewards/tag_count.h"
 
+#include "r1forge/rl/rewards/latex_text.h"
+
 namespace r1forge {
 namespace {
-
-size_t count(std::string_view text, std::string_view needle) {
-  size_t n = 0;
-  for (size_t at = text.find(needle); at != std::string_view::npos;
-       at = text.find(needle, at + needle.size())) {
-    ++n;
-  }
-  return n;
-}
 
 class TagCountReward : public RewardFunction {
  public:
@@ -35,11 +28,15 @@ class TagCountReward : public RewardFunction {
 
 double tag_count_score(std::string_view text, bool require_newlines, bool think_in_prompt) {
   double score = 0.0;
-  const size_t opens = count(text, require_newlines ? "<think>\n" : "<think>");
-  if (opens == 1 || (think_in_prompt && count(text, "<think>") == 0)) score += 0.25;
-  if (count(text, require_newlines ? "\n</think>\n" : "</think>") == 1) score += 0.25;
-  if (count(text, require_newlines ? "\n<answer>\n" : "<answer>") == 1) score += 0.25;
-  if (count(text, require_newlines ? "\n</answer>" : "</answer>") == 1) score += 0.25;
+  const size_t opens = math::count_occurrences(text, require_newlines ? "<think>\n" : "<think>");
+  if (opens == 1 || (think_in_prompt && math::count_occurrences(text, "<think>") == 0))
+    score += 0.25;
+  if (math::count_occurrences(text, require_newlines ? "\n</think>\n" : "</think>") == 1)
+    score += 0.25;
+  if (math::count_occurrences(text, require_newlines ? "\n<answer>\n" : "<answer>") == 1)
+    score += 0.25;
+  if (math::count_occurrences(text, require_newlines ? "\n</answer>" : "</answer>") == 1)
+    score += 0.25;
   return score;
 }
 

@@ -1,5 +1,5 @@
 // Small string helpers shared by the answer extraction and normalization code: ASCII
-// character classes, trimming, lower-casing and LaTeX brace matching.
+// character classes, trimming, lower-casing, counting tags and LaTeX brace matching.
 // Not here: anything that knows about answers (math_answer.h, answer_normalization.h).
 #pragma once
 
@@ -42,6 +42,16 @@ inline size_t closing_brace(std::string_view text, size_t open) {
     if (text[i] == '}' && --depth == 0) return i;
   }
   return std::string_view::npos;
+}
+
+// Non-overlapping occurrences of `needle` in `text` (tags such as "<think>").
+inline size_t count_occurrences(std::string_view text, std::string_view needle) {
+  size_t n = 0;
+  for (size_t at = text.find(needle); at != std::string_view::npos;
+       at = text.find(needle, at + needle.size())) {
+    ++n;
+  }
+  return n;
 }
 
 inline bool braces_balanced(std::string_view text) {
