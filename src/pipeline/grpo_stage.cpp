@@ -77,6 +77,7 @@ class GrpoStage {
     update_config_.temperature = grpo_.temperature;
     update_config_.chunk_rows = grpo_.logprob_chunk_rows;
     fs::create_directories(directory_);
+    discard_previous_logs();
     metrics_ = std::make_unique<MetricsWriter>(directory_ / "metrics.jsonl", /*tensorboard=*/true);
     samples_.open(directory_ / "samples.jsonl", std::ios::app);
     R1F_CHECK_IO(samples_.good(), "cannot open ", directory_ / "samples.jsonl");
@@ -109,6 +110,23 @@ class GrpoStage {
   }
 
  private:
+  // The stage starts at step 1 (resuming is [order 5]), so logs of an earlier attempt in the
+  // same folder would interleave with this run's steps: they are removed, with a warning.
+  void discard_previous_logs() {
+    std::vector<fs::path> stale;
+    for (const auto& entry : fs::directory_iterator(directory_)) {
+      const std::string name = entry.path().filename().string();
+      if (name == "metrics.jsonl" || name == "samples.jsonl" ||
+          name.find("tfevents") != std::string::npos) {
+        stale.push_back(entry.path());
+      }
+    }
+    if (stale.empty()) return;
+    R1F_LOG_WARN("grpo '", stage_.name, "': starting from step 1; replacing the logs of an ",
+                 "earlier attempt in ", directory_.string());
+    for (const auto& path : stale) fs::remove(path);
+  }
+
   // One GRPO step; returns its metrics line.
   MetricValues train_step(int64_t step) {
     Timer step_timer;

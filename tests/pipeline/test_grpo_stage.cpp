@@ -178,6 +178,14 @@ TEST_F(GrpoStageTest, KlReferenceDynamicSamplingAndMiniBatchesRun) {
   EXPECT_TRUE(std::filesystem::exists(stage_dir / "checkpoints" / "step-0000002" / "config.json"));
   EXPECT_FALSE(std::filesystem::exists(stage_dir / "checkpoints" / "step-0000001"));
   EXPECT_TRUE(std::filesystem::exists(stage_dir / "final" / "config.json"));
+  // A second run of the same stage starts from step 1 and replaces the logs of the first.
+  run_stage(config, "toy");
+  EXPECT_EQ(read_jsonl(stage_dir / "metrics.jsonl").size(), 4u);
+  int64_t event_files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(stage_dir)) {
+    event_files += entry.path().filename().string().find("tfevents") != std::string::npos;
+  }
+  EXPECT_EQ(event_files, 1);
 }
 
 TEST_F(GrpoStageTest, ConfigErrorsBeforeTraining) {

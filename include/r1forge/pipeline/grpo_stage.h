@@ -3,7 +3,8 @@
 //   rollouts (G per prompt) -> rewards -> [dynamic sampling] -> reference (and old) log-probs
 //   -> advantages -> num_iterations x mini-batches x micro-batches of policy loss -> AdamW
 //   -> metrics -> [reference reset] -> [evaluation] -> [model snapshot]
-// Writes into the stage folder: metrics.jsonl (TRL metric names), samples.jsonl (a few
+// Writes into the stage folder (replacing the logs of an earlier attempt): metrics.jsonl (TRL
+// metric names) with TensorBoard events beside it, samples.jsonl (a few
 // completions per step), checkpoints/step-XXXXXXX/ snapshots, and final/ (an HF model folder).
 // What it simplifies, plainly: rollouts and training alternate on one process (no separate
 // inference server, no async generation); snapshots hold the model only — resuming a stage
