@@ -64,6 +64,11 @@ class GrpoStage {
         collector_(engine_, rewards_, train_data_, rollout_params(grpo_), grpo_.num_generations) {
     if (!grpo_.eval.data.path.empty()) {
       eval_data_ = load_prompt_dataset(grpo_.eval.data, *model_.tokenizer);
+      if (grpo_.eval.data.prompt_template != grpo_.data.prompt_template) {
+        R1F_LOG_WARN("grpo '", stage.name, "': eval.data.prompt_template (",
+                     grpo_.eval.data.prompt_template, ") differs from data.prompt_template (",
+                     grpo_.data.prompt_template, "); held-out prompts are rendered differently");
+      }
     }
     if (grpo_.beta > 0) reference_ = clone_model(model_.model);  // beta = 0: none is loaded
     const int64_t rows = grpo_.prompts_per_step * grpo_.num_generations;
