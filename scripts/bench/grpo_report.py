@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Table of `scripts/bench.sh grpo` (see scripts/bench/grpo.sh): reads each r1forge run's
 metrics.jsonl and each TRL run's JSON line from --dir, drops --warmup steps per run, takes
-each run's median step, then the median run by s/step. Prints a markdown table, the TRL /
+each run's median step (times; completion lengths are means over the timed steps), then the
+median run by s/step. Prints a markdown table, the TRL /
 r1forge ratio and a JSON last line."""
 import argparse
 import json
@@ -37,9 +38,10 @@ def summarize(name, steps, warmup):
         s["other"] = s["seconds"] - s["rollout"] - s["reward"] - s.get("logprobs", 0.0) - \
             s["update"]
     timed = steps[warmup:]
-    keys = ("seconds", "rollout", "reward", "logprobs", "update", "other", "mean_length",
-            "clipped_ratio", "tokens_per_second")
+    keys = ("seconds", "rollout", "reward", "logprobs", "update", "other", "tokens_per_second")
     median = {k: statistics.median(s.get(k, 0.0) for s in timed) for k in keys}
+    for k in ("mean_length", "clipped_ratio"):  # lengths: the mean over the timed steps
+        median[k] = statistics.mean(s[k] for s in timed)
     return {"implementation": name, "median": median, "steps": steps}
 
 
