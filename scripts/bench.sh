@@ -9,9 +9,15 @@
 #   logprobs: `r1forge bench logprobs`: peak memory (forked child per variant) and time of
 #             forward + backward, chunked log-probs vs the naive [N, T, V] path, N 16, T 512,
 #             V 32768, E 256, REPEATS interleaved processes each.
-# Usage: scripts/bench.sh [train|generate|logprobs] ; env BATCH (8), SEQ (256), STEPS (10),
+#   grpo:     whole GRPO steps: `r1forge stage` (a GRPO stage) vs TRL's GRPOTrainer (no vLLM) on
+#             the same qwen2-10m model at the vocabulary of a tokenizer trained here, the same
+#             prompts, reward and step shape (B 4 x G 8, 64 new tokens, dapo, beta 0, one
+#             optimizer step per rollout batch); s/step, rollout and update seconds, TRL/r1forge.
+# Usage: scripts/bench.sh [train|generate|logprobs|grpo] ; env BATCH (8), SEQ (256), STEPS (10),
 # THREADS (2), REPEATS (3) for train; NEW_TOKENS ("128 512"), BATCHES ("1 8 64") for generate;
-# THREADS, REPEATS and LOGPROBS_FLAGS (extra `bench logprobs` flags) for logprobs.
+# THREADS, REPEATS and LOGPROBS_FLAGS (extra `bench logprobs` flags) for logprobs; THREADS,
+# REPEATS and those of scripts/bench/grpo.sh (PRESET, VOCAB, PROMPTS_PER_STEP, GENERATIONS,
+# COMPLETION_LENGTH, MICRO_BATCH, GRPO_STEPS, WARMUP, GRADIENT_CHECKPOINTING) for grpo.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bash "$root/scripts/build.sh" --target r1forge >/dev/null
@@ -22,8 +28,8 @@ batch="${BATCH:-8}" seq="${SEQ:-256}" steps="${STEPS:-10}" threads="${THREADS:-2
 repeats="${REPEATS:-3}"
 what="${1:-train}"
 case "$what" in
-  train|generate|logprobs) ;;
-  *) echo "unknown benchmark '$what' (train|generate|logprobs)" >&2; exit 2;;
+  train|generate|logprobs|grpo) ;;
+  *) echo "unknown benchmark '$what' (train|generate|logprobs|grpo)" >&2; exit 2;;
 esac
 if [ "$what" = "logprobs" ]; then
   # shellcheck disable=SC2086  # LOGPROBS_FLAGS is a list of flags
@@ -31,6 +37,10 @@ if [ "$what" = "logprobs" ]; then
 fi
 
 mkdir -p "$work"
+if [ "$what" = "grpo" ]; then
+  exec bash "$root/scripts/bench/grpo.sh" "$r1forge" "$venv/bin/python" "$work" "$threads" \
+    "$repeats"
+fi
 model="$work/qwen2-10m"
 "$r1forge" init-model --preset qwen2-10m --out "$model" --seed 1 --overwrite 2>/dev/null
 if [ "$what" = "generate" ]; then
