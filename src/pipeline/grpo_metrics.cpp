@@ -24,9 +24,7 @@ std::pair<double, double> mean_and_std(const std::vector<double>& values) {
 
 }  // namespace
 
-void GenerationSummary::add(const ScoredGroups& round,
-                            const std::vector<bool>& signal,
-                            int64_t group_size) {
+void GenerationSummary::add(const ScoredGroups& round, const std::vector<bool>& signal) {
   if (scores.empty()) scores.resize(round.scores.size());
   for (size_t f = 0; f < round.scores.size(); ++f) {
     scores[f].insert(scores[f].end(), round.scores[f].begin(), round.scores[f].end());
@@ -37,7 +35,6 @@ void GenerationSummary::add(const ScoredGroups& round,
   }
   groups += round.groups();
   for (bool has_signal : signal) groups_without_signal += has_signal ? 0 : 1;
-  (void)group_size;
 }
 
 void add_generation_metrics(MetricValues& metrics,

@@ -209,7 +209,7 @@ class GrpoStage {
       ScoredGroups round = collector_.collect(sampler_.next(wanted), seed);
       std::vector<bool> signal =
           groups_with_signal(round, rewards_.weights(), grpo_.num_generations);
-      generated.add(round, signal, grpo_.num_generations);
+      generated.add(round, signal);
       if (!grpo_.dynamic_sampling) signal.assign(signal.size(), true);
       append_groups(kept, std::move(round), signal, wanted, grpo_.num_generations);
       ++rounds;
@@ -263,8 +263,7 @@ class GrpoStage {
     // The same seed at every evaluation, so successive evaluations are paired comparisons.
     ScoredGroups groups = collector.collect(rows, derive_seed(seed_, "eval"));
     GenerationSummary summary;
-    summary.add(groups, groups_with_signal(groups, rewards_.weights(), grpo_.eval.num_generations),
-                grpo_.eval.num_generations);
+    summary.add(groups, groups_with_signal(groups, rewards_.weights(), grpo_.eval.num_generations));
     MetricValues metrics;
     add_generation_metrics(metrics, summary, rewards_.labels(), rewards_.weights(), "eval/");
     metrics["eval/time"] = groups.rollout_seconds + groups.reward_seconds;

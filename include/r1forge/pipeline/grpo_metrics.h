@@ -24,7 +24,8 @@ struct GenerationSummary {
   int64_t groups = 0;
   int64_t groups_without_signal = 0;  // all scorable rewards equal (zero advantage)
 
-  void add(const ScoredGroups& round, const std::vector<bool>& signal, int64_t group_size);
+  // `signal[g]`: group g's rewards are not all equal (groups_with_signal).
+  void add(const ScoredGroups& round, const std::vector<bool>& signal);
 };
 
 // reward, reward_std, rewards/<label>/{mean,std,none}, frac_reward_zero_std,
