@@ -215,6 +215,13 @@ at::Tensor TransformerImpl::hidden_states(const ForwardInputs& inputs) {
                 "key_mask must be [N, S] = [", rows, ", ", past + length, "], got ",
                 inputs.key_mask.sizes());
     mask = causal_padding_mask(inputs.key_mask.to(ids.device()), length);
+  } else if (inputs.segment_ids.defined()) {
+    TORCH_CHECK(!cache && inputs.segment_ids.sizes() == ids.sizes(),
+                "segment_ids must be [N, T] like input_ids and cannot be used with a cache");
+    at::Tensor segments = inputs.segment_ids.to(ids.device());
+    at::Tensor same = segments.unsqueeze(2) == segments.unsqueeze(1);  // [N, T, T]
+    at::Tensor causal_lower = at::ones({length, length}, same.options()).tril();
+    mask = (same & causal_lower).unsqueeze(1);  // [N, 1, T, T]
   } else if (past > 0 && length > 1) {
     mask = causal_padding_mask(at::ones({rows, past + length}, ids.options().dtype(at::kBool)),
                                length);

@@ -9,8 +9,11 @@
 #include "r1forge/core/fs.h"
 #include "r1forge/core/log.h"
 #include "r1forge/core/rng.h"
+#include "r1forge/model/architecture_config.h"
 #include "r1forge/model/hf_io.h"
 #include "r1forge/pipeline/grpo_stage.h"
+#include "r1forge/pipeline/sft_stage.h"
+#include "r1forge/pipeline/stage_references.h"
 #include "r1forge/tokenizer/sentencepiece_trainer.h"
 
 namespace r1forge {
@@ -61,32 +64,40 @@ StageModel load_stage_model(const Config& config, const StageConfig& stage) {
   options.dtype = parse_dtype_name(config.model.dtype);
   options.device = parse_device(config.model.device);
   const bool is_folder = fs::is_directory(init);
+  std::vector<std::string> presets = model_preset_names();
+  R1F_CHECK_CONFIG(
+      is_folder || std::find(presets.begin(), presets.end(), init) != presets.end(), "stage '",
+      stage.name, "': init '", init, "' is neither a model folder nor a preset (presets: ",
+      [&] {
+        std::string list;
+        for (const auto& p : presets) list += (list.empty() ? "" : ", ") + p;
+        return list;
+      }(),
+      ")");
+  R1F_CHECK_CONFIG(is_folder || !config.model.tokenizer.empty(), "stage '", stage.name,
+                   "': init is the preset '", init,
+                   "', which has no tokenizer; set model.tokenizer to a tokenizer file or folder");
+  result.tokenizer_source =
+      config.model.tokenizer.empty() ? fs::path(init) : fs::path(config.model.tokenizer);
+  result.tokenizer = load_tokenizer(result.tokenizer_source);
+
   if (is_folder) {
     result.model = load_model(init, options);
   } else {
-    std::vector<std::string> presets = model_preset_names();
-    R1F_CHECK_CONFIG(
-        std::find(presets.begin(), presets.end(), init) != presets.end(), "stage '", stage.name,
-        "': init '", init, "' is neither a model folder nor a preset (presets: ",
-        [&] {
-          std::string list;
-          for (const auto& p : presets) list += (list.empty() ? "" : ", ") + p;
-          return list;
-        }(),
-        ")");
-    result.model = Transformer(model_preset(init), /*initialize=*/false);
-    result.model->init_weights(derive_seed(config.run.seed, "init"));
+    const bool base = stage.init == "base";
+    const ArchitectureConfig& shape = base ? config.model.architecture : stage.architecture;
+    ModelConfig model_config =
+        apply_architecture(model_preset(init), shape, result.tokenizer->vocab_size(),
+                           base ? "model.architecture" : "stage '" + stage.name + "' architecture");
+    result.model = Transformer(model_config, /*initialize=*/false);
+    // The base model's seed is the run's "init" stream; a stage starting from its own preset
+    // (a distillation student) gets a stream of its own.
+    result.model->init_weights(
+        derive_seed(config.run.seed, base ? std::string("init") : "init:" + stage.name));
     result.model->to(options.device, *options.dtype);
     result.model->refresh_handles();
   }
   result.model->set_gradient_checkpointing(config.model.gradient_checkpointing);
-
-  result.tokenizer_source =
-      config.model.tokenizer.empty() ? fs::path(init) : fs::path(config.model.tokenizer);
-  R1F_CHECK_CONFIG(is_folder || !config.model.tokenizer.empty(), "stage '", stage.name,
-                   "': model.init is the preset '", init,
-                   "', which has no tokenizer; set model.tokenizer to a tokenizer file or folder");
-  result.tokenizer = load_tokenizer(result.tokenizer_source);
   const ModelConfig& model_config = result.model->config();
   R1F_CHECK_CONFIG(result.tokenizer->vocab_size() <= model_config.vocab_size, "stage '", stage.name,
                    "': the tokenizer ", result.tokenizer_source, " has ",
@@ -144,14 +155,33 @@ Transformer clone_model(Transformer& model) {
   return copy;
 }
 
-void run_stage(const Config& config, const std::string& name) {
+void run_stage(const Config& original, const std::string& name, const std::string& source) {
+  const StageConfig& requested = find_stage(original, name);
+  // Earlier stages' outputs must exist by now; other inputs were checked when resolving.
+  const Config config = resolve_stage_references(original, source, /*check_inputs_exist=*/true);
   const StageConfig& stage = find_stage(config, name);
+  for (const auto& earlier : original.stages) {
+    if (earlier.name == requested.init) {
+      R1F_CHECK_CONFIG(fs::exists(fs::path(stage.init) / "config.json"), source, ": stage '", name,
+                       "' starts from stage '", earlier.name, "', which has not finished (no ",
+                       stage.init, "); run it first, or run the whole pipeline with r1forge run");
+    }
+  }
+  StageConfig inputs = stage;
+  for (auto& [key, path] : stage_data_paths(inputs)) {
+    R1F_CHECK_CONFIG(fs::exists(*path), source, ": stage '", name, "' ", key, ": ", *path,
+                     " does not exist (an earlier stage's output: run that stage first)");
+  }
   apply_runtime(config.run);
-  write_resolved_config(config, config.run.dir);
+  write_resolved_config(original, config.run.dir);
   R1F_LOG_INFO("stage '", stage.name, "' (", stage.type, ") -> ",
                stage_directory(config, stage).string());
   if (stage.type == "grpo") {
     run_grpo_stage(config, stage);
+    return;
+  }
+  if (stage.type == "sft" || stage.type == "pretrain") {
+    run_sft_stage(config, stage);
     return;
   }
   R1F_THROW(ConfigError, "stage '", stage.name, "': type '", stage.type, "' cannot run yet");

@@ -68,6 +68,19 @@ void validate_stages(const std::vector<StageConfig>& stages, const std::string& 
     R1F_CHECK_CONFIG(names.insert(stage.name).second, where, ".name '", stage.name,
                      "' is used by an earlier stage");
     R1F_CHECK_CONFIG(!stage.init.empty(), where, ".init is empty (base or a model folder)");
+    const bool supervised = stage.type == "sft" || stage.type == "pretrain";
+    R1F_CHECK_CONFIG(!supervised || stage.sft.has_value(), where, " (", stage.name, "): type ",
+                     stage.type, " needs an sft: section");
+    R1F_CHECK_CONFIG(supervised || !stage.sft.has_value(), where, " (", stage.name,
+                     "): an sft: section on a stage of type ", stage.type, " would be ignored");
+    R1F_CHECK_CONFIG(stage.type == "grpo" || !stage.grpo.has_value(), where, " (", stage.name,
+                     "): a grpo: section on a stage of type ", stage.type, " would be ignored");
+    if (supervised) {
+      R1F_CHECK_CONFIG(!stage.sft->data.path.empty(), where, ".sft.data.path: name the JSONL file");
+      R1F_CHECK_CONFIG(stage.sft->micro_batch_size <= stage.sft->batch_size, where,
+                       ".sft.micro_batch_size (", stage.sft->micro_batch_size,
+                       ") exceeds batch_size (", stage.sft->batch_size, ")");
+    }
     if (stage.type == "grpo") {
       R1F_CHECK_CONFIG(stage.grpo.has_value(), where, " (", stage.name,
                        "): type grpo needs a grpo: section");

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "r1forge/core/yaml_io.h"
+#include "r1forge/model/architecture_config.h"
 #include "r1forge/pipeline/stage_config.h"
 #include "r1forge/sampling/sampling_config.h"
 
@@ -43,6 +44,7 @@ struct ModelRunConfig {
   std::string dtype = "float32";        // float32|bfloat16|float16 (parameters and compute)
   std::string device = "cpu";           // cpu|cuda|auto (auto = cuda when available)
   bool gradient_checkpointing = false;  // recompute activations in backward to save memory
+  ArchitectureConfig architecture;      // shape overrides when init is a preset
 
   bool operator==(const ModelRunConfig&) const = default;
   template <class Visitor>
@@ -54,6 +56,7 @@ struct ModelRunConfig {
             OneOf{"cpu", "cuda", "auto"});
     v.field("gradient_checkpointing", gradient_checkpointing,
             "recompute activations in backward to save memory");
+    v.field("architecture", architecture, "shape overrides for a preset init (0 = preset's)");
   }
 };
 

@@ -42,6 +42,10 @@ struct ForwardInputs {
   // written at cache position write_positions[n], and attention covers cache positions
   // [0, S) with S = key_mask.size(1). cache->length is left alone; the caller tracks rows.
   at::Tensor write_positions = {};
+  // Packed training rows ([N, T] int64, no cache): token i attends to token j only when j <= i
+  // and both carry the same segment id, so packed samples never see each other (a
+  // block-diagonal causal mask; pass positions restarting at 0 in each segment too).
+  at::Tensor segment_ids = {};
 };
 
 class TransformerImpl : public torch::nn::Module {

@@ -1,8 +1,8 @@
 // Running one stage of a run config: where its files go (`run.dir/stages/NN-<name>/`), the
 // model it starts from (its `init`) with the tokenizer and stop ids, writing HF model folders
 // atomically (a staging folder renamed into place), and dispatch by stage type.
-// `r1forge stage CONFIG NAME` calls run_stage; the pipeline runner ([order 4]) will call it
-// for each stage in turn and resolve `init` names of earlier stages.
+// `r1forge stage CONFIG NAME` calls run_stage, and the pipeline runner (runner.h) calls it for
+// each stage in turn.
 // Not here: the stage algorithms (grpo_stage.h, ...), checkpoints with optimizer state ([order 5]).
 #pragma once
 
@@ -46,8 +46,10 @@ void save_stage_model(StageModel& model, const std::filesystem::path& folder);
 // A copy of `model` with its own parameters (no gradients): the reference policy.
 Transformer clone_model(Transformer& model);
 
-// Runs the stage named `name` of `config`: validates, writes config.resolved.yaml into
-// run.dir, and runs the algorithm of its type. Errors as the stage's.
-void run_stage(const Config& config, const std::string& name);
+// Runs the stage named `name` of `config`: resolves its references to earlier stages
+// (stage_references.h; ConfigError when one has not produced its output yet), writes
+// config.resolved.yaml into run.dir, and runs the algorithm of its type. `source` names the
+// config file in messages. Errors as the stage's.
+void run_stage(const Config& config, const std::string& name, const std::string& source = "config");
 
 }  // namespace r1forge

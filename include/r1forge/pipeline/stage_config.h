@@ -10,7 +10,9 @@
 #include <vector>
 
 #include "r1forge/core/yaml_fields.h"
+#include "r1forge/model/architecture_config.h"
 #include "r1forge/pipeline/grpo_config.h"
+#include "r1forge/pipeline/sft_config.h"
 
 namespace r1forge {
 
@@ -19,14 +21,20 @@ struct StageConfig {
   std::string type = "grpo";  // the stage's algorithm; its section must be present
   // base = the top-level model (model.init); or a model folder path
   std::string init = "base";
+  // Shape overrides when init is a preset (e.g. a distillation student); 0 = the preset's.
+  ArchitectureConfig architecture;
+  std::optional<SftConfig> sft;    // required when type is sft or pretrain (and distill)
   std::optional<GrpoConfig> grpo;  // required when type is grpo
 
   bool operator==(const StageConfig&) const = default;
   template <class Visitor>
   void visit(Visitor& v) {
     v.field("name", name, "stage name, unique in the run ([a-z0-9_])");
-    v.field("type", type, "stage algorithm", OneOf{"grpo"});
-    v.field("init", init, "starting model: base (= model.init) or a model folder");
+    v.field("type", type, "stage algorithm", OneOf{"pretrain", "sft", "grpo"});
+    v.field("init", init,
+            "starting model: base (= model.init), an earlier stage's name, a folder or a preset");
+    v.field("architecture", architecture, "shape overrides when init is a preset");
+    v.field("sft", sft, "supervised training settings (types pretrain, sft)");
     v.field("grpo", grpo, "GRPO settings (type grpo)");
   }
 };

@@ -28,7 +28,7 @@ CommandAction setup(CLI::App& root) {
   command->add_option("overrides", options->overrides, "overrides: a.b=v, +a.b=v, ++a.b=v, ~a.b");
   return [options] {
     Config config = load_config(options->config_path, options->overrides);
-    run_stage(config, options->name);
+    run_stage(config, options->name, options->config_path);
   };
 }
 

@@ -1,0 +1,75 @@
+// The supervised training loop shared by the pretrain, sft and distill stages: epochs or a
+// step budget over (optionally packed) batches, token-mean cross-entropy over the counted
+// targets of the whole optimizer step (so gradient accumulation and packing leave the loss
+// unchanged), AdamW with the schedule, held-out loss, metrics and model snapshots.
+// A stage may add an auxiliary loss per micro-batch (logit distillation does).
+// Not here: the data (data/sft_dataset.h), choosing the model (pipeline/stage.h).
+#pragma once
+
+#include <ATen/ATen.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+
+#include "r1forge/core/metrics.h"
+#include "r1forge/data/sft_dataset.h"
+#include "r1forge/model/transformer.h"
+#include "r1forge/pipeline/sft_config.h"
+#include "r1forge/pipeline/stage.h"
+
+namespace r1forge {
+
+// Summed (not averaged) negative log-likelihood of batch's counted targets under `model`,
+// through the chunked log-softmax (never a [N, T, V] fp32 tensor). Also returns the final
+// hidden states [N, T, E] for an auxiliary loss.
+struct SftForward {
+  at::Tensor nll_sum;  // [] fp32, differentiable
+  at::Tensor hidden;   // [N, T, E]
+};
+SftForward sft_forward(Transformer& model, const SftBatch& batch, int64_t chunk_rows);
+
+// An extra loss on one micro-batch, summed over its counted targets like nll_sum (the trainer
+// divides both by the step's target count). Adds what it wants to log to `metrics` (sums).
+using AuxiliaryLoss =
+    std::function<at::Tensor(const SftBatch& batch, const at::Tensor& hidden, MetricValues& sums)>;
+
+struct SftResult {
+  int64_t steps = 0;
+  double final_loss = 0.0;      // training loss of the last step
+  double held_out_loss = -1.0;  // last held-out loss; -1 = no held-out set
+};
+
+class SftTrainer {
+ public:
+  // `text_rows` = pretraining (text rows, every token counted). `directory` receives
+  // metrics.jsonl, TensorBoard events, checkpoints/ and final/.
+  SftTrainer(const SftConfig& config,
+             StageModel& model,
+             std::filesystem::path directory,
+             std::string stage_name,
+             uint64_t seed,
+             bool text_rows);
+  void set_auxiliary_loss(AuxiliaryLoss loss) { auxiliary_ = std::move(loss); }
+  SftResult run();
+  int64_t total_steps() const { return total_steps_; }
+
+ private:
+  MetricValues train_step(const std::vector<std::vector<int64_t>>& rows);
+  double held_out_loss();
+  void save_snapshot(int64_t step);
+
+  const SftConfig& config_;
+  StageModel& model_;
+  std::filesystem::path directory_;
+  std::string name_;
+  uint64_t seed_;
+  SftDataset train_;
+  SftDataset held_out_;
+  std::vector<std::vector<int64_t>> rows_;  // training rows: one example each, or packed bins
+  int64_t total_steps_ = 0;
+  AuxiliaryLoss auxiliary_;
+};
+
+}  // namespace r1forge

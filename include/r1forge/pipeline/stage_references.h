@@ -1,0 +1,36 @@
+// How stages hand work to each other: a stage's `init` may name an earlier stage (its
+// stages/NN-<name>/final/ model), and any data path (a `path` or `*_path` key anywhere in the
+// stage's sections) may be `@<stage>` for that earlier stage's data output (rejection
+// sampling's data.jsonl). resolve_stage_references rewrites a copy of the config with real
+// paths and checks, before anything trains, that every reference names an earlier stage that
+// produces what is asked, and that every input file that no stage produces exists.
+// Not here: running stages (stage.h, runner.h).
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "r1forge/core/config.h"
+
+namespace r1forge {
+
+// The file a data-producing stage writes (rejection sampling: data.jsonl); empty when the
+// stage type writes no data.
+std::filesystem::path stage_data_output(const Config& config, const StageConfig& stage);
+// True for stage types that leave a model in final/ (all but rejection_sampling and eval).
+bool stage_produces_model(const std::string& type);
+
+// Every data-path field of `stage` as (dotted key, pointer into the stage), found by walking
+// its config structs: keys named `path` or ending in `_path`; empty values are skipped.
+std::vector<std::pair<std::string, std::string*>> stage_data_paths(StageConfig& stage);
+
+// A copy of `config` with init names and `@stage` paths replaced by the earlier stages'
+// outputs. ConfigError naming `source` and `stages.<i>.<key>` for a reference to an unknown,
+// later or non-producing stage, or an input file that does not exist (when
+// `check_inputs_exist`; stage outputs are not checked, they are made by the run).
+Config resolve_stage_references(const Config& config,
+                                const std::string& source,
+                                bool check_inputs_exist);
+
+}  // namespace r1forge

@@ -1,0 +1,36 @@
+// `r1forge run CONFIG [a.b=c ...]`: the whole pipeline of a config, stage after stage, into
+// run.dir (pipeline_state.json, stages/NN-<name>/, report.json, report.md). Rerunning the
+// same command resumes: finished stages are skipped. See pipeline/runner.h.
+#include "../command.h"
+#include "r1forge/core/config.h"
+#include "r1forge/pipeline/runner.h"
+
+namespace r1forge::app {
+namespace {
+
+struct RunOptions {
+  std::string config_path;
+  std::vector<std::string> overrides;
+};
+
+CommandAction setup(CLI::App& root) {
+  auto options = std::make_shared<RunOptions>();
+  CLI::App* command = root.add_subcommand("run", "Run every stage of a config (the R1 pipeline)");
+  command->description(
+      "Run the stages of CONFIG.yaml in order into run.dir: each stage's init may name an\n"
+      "earlier stage (its final/ model) and data paths may be @STAGE (an earlier stage's\n"
+      "data output). References and input files are checked before anything trains.\n"
+      "pipeline_state.json records finished stages; rerunning the same command skips them.\n"
+      "report.json and report.md hold every stage's time and evaluation.");
+  command->add_option("config", options->config_path, "the YAML config file")->required();
+  command->add_option("overrides", options->overrides, "overrides: a.b=v, +a.b=v, ++a.b=v, ~a.b");
+  return [options] {
+    Config config = load_config(options->config_path, options->overrides);
+    run_pipeline(config, options->config_path);
+  };
+}
+
+const CommandRegistration registration(3, setup);
+
+}  // namespace
+}  // namespace r1forge::app

@@ -1,0 +1,200 @@
+// The supervised training loop; see pipeline/sft_trainer.h.
+#include "r1forge/pipeline/sft_trainer.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "r1forge/core/check.h"
+#include "r1forge/core/fs.h"
+#include "r1forge/core/log.h"
+#include "r1forge/core/rng.h"
+#include "r1forge/core/timer.h"
+#include "r1forge/data/prompt_dataset.h"
+#include "r1forge/optim/optimizer.h"
+#include "r1forge/rl/logprobs.h"
+
+namespace r1forge {
+namespace fs = std::filesystem;
+
+SftForward sft_forward(Transformer& model, const SftBatch& batch, int64_t chunk_rows) {
+  const at::Device device = model->device();
+  ForwardInputs inputs;
+  inputs.input_ids = batch.input_ids.to(device);
+  inputs.positions = batch.positions.to(device);
+  if (batch.segment_ids.defined()) inputs.segment_ids = batch.segment_ids.to(device);
+  SftForward result;
+  result.hidden = model->hidden_states(inputs);  // [N, T, E]
+  TokenLogprobOptions options;
+  options.chunk_rows = chunk_rows;
+  at::Tensor logprobs = compute_token_logprobs(result.hidden, model->output_embedding(),
+                                               batch.targets.to(device), options)
+                            .logprobs;  // [N, T] fp32
+  result.nll_sum = -(logprobs * batch.loss_mask.to(device)).sum();
+  return result;
+}
+
+SftTrainer::SftTrainer(const SftConfig& config,
+                       StageModel& model,
+                       fs::path directory,
+                       std::string stage_name,
+                       uint64_t seed,
+                       bool text_rows)
+    : config_(config),
+      model_(model),
+      directory_(std::move(directory)),
+      name_(std::move(stage_name)),
+      seed_(seed),
+      train_(load_sft_dataset(config.data, *model.tokenizer, text_rows)) {
+  if (!config.eval_path.empty()) {
+    SftDataConfig held_out_data = config.data;
+    held_out_data.path = config.eval_path;
+    held_out_data.max_examples = 0;
+    held_out_ = load_sft_dataset(held_out_data, *model.tokenizer, text_rows);
+  } else {
+    held_out_ = split_held_out(train_, config.eval_fraction);
+  }
+  if (config.packing) {
+    rows_ = pack_first_fit_decreasing(train_.examples, config.data.max_length);
+  } else {
+    for (size_t i = 0; i < train_.examples.size(); ++i) rows_.push_back({static_cast<int64_t>(i)});
+  }
+  const int64_t rows = static_cast<int64_t>(rows_.size());
+  const int64_t steps_per_epoch = (rows + config.batch_size - 1) / config.batch_size;
+  total_steps_ = config.max_steps > 0 ? config.max_steps : config.num_epochs * steps_per_epoch;
+  R1F_LOG_INFO(name_, ": ", train_.examples.size(), " examples (", train_.tokens(), " tokens, ",
+               train_.truncated, " truncated, ", train_.skipped, " skipped) in ", rows,
+               config.packing ? " packed rows" : " rows", "; ", held_out_.examples.size(),
+               " held out; ", total_steps_, " steps of ", config.batch_size, " rows");
+}
+
+MetricValues SftTrainer::train_step(const std::vector<std::vector<int64_t>>& rows) {
+  // Count the step's targets first: every micro-batch's sum is divided by the step's total,
+  // so the gradient is that of the token mean over the whole step whatever the split.
+  int64_t targets = 0;
+  std::vector<SftBatch> micro_batches;
+  for (size_t start = 0; start < rows.size(); start += config_.micro_batch_size) {
+    const size_t end = std::min(rows.size(), start + config_.micro_batch_size);
+    std::vector<std::vector<int64_t>> part(rows.begin() + start, rows.begin() + end);
+    micro_batches.push_back(make_sft_batch(train_.examples, part, model_.pad_id,
+                                           config_.completion_only_loss, config_.packing));
+    targets += micro_batches.back().target_tokens;
+  }
+  MetricValues sums;
+  double nll = 0.0;
+  for (const SftBatch& batch : micro_batches) {
+    SftForward forward = sft_forward(model_.model, batch, config_.logprob_chunk_rows);
+    at::Tensor loss = forward.nll_sum;
+    if (auxiliary_) loss = loss + auxiliary_(batch, forward.hidden, sums);
+    (loss / static_cast<double>(std::max<int64_t>(targets, 1))).backward();
+    nll += forward.nll_sum.item<double>();  // sync point, once per micro-batch
+  }
+  MetricValues metrics;
+  metrics["loss"] = nll / static_cast<double>(std::max<int64_t>(targets, 1));
+  for (const auto& [key, value] : sums) {
+    metrics[key] = value / static_cast<double>(std::max<int64_t>(targets, 1));
+  }
+  metrics["target_tokens"] = static_cast<double>(targets);
+  return metrics;
+}
+
+double SftTrainer::held_out_loss() {
+  at::NoGradGuard no_grad;
+  double nll = 0.0;
+  int64_t targets = 0;
+  const int64_t count = static_cast<int64_t>(held_out_.examples.size());
+  for (int64_t start = 0; start < count; start += config_.micro_batch_size) {
+    std::vector<std::vector<int64_t>> part;
+    for (int64_t i = start; i < std::min(count, start + config_.micro_batch_size); ++i) {
+      part.push_back({i});
+    }
+    SftBatch batch = make_sft_batch(held_out_.examples, part, model_.pad_id,
+                                    config_.completion_only_loss, /*packed=*/false);
+    nll += sft_forward(model_.model, batch, config_.logprob_chunk_rows).nll_sum.item<double>();
+    targets += batch.target_tokens;
+  }
+  return nll / static_cast<double>(std::max<int64_t>(targets, 1));
+}
+
+void SftTrainer::save_snapshot(int64_t step) {
+  char name[32];
+  std::snprintf(name, sizeof name, "step-%07lld", static_cast<long long>(step));
+  const fs::path checkpoints = directory_ / "checkpoints";
+  fs::create_directories(checkpoints);
+  save_stage_model(model_, checkpoints / name);
+  atomic_write_file(checkpoints / "latest", std::string(name) + "\n");
+  if (config_.save_total_limit <= 0) return;
+  std::vector<fs::path> snapshots;
+  for (const auto& entry : fs::directory_iterator(checkpoints)) {
+    const std::string file = entry.path().filename().string();
+    if (entry.is_directory() && file.rfind("step-", 0) == 0 &&
+        file.find('.') == std::string::npos) {
+      snapshots.push_back(entry.path());
+    }
+  }
+  std::sort(snapshots.begin(), snapshots.end());
+  for (size_t i = 0; i + config_.save_total_limit < snapshots.size(); ++i) {
+    fs::remove_all(snapshots[i]);
+  }
+}
+
+SftResult SftTrainer::run() {
+  fs::create_directories(directory_);
+  for (const char* stale : {"metrics.jsonl"}) fs::remove(directory_ / stale);
+  for (const auto& entry : fs::directory_iterator(directory_)) {
+    if (entry.path().filename().string().find("tfevents") != std::string::npos) {
+      fs::remove(entry.path());  // an earlier attempt's events would interleave with these
+    }
+  }
+  MetricsWriter writer(directory_ / "metrics.jsonl", /*tensorboard=*/true);
+  model_.model->train();
+  Optimizer optimizer(*model_.model, config_.optimizer, total_steps_);
+  PromptSampler sampler(static_cast<int64_t>(rows_.size()), /*shuffle=*/true,
+                        derive_seed(seed_, "sft-order"));
+  SftResult result;
+  int64_t tokens_seen = 0;
+  int64_t rows_consumed = 0;
+  const int64_t rows_per_epoch = static_cast<int64_t>(rows_.size());
+  for (int64_t step = 1; step <= total_steps_; ++step) {
+    Timer timer;
+    // The last step of an epoch takes what is left, so an epoch is exactly one pass.
+    const int64_t left = rows_per_epoch - sampler.position() % rows_per_epoch;
+    const int64_t take =
+        config_.max_steps > 0 ? config_.batch_size : std::min<int64_t>(config_.batch_size, left);
+    std::vector<std::vector<int64_t>> rows;
+    for (int64_t index : sampler.next(take)) rows.push_back(rows_[index]);
+    MetricValues metrics = train_step(rows);
+    StepResult update = optimizer.step();
+    tokens_seen += static_cast<int64_t>(metrics["target_tokens"]);
+    metrics["grad_norm"] = update.grad_norm;
+    metrics["learning_rate"] = update.learning_rate;
+    metrics["skipped_updates"] = update.applied ? 0.0 : 1.0;
+    rows_consumed += take;
+    metrics["epoch"] = static_cast<double>(rows_consumed) / static_cast<double>(rows_per_epoch);
+    metrics["num_tokens"] = static_cast<double>(tokens_seen);
+    const double seconds = timer.seconds();
+    metrics["time/step"] = seconds;
+    metrics["tokens_per_second"] = metrics["target_tokens"] / std::max(seconds, 1e-9);
+    result.final_loss = metrics["loss"];
+    const bool last = step == total_steps_;
+    if (!held_out_.examples.empty() &&
+        (last || (config_.eval_steps > 0 && step % config_.eval_steps == 0))) {
+      result.held_out_loss = held_out_loss();
+      metrics["eval/loss"] = result.held_out_loss;
+    }
+    writer.write(step, metrics);
+    if (step % config_.logging_steps == 0 || last || step == 1) {
+      R1F_LOG_INFO(format_metrics_line(
+          name_ + " step " + std::to_string(step) + "/" + std::to_string(total_steps_), metrics,
+          {"loss", "eval/loss", "distill/loss", "grad_norm", "learning_rate", "epoch",
+           "tokens_per_second", "time/step"}));
+    }
+    if (config_.save_steps > 0 && step % config_.save_steps == 0 && !last) save_snapshot(step);
+    result.steps = step;
+  }
+  model_.model->eval();
+  save_stage_model(model_, directory_ / "final");
+  R1F_LOG_INFO(name_, ": final model in ", (directory_ / "final").string());
+  return result;
+}
+
+}  // namespace r1forge

@@ -1,0 +1,121 @@
+// Stage-to-stage references; see pipeline/stage_references.h.
+#include "r1forge/pipeline/stage_references.h"
+
+#include <map>
+#include <optional>
+#include <set>
+#include <type_traits>
+
+#include "r1forge/core/check.h"
+#include "r1forge/model/model_config.h"
+#include "r1forge/pipeline/stage.h"
+
+namespace r1forge {
+namespace fs = std::filesystem;
+namespace {
+
+// A config visitor that records every string field whose key marks a path.
+struct PathCollector {
+  std::vector<std::pair<std::string, std::string*>> found;
+  std::string prefix;
+
+  template <class T, class... Constraints>
+  void field(const char* name, T& value, const char* /*help*/, Constraints&&...) {
+    walk(prefix + name, value);
+  }
+  void walk(const std::string& key, std::string& value) {
+    const std::string leaf = key.substr(key.rfind('.') + 1);
+    const bool is_path = leaf == "path" || (leaf.size() > 5 && leaf.ends_with("_path"));
+    if (is_path && !value.empty()) found.emplace_back(key, &value);
+  }
+  template <class T>
+  void walk(const std::string& key, std::optional<T>& value) {
+    if (value) walk(key, *value);
+  }
+  template <class T>
+  void walk(const std::string& key, std::vector<T>& values) {
+    for (size_t i = 0; i < values.size(); ++i) walk(key + "." + std::to_string(i), values[i]);
+  }
+  template <class T>
+  void walk(const std::string& key, T& value) {
+    if constexpr (requires(T & v, PathCollector & c) { v.visit(c); }) {
+      const std::string saved = prefix;
+      prefix = key + ".";
+      value.visit(*this);
+      prefix = saved;
+    }
+  }
+};
+
+}  // namespace
+
+fs::path stage_data_output(const Config& config, const StageConfig& stage) {
+  if (stage.type == "rejection_sampling") return stage_directory(config, stage) / "data.jsonl";
+  return {};
+}
+
+bool stage_produces_model(const std::string& type) {
+  return type != "rejection_sampling" && type != "eval";
+}
+
+std::vector<std::pair<std::string, std::string*>> stage_data_paths(StageConfig& stage) {
+  PathCollector collector;
+  stage.visit(collector);
+  return collector.found;
+}
+
+Config resolve_stage_references(const Config& config,
+                                const std::string& source,
+                                bool check_inputs_exist) {
+  Config resolved = config;
+  std::map<std::string, size_t> position;
+  for (size_t i = 0; i < config.stages.size(); ++i) position[config.stages[i].name] = i;
+  const std::vector<std::string> presets = model_preset_names();
+  const std::set<std::string> preset_set(presets.begin(), presets.end());
+
+  for (size_t i = 0; i < resolved.stages.size(); ++i) {
+    StageConfig& stage = resolved.stages[i];
+    const std::string where = source + ": stages." + std::to_string(i) + " (" + stage.name + ")";
+    // ---- init: base | an earlier model stage | a folder | a preset
+    if (auto it = position.find(stage.init); it != position.end()) {
+      const StageConfig& from = config.stages[it->second];
+      R1F_CHECK_CONFIG(it->second < i, where, ".init names stage '", stage.init, "', which runs ",
+                       it->second == i ? "as this stage" : "later",
+                       "; init may name only an earlier stage");
+      R1F_CHECK_CONFIG(stage_produces_model(from.type), where, ".init names stage '", stage.init,
+                       "' of type ", from.type, ", which produces no model");
+      stage.init = (stage_directory(config, from) / "final").string();
+    } else if (stage.init != "base" && preset_set.count(stage.init) == 0) {
+      R1F_CHECK_CONFIG(!check_inputs_exist || fs::is_directory(stage.init), where, ".init '",
+                       stage.init,
+                       "' is not an earlier stage, a model folder or a preset; stages before "
+                       "this one: ",
+                       [&] {
+                         std::string list;
+                         for (size_t k = 0; k < i; ++k) list += " " + config.stages[k].name;
+                         return list.empty() ? std::string(" (none)") : list;
+                       }());
+    }
+    // ---- data paths: @stage or a file
+    for (auto& [key, value] : stage_data_paths(stage)) {
+      if (value->front() == '@') {
+        const std::string name = value->substr(1);
+        auto it = position.find(name);
+        R1F_CHECK_CONFIG(it != position.end(), where, ".", key, " is '", *value,
+                         "' but no stage is named '", name, "'");
+        R1F_CHECK_CONFIG(it->second < i, where, ".", key, " is '", *value, "' but stage '", name,
+                         "' does not run before this one");
+        const fs::path output = stage_data_output(config, config.stages[it->second]);
+        R1F_CHECK_CONFIG(!output.empty(), where, ".", key, " is '", *value, "' but stage '", name,
+                         "' (", config.stages[it->second].type, ") writes no data");
+        *value = output.string();
+      } else {
+        R1F_CHECK_CONFIG(!check_inputs_exist || fs::is_regular_file(*value), where, ".", key,
+                         ": file '", *value, "' does not exist");
+      }
+    }
+  }
+  return resolved;
+}
+
+}  // namespace r1forge
