@@ -77,9 +77,6 @@ void validate_stages(const std::vector<StageConfig>& stages, const std::string& 
                      "): a grpo: section on a stage of type ", stage.type, " would be ignored");
     if (supervised) {
       R1F_CHECK_CONFIG(!stage.sft->data.path.empty(), where, ".sft.data.path: name the JSONL file");
-      R1F_CHECK_CONFIG(stage.sft->micro_batch_size <= stage.sft->batch_size, where,
-                       ".sft.micro_batch_size (", stage.sft->micro_batch_size,
-                       ") exceeds batch_size (", stage.sft->batch_size, ")");
     }
     if (stage.type == "grpo") {
       R1F_CHECK_CONFIG(stage.grpo.has_value(), where, " (", stage.name,
