@@ -72,8 +72,13 @@ TEST(CountdownTask, EverySolutionScoresOneWithTheCountdownReward) {
         last = std::stoll(step.substr(equals + 1));
         EXPECT_EQ(lhs->value, static_cast<double>(last)) << step;  // exact: integers
         EXPECT_GT(last, 0) << step;
-        for (char c : step)
-          if (c == '+' || c == '-' || c == '*' || c == '/') operators_seen.insert(c);
+        const size_t op_at = step.find_first_of("+-*/");
+        const char op = step[op_at];
+        operators_seen.insert(op);
+        if (op == '*' || op == '/') {  // no step multiplies or divides by 1
+          EXPECT_NE(step.substr(op_at + 1, equals - op_at - 1), "1") << step;
+          EXPECT_TRUE(op == '/' || step.substr(0, op_at) != "1") << step;
+        }
         ++steps;
         at = end + 1;
       }

@@ -105,7 +105,13 @@ TEST(SplitCollector, GivesUpWithAMessageWhenTheSpaceIsTooSmall) {
     FAIL() << "never gave up";
   } catch (const ConfigError& error) {
     const std::string message = error.what();
-    EXPECT_NE(message.find("tiny: found only"), std::string::npos) << message;
+    int64_t train = 0;  // of the ten problems, those the hash puts on the train side
+    for (int64_t i = 0; i < 10; ++i)
+      train += !in_test_split(1, "tiny", "p" + std::to_string(i), 0.5);
+    const std::string counts = "task tiny: found only " + std::to_string(train) +
+                               " of 100 train and " + std::to_string(10 - train) +
+                               " of 100 test problems after 200000 draws";
+    EXPECT_NE(message.find(counts), std::string::npos) << message;
     EXPECT_NE(message.find("(ten problems, test_fraction 0.5) is too small"), std::string::npos)
         << message;
   }

@@ -39,8 +39,10 @@ std::string combine_text(const Node& left, char op, const Node& right) {
   return text;
 }
 
-// The value of left op right when it is a positive integer below kMaxIntermediate.
+// The value of left op right when it is a positive integer below kMaxIntermediate. Multiplying
+// or dividing by 1 is refused too: it lets a solution park a number without using it.
 std::optional<int64_t> apply(int64_t left, char op, int64_t right) {
+  if ((op == '*' && (left == 1 || right == 1)) || (op == '/' && right == 1)) return std::nullopt;
   int64_t value = 0;
   switch (op) {
     case '+': value = left + right; break;

@@ -148,8 +148,12 @@ InstructionProblem sample_instruction(const std::string& kind,
       if (word[i] == letter) positions.push_back(std::to_string(i + 1));
     const std::string letter_text(1, letter);
     std::string reasoning = spaced_letters(word) + ": ";
-    reasoning += positions.empty() ? "no " + letter_text
-                                   : letter_text + " at positions " + join(positions, ", ");
+    if (positions.empty()) {
+      reasoning += "no " + letter_text;
+    } else {
+      reasoning += letter_text + (positions.size() == 1 ? " at position " : " at positions ") +
+                   join(positions, ", ");
+    }
     return make(kind, letter_text + "," + word,
                 "How many times does the letter \"" + letter_text + "\" appear in the word \"" +
                     word + "\"? Answer with a number.",

@@ -74,7 +74,7 @@ std::optional<Split> SplitCollector::offer(const std::string& canonical, const s
     return split;
   }
   if (++misses_ >= kMaxMisses) {
-    R1F_THROW(ConfigError, task_, ": found only ", train_taken_, " of ", train_count_,
+    R1F_THROW(ConfigError, "task ", task_, ": found only ", train_taken_, " of ", train_count_,
               " train and ", test_taken_, " of ", test_count_, " test problems after ", kMaxMisses,
               " draws in a row that were repeats or belonged to the full split; the ",
               "problem space (", space, ", test_fraction ", test_fraction_,
