@@ -57,5 +57,22 @@ TEST(TaskRegistry, FilesAreByteIdenticalPerSeed) {
   }
 }
 
+TEST(TaskRegistry, DocsListEveryTaskAndOption) {
+  const std::string docs = read_file(testing::source_dir() / "docs" / "tasks.md");
+  for (const TaskInfo& task : registered_tasks()) {
+    const size_t section = docs.find("\n## " + task.name + "\n");
+    ASSERT_NE(section, std::string::npos) << "docs/tasks.md has no section for " << task.name;
+    const size_t end = docs.find("\n## ", section + 1);
+    const std::string text = docs.substr(section, end - section);
+    for (const FieldDoc& option : task.options) {
+      // A nested section is documented as one row, `section.*`.
+      if (option.path.find('.') != std::string::npos) continue;
+      const std::string key = option.type == "section" ? option.path + ".*" : option.path;
+      EXPECT_NE(text.find("| `" + key + "` |"), std::string::npos)
+          << "docs/tasks.md, section " << task.name << ", lacks option " << key;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace r1forge::tasks
