@@ -5,7 +5,8 @@
 //   numbers [3, 5, 25], target 60:
 //   completion "<think>25-5=20 20*3=60 </think><answer>(25-5)*3</answer>"
 // Every intermediate value is a positive integer (subtraction never goes to 0 or below, division
-// is exact) and no step multiplies or divides by 1. Rows carry "numbers" and "target" (the reward's default metadata keys).
+// is exact) and no step multiplies or divides by 1. Rows carry "numbers" and "target" (the
+// reward's default metadata keys).
 // Not here: scoring (rl/rewards/countdown.h), the split rule (task_split.h).
 #pragma once
 
