@@ -14,3 +14,8 @@ add_test(NAME integration.grpo_stage_cli
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/grpo_stage_cli.sh
                  $<TARGET_FILE:r1forge> ${CMAKE_BINARY_DIR}/grpo_stage_cli)
 set_tests_properties(integration.grpo_stage_cli PROPERTIES TIMEOUT 300)
+
+# `r1forge make-data`: every task's files, disjoint splits, determinism, bad-input exit codes.
+add_test(NAME integration.make_data_cli
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/make_data_cli.sh
+                 $<TARGET_FILE:r1forge> ${CMAKE_BINARY_DIR}/make_data_cli)

@@ -7,6 +7,7 @@
 #include "r1forge/rl/rewards/countdown.h"
 #include "r1forge/rl/rewards/external.h"
 #include "r1forge/rl/rewards/format.h"
+#include "r1forge/rl/rewards/instruction.h"
 #include "r1forge/rl/rewards/language_consistency.h"
 #include "r1forge/rl/rewards/length.h"
 #include "r1forge/rl/rewards/repetition.h"
@@ -26,6 +27,7 @@ void register_builtin_rewards() {
   register_reward("repetition", kRepetitionHelp, make_repetition_reward);
   register_reward("soft_overlong", kSoftOverlongHelp, make_soft_overlong_reward);
   register_reward("external", kExternalHelp, make_external_reward);
+  register_reward("instruction", kInstructionHelp, make_instruction_reward);
 }
 
 }  // namespace r1forge

@@ -1,0 +1,156 @@
+// The arithmetic task; see include/r1forge/data/tasks/arithmetic.h.
+#include "r1forge/data/tasks/arithmetic.h"
+
+#include <algorithm>
+#include <set>
+
+#include "r1forge/core/check.h"
+#include "r1forge/core/rng.h"
+
+namespace r1forge::tasks {
+namespace {
+
+int64_t lowest_operand(int64_t digits) {
+  int64_t value = 1;
+  for (int64_t i = 1; i < digits; ++i) value *= 10;
+  return value;  // 1, 10, 100, ...
+}
+int64_t highest_operand(int64_t digits) {
+  return lowest_operand(digits) * 10 - 1;  // 9, 99, 999, ...
+}
+
+bool has_language(const ArithmeticConfig& config, const char* language) {
+  return std::find(config.languages.begin(), config.languages.end(), language) !=
+         config.languages.end();
+}
+
+std::string space_description(const ArithmeticConfig& config) {
+  return "digits " + std::to_string(config.digits) + ", terms " + std::to_string(config.min_terms) +
+         ".." + std::to_string(config.max_terms) + ", operators " + config.operators;
+}
+
+}  // namespace
+
+const char* const kArithmeticTask = "arithmetic";
+
+void ArithmeticConfig::validate(const std::string& where) const {
+  R1F_CHECK_CONFIG(min_terms <= max_terms, where, ": min_terms (", min_terms,
+                   ") is above max_terms (", max_terms, ")");
+  R1F_CHECK_CONFIG(!languages.empty(), where, ": languages is empty; name en and/or zh");
+  R1F_CHECK_CONFIG(
+      std::set<std::string>(languages.begin(), languages.end()).size() == languages.size(), where,
+      ": languages lists a language twice");
+}
+
+ArithmeticProblem sample_arithmetic_problem(const ArithmeticConfig& config, TaskRng& rng) {
+  const int64_t terms = rng.uniform(config.min_terms, config.max_terms);
+  const int64_t low = lowest_operand(config.digits), high = highest_operand(config.digits);
+  ArithmeticProblem problem;
+  int64_t running = rng.uniform(low, high);
+  problem.operands.push_back(running);
+  for (int64_t i = 1; i < terms; ++i) {
+    const int64_t operand = rng.uniform(low, high);
+    char op = config.operators == "+-" && rng.chance(0.5) ? '-' : '+';
+    if (op == '-' && config.nonnegative && running - operand < 0) op = '+';
+    running += op == '+' ? operand : -operand;
+    problem.operands.push_back(operand);
+    problem.operators.push_back(op);
+  }
+  return problem;
+}
+
+bool arithmetic_in_space(const ArithmeticProblem& problem, const ArithmeticConfig& config) {
+  const auto terms = static_cast<int64_t>(problem.operands.size());
+  if (terms < config.min_terms || terms > config.max_terms) return false;
+  if (problem.operators.size() + 1 != problem.operands.size()) return false;
+  const int64_t low = lowest_operand(config.digits), high = highest_operand(config.digits);
+  int64_t running = 0;
+  for (size_t i = 0; i < problem.operands.size(); ++i) {
+    const int64_t operand = problem.operands[i];
+    if (operand < low || operand > high) return false;
+    const char op = i == 0 ? '+' : problem.operators[i - 1];
+    if (op == '-' && config.operators != "+-") return false;
+    running += op == '+' ? operand : -operand;
+    if (config.nonnegative && running < 0) return false;
+  }
+  return true;
+}
+
+std::string arithmetic_expression(const ArithmeticProblem& problem) {
+  std::string text = std::to_string(problem.operands.at(0));
+  for (size_t i = 1; i < problem.operands.size(); ++i) {
+    text += problem.operators.at(i - 1);
+    text += std::to_string(problem.operands[i]);
+  }
+  return text;
+}
+
+int64_t arithmetic_value(const ArithmeticProblem& problem) {
+  int64_t value = problem.operands.at(0);
+  for (size_t i = 1; i < problem.operands.size(); ++i)
+    value += problem.operators.at(i - 1) == '+' ? problem.operands[i] : -problem.operands[i];
+  return value;
+}
+
+std::vector<std::string> arithmetic_steps(const ArithmeticProblem& problem) {
+  std::vector<std::string> steps;
+  int64_t running = problem.operands.at(0);
+  for (size_t i = 1; i < problem.operands.size(); ++i) {
+    const char op = problem.operators.at(i - 1);
+    const int64_t next = op == '+' ? running + problem.operands[i] : running - problem.operands[i];
+    steps.push_back(std::to_string(running) + op + std::to_string(problem.operands[i]) + "=" +
+                    std::to_string(next));
+    running = next;
+  }
+  return steps;
+}
+
+std::string arithmetic_completion(const ArithmeticProblem& problem) {
+  std::string text = "<think>";
+  for (const std::string& step : arithmetic_steps(problem)) text += step + " ";
+  return text + "</think><answer>" + std::to_string(arithmetic_value(problem)) + "</answer>";
+}
+
+std::string arithmetic_prompt(const ArithmeticProblem& problem,
+                              const std::string& style,
+                              const std::string& language) {
+  const std::string expression = arithmetic_expression(problem);
+  if (style == "compact") return expression;
+  R1F_CHECK(style == "words", "unknown arithmetic style ", style);
+  if (language == "zh") {
+    const bool sum = problem.operators.find('-') == std::string::npos;
+    return "计算 " + expression + (sum ? " 的和。" : " 的值。");
+  }
+  R1F_CHECK(language == "en", "unknown arithmetic language ", language);
+  return "What is " + expression + "?";
+}
+
+TaskSplits generate_arithmetic(const ArithmeticConfig& config,
+                               int64_t train,
+                               int64_t test,
+                               uint64_t seed) {
+  TaskRng rng(derive_seed(seed, "tasks/arithmetic/sample"));
+  SplitCollector collector(kArithmeticTask, seed, config.test_fraction, train, test);
+  const bool en = has_language(config, "en"), zh = has_language(config, "zh");
+  const std::string space = space_description(config);
+  TaskSplits splits;
+  while (!collector.full()) {
+    const ArithmeticProblem problem = sample_arithmetic_problem(config, rng);
+    const std::optional<Split> split = collector.offer(arithmetic_expression(problem), space);
+    if (!split) continue;
+    const char* language = en && zh ? (rng.chance(config.zh_share) ? "zh" : "en")
+                           : zh     ? "zh"
+                                    : "en";
+    auto& rows = *split == Split::TRAIN ? splits.train : splits.test;
+    rows.push_back({{"id", row_id(kArithmeticTask, *split, static_cast<int64_t>(rows.size()))},
+                    {"task", kArithmeticTask},
+                    {"language", language},
+                    {"prompt", arithmetic_prompt(problem, config.style, language)},
+                    {"answer", std::to_string(arithmetic_value(problem))},
+                    {"completion", arithmetic_completion(problem)},
+                    {"num_terms", static_cast<int64_t>(problem.operands.size())}});
+  }
+  return splits;
+}
+
+}  // namespace r1forge::tasks
