@@ -10,6 +10,7 @@
 #include "r1forge/core/log.h"
 #include "r1forge/core/rng.h"
 #include "r1forge/model/hf_io.h"
+#include "r1forge/pipeline/eval_stage.h"
 #include "r1forge/pipeline/grpo_stage.h"
 #include "r1forge/tokenizer/sentencepiece_trainer.h"
 
@@ -150,11 +151,16 @@ void run_stage(const Config& config, const std::string& name) {
   write_resolved_config(config, config.run.dir);
   R1F_LOG_INFO("stage '", stage.name, "' (", stage.type, ") -> ",
                stage_directory(config, stage).string());
-  if (stage.type == "grpo") {
-    run_grpo_stage(config, stage);
+  if (stage.type == "eval") {
+    run_eval_stage(config, stage);  // its eval: section is the whole stage
     return;
   }
-  R1F_THROW(ConfigError, "stage '", stage.name, "': type '", stage.type, "' cannot run yet");
+  if (stage.type == "grpo") {
+    run_grpo_stage(config, stage);
+  } else {
+    R1F_THROW(ConfigError, "stage '", stage.name, "': type '", stage.type, "' cannot run yet");
+  }
+  if (stage.eval) run_stage_evaluation(config, stage);
 }
 
 }  // namespace r1forge

@@ -47,7 +47,8 @@ void save_stage_model(StageModel& model, const std::filesystem::path& folder);
 Transformer clone_model(Transformer& model);
 
 // Runs the stage named `name` of `config`: validates, writes config.resolved.yaml into
-// run.dir, and runs the algorithm of its type. Errors as the stage's.
+// run.dir, and runs the algorithm of its type; then, when it has an `eval:` section (and is
+// not itself of type eval), run_stage_evaluation (eval_stage.h). Errors as the stage's.
 void run_stage(const Config& config, const std::string& name);
 
 }  // namespace r1forge

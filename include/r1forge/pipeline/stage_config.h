@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "r1forge/core/yaml_fields.h"
+#include "r1forge/pipeline/eval_config.h"
 #include "r1forge/pipeline/grpo_config.h"
 
 namespace r1forge {
@@ -20,14 +21,16 @@ struct StageConfig {
   // base = the top-level model (model.init); or a model folder path
   std::string init = "base";
   std::optional<GrpoConfig> grpo;  // required when type is grpo
+  std::optional<EvalConfig> eval;  // required when type is eval; any stage: evaluate after it
 
   bool operator==(const StageConfig&) const = default;
   template <class Visitor>
   void visit(Visitor& v) {
     v.field("name", name, "stage name, unique in the run ([a-z0-9_])");
-    v.field("type", type, "stage algorithm", OneOf{"grpo"});
+    v.field("type", type, "stage algorithm", OneOf{"grpo", "eval"});
     v.field("init", init, "starting model: base (= model.init) or a model folder");
     v.field("grpo", grpo, "GRPO settings (type grpo)");
+    v.field("eval", eval, "evaluation (type eval: of init; other types: of the final model)");
   }
 };
 
