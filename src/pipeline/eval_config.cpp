@@ -5,14 +5,20 @@
 
 namespace r1forge {
 
+std::vector<RewardSpec> EvalConfig::reward_specs() const {
+  if (!rewards.empty()) return rewards;
+  std::vector<RewardSpec> specs(2);
+  specs[0].name = "accuracy";
+  specs[1].name = "format";
+  return specs;
+}
+
 void EvalConfig::validate(const std::string& where) const {
   R1F_CHECK_CONFIG(!data.path.empty(), where,
                    ".data.path: name the JSONL file of held-out problems");
-  R1F_CHECK_CONFIG(!rewards.empty(), where,
-                   ".rewards: list at least one reward, e.g. [{name: accuracy}, {name: format}]");
   std::string labels;
   bool correct_found = false, format_found = format_reward.empty();
-  for (const RewardSpec& spec : rewards) {
+  for (const RewardSpec& spec : reward_specs()) {
     const std::string label = spec.metric_name();
     labels += (labels.empty() ? "" : ", ") + label;
     correct_found = correct_found || label == correct_reward;

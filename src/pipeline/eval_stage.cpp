@@ -25,8 +25,8 @@ size_t label_index(const std::vector<std::string>& labels, const std::string& la
   R1F_THROW(ConfigError, "eval: no reward is labelled '", label, "'");
 }
 
-const RewardSpec& spec_with_label(const EvalConfig& eval, const std::string& label) {
-  for (const RewardSpec& spec : eval.rewards) {
+RewardSpec spec_with_label(const std::vector<RewardSpec>& specs, const std::string& label) {
+  for (const RewardSpec& spec : specs) {
     if (spec.metric_name() == label) return spec;
   }
   R1F_THROW(ConfigError, "eval: no reward is labelled '", label, "'");
@@ -108,12 +108,12 @@ EvalResult evaluate_model(const Config& config,
                           uint64_t seed,
                           const fs::path& out_dir) {
   R1F_CHECK(model.tokenizer != nullptr, "evaluate_model needs the model's tokenizer");
-  RewardSet rewards(eval.rewards, "eval.rewards");
+  const std::vector<RewardSpec> specs = eval.reward_specs();
+  RewardSet rewards(specs, "eval.rewards");
   const size_t correct_index = label_index(rewards.labels(), eval.correct_reward);
-  const std::optional<size_t> format_index =
-      eval.format_reward.empty() ? std::nullopt
-                                 : std::optional(label_index(rewards.labels(), eval.format_reward));
-  const RewardSpec& correct_spec = spec_with_label(eval, eval.correct_reward);
+  const bool has_format = !eval.format_reward.empty();
+  const size_t format_index = has_format ? label_index(rewards.labels(), eval.format_reward) : 0;
+  const RewardSpec correct_spec = spec_with_label(specs, eval.correct_reward);
   const math::ExtractionOptions extraction = vote_extraction(correct_spec);
   const AnswerMatch match = resolve_match(eval, correct_spec);
 
@@ -156,7 +156,7 @@ EvalResult evaluate_model(const Config& config,
     const RewardScore& correct_score = groups.scores[correct_index][i];
     if (!correct_score) ++result.unscored_samples;
     sample.correct = correct_score.value_or(0.0) >= 1.0;
-    if (format_index) sample.formatted = groups.scores[*format_index][i].value_or(0.0) >= 1.0;
+    if (has_format) sample.formatted = groups.scores[format_index][i].value_or(0.0) >= 1.0;
     sample.answer = math::extract_completion_answer(generated.text, extraction);
     sample.length = static_cast<int64_t>(generated.token_ids.size());
     sample.truncated = generated.finish_reason == FinishReason::LENGTH;

@@ -23,7 +23,7 @@ struct EvalConfig {
   double top_p = 0.95;                  // R1's evaluation setting
   int64_t max_completion_length = 256;  // max new tokens per sample (R1: 32768)
   // Every sample is scored by all of these; each reward's mean goes into eval.json.
-  std::vector<RewardSpec> rewards = {{"accuracy", 1.0, {}, ""}, {"format", 1.0, {}, ""}};
+  std::vector<RewardSpec> rewards;          // empty = [accuracy, format] (R1's rule rewards)
   std::string correct_reward = "accuracy";  // label of the reward whose score >= 1 is correct
   std::string format_reward = "format";     // label of the format reward; empty = no format rate
   // How cons@k compares answers: math (equivalence) | exact (trimmed text) | auto = math when
@@ -42,7 +42,9 @@ struct EvalConfig {
     v.field("top_p", top_p, "nucleus mass (R1: 0.95)", RealRange{0.0, 1.0, true});
     v.field("max_completion_length", max_completion_length, "max new tokens per sample",
             IntRange{1, 1 << 24});
-    v.field("rewards", rewards, "rewards scoring every sample {name, weight, options, label}");
+    v.field("rewards", rewards,
+            "rewards scoring every sample {name, weight, options, label}; empty = accuracy, "
+            "format");
     v.field("correct_reward", correct_reward,
             "label of the reward whose score >= 1 means correct (accuracy, countdown, ...)");
     v.field("format_reward", format_reward,
@@ -54,8 +56,10 @@ struct EvalConfig {
             IntRange{0, INT64_MAX});
   }
 
-  // ConfigError naming `where` (e.g. "x.yaml: stages.2.eval"): empty data.path, no rewards,
-  // correct_reward or format_reward naming no reward's label.
+  // `rewards`, or [accuracy, format] when it is empty.
+  std::vector<RewardSpec> reward_specs() const;
+  // ConfigError naming `where` (e.g. "x.yaml: stages.2.eval"): empty data.path,
+  // correct_reward or format_reward naming no label of reward_specs().
   void validate(const std::string& where) const;
 };
 
