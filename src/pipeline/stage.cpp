@@ -11,6 +11,7 @@
 #include "r1forge/core/rng.h"
 #include "r1forge/model/architecture_config.h"
 #include "r1forge/model/hf_io.h"
+#include "r1forge/pipeline/eval_stage.h"
 #include "r1forge/pipeline/grpo_stage.h"
 #include "r1forge/pipeline/sft_stage.h"
 #include "r1forge/pipeline/stage_references.h"
@@ -176,15 +177,18 @@ void run_stage(const Config& original, const std::string& name, const std::strin
   write_resolved_config(original, config.run.dir);
   R1F_LOG_INFO("stage '", stage.name, "' (", stage.type, ") -> ",
                stage_directory(config, stage).string());
+  if (stage.type == "eval") {
+    run_eval_stage(config, stage);  // its eval: section is the whole stage
+    return;
+  }
   if (stage.type == "grpo") {
     run_grpo_stage(config, stage);
-    return;
-  }
-  if (stage.type == "sft" || stage.type == "pretrain") {
+  } else if (stage.type == "sft" || stage.type == "pretrain") {
     run_sft_stage(config, stage);
-    return;
+  } else {
+    R1F_THROW(ConfigError, "stage '", stage.name, "': type '", stage.type, "' cannot run yet");
   }
-  R1F_THROW(ConfigError, "stage '", stage.name, "': type '", stage.type, "' cannot run yet");
+  if (stage.eval) run_stage_evaluation(config, stage);
 }
 
 }  // namespace r1forge

@@ -83,6 +83,9 @@ void validate_stages(const std::vector<StageConfig>& stages, const std::string& 
                        "): type grpo needs a grpo: section");
       stage.grpo->validate(where + ".grpo");
     }
+    R1F_CHECK_CONFIG(stage.type != "eval" || stage.eval.has_value(), where, " (", stage.name,
+                     "): type eval needs an eval: section");
+    if (stage.eval) stage.eval->validate(where + ".eval");
   }
 }
 

@@ -73,10 +73,12 @@ TEST(ConfigTest, ChoicesAndRangesOfTheRealStructs) {
 
 TEST(ConfigTest, ResolvedConfigHasEveryKeyAndReloadsEqual) {
   TempDir dir;
-  // One stage with one reward, so that list-item keys (stages[].grpo.rewards[].name) exist too.
+  // One stage with one reward, so that list-item keys (stages[].grpo.rewards[].name) exist too;
+  // and an eval: section, whose keys are written only when it is present.
   Config config = load_config_text(
       "run: {seed: 7}\n"
-      "stages: [{name: s, grpo: {data: {path: p.jsonl}, rewards: [{name: accuracy}]}}]\n",
+      "stages: [{name: s, grpo: {data: {path: p.jsonl}, rewards: [{name: accuracy}]},\n"
+      "          eval: {data: {path: e.jsonl}, rewards: [{name: accuracy}, {name: format}]}}]\n",
       "c.yaml", {"model.dtype=float16"});
   write_resolved_config(config, dir / "run");
   std::filesystem::path written = dir / "run" / "config.resolved.yaml";

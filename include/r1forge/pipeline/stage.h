@@ -48,8 +48,9 @@ Transformer clone_model(Transformer& model);
 
 // Runs the stage named `name` of `config`: resolves its references to earlier stages
 // (stage_references.h; ConfigError when one has not produced its output yet), writes
-// config.resolved.yaml into run.dir, and runs the algorithm of its type. `source` names the
-// config file in messages. Errors as the stage's.
+// config.resolved.yaml into run.dir, and runs the algorithm of its type; then, when it has an
+// `eval:` section (and is not itself of type eval), run_stage_evaluation (eval_stage.h).
+// `source` names the config file in messages. Errors as the stage's.
 void run_stage(const Config& config, const std::string& name, const std::string& source = "config");
 
 }  // namespace r1forge

@@ -1,8 +1,8 @@
 // One item of the run config's `stages:` list: a named stage of a given type, the model it
-// starts from, and the section of its type (`grpo:` for a GRPO stage). Stage types beyond
-// grpo (sft, rejection_sampling, distill, eval) and `init` naming an earlier stage arrive with
-// the pipeline runner ([order 4]); the list and the section-per-type layout leave room for them.
-// Not here: running a stage (stage.h).
+// starts from (base, an earlier stage's name, a model folder or a preset), and the section of
+// its type (`sft:` for pretrain and sft, `grpo:`, `rejection_sampling:`, `distill:` with
+// `sft:`), plus an optional `eval:` run on the stage's final model.
+// Not here: running a stage (stage.h), resolving references (stage_references.h).
 #pragma once
 
 #include <optional>
@@ -11,6 +11,7 @@
 
 #include "r1forge/core/yaml_fields.h"
 #include "r1forge/model/architecture_config.h"
+#include "r1forge/pipeline/eval_config.h"
 #include "r1forge/pipeline/grpo_config.h"
 #include "r1forge/pipeline/sft_config.h"
 
@@ -25,17 +26,19 @@ struct StageConfig {
   ArchitectureConfig architecture;
   std::optional<SftConfig> sft;    // required when type is sft or pretrain (and distill)
   std::optional<GrpoConfig> grpo;  // required when type is grpo
+  std::optional<EvalConfig> eval;  // required when type is eval; any stage: evaluate after it
 
   bool operator==(const StageConfig&) const = default;
   template <class Visitor>
   void visit(Visitor& v) {
     v.field("name", name, "stage name, unique in the run ([a-z0-9_])");
-    v.field("type", type, "stage algorithm", OneOf{"pretrain", "sft", "grpo"});
+    v.field("type", type, "stage algorithm", OneOf{"pretrain", "sft", "grpo", "eval"});
     v.field("init", init,
             "starting model: base (= model.init), an earlier stage's name, a folder or a preset");
     v.field("architecture", architecture, "shape overrides when init is a preset");
     v.field("sft", sft, "supervised training settings (types pretrain, sft)");
     v.field("grpo", grpo, "GRPO settings (type grpo)");
+    v.field("eval", eval, "evaluation (type eval: of init; other types: of the final model)");
   }
 };
 
