@@ -54,4 +54,13 @@ inline at::Tensor chunk_logits(const at::Tensor& h,
   return z;
 }
 
+// logsumexp over dim 1 of x [C, V], overwriting x: the same max-shifted sum as at::logsumexp
+// without its [C, V] temporary (a third [C, V] buffer at the peak otherwise). A row of all
+// −inf gives −inf (its max is replaced by 0 so no −inf − −inf NaN forms).
+inline at::Tensor logsumexp_rows_(at::Tensor& x) {
+  at::Tensor max = at::amax(x, /*dim=*/{1}, /*keepdim=*/true);  // [C, 1]
+  max.masked_fill_(at::isinf(max), 0.0);
+  return x.sub_(max).exp_().sum(/*dim=*/1).log_().add_(max.squeeze(1));  // [C]
+}
+
 }  // namespace r1forge::distill_detail

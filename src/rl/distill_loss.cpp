@@ -78,7 +78,7 @@ BucketRows student_bucket_rows(const at::Tensor& hidden,
       // log q_rest straight from the complement: log(1 − Σ_S q) would cancel when S holds
       // nearly everything. All of V in S leaves only −inf: logsumexp gives −inf (q_rest = 0).
       logq.scatter_(1, id, -kInf);
-      bucket.select(1, k).copy_(at::logsumexp(logq, {1}));
+      bucket.select(1, k).copy_(distill_detail::logsumexp_rows_(logq));
     } else {
       bucket.copy_(in_set - mass.unsqueeze(1));
     }
@@ -128,13 +128,17 @@ class StudentBucketFunction : public torch::autograd::Function<StudentBucketFunc
     // On S both tails give g_v − q_v·G (q the full softmax for rest, q̂ for renormalize).
     const at::Tensor on_set =
         (g.narrow(1, 0, k) + q.narrow(1, 0, k) * minus_total.unsqueeze(1)).contiguous();
-    at::Tensor rest_grad, rest_logq;  // [M] g_rest and log q_rest, 0 where q_rest = 0
+    // Off S, q_v·(g_rest/q_rest − G) = (q_v/q_rest)·(g_rest − G·q_rest): one exp of
+    // log q_v − log q_rest per element and a per-row coefficient, with no division by a
+    // q_rest that may underflow. (On S the exp may overflow; those entries are overwritten.)
+    at::Tensor rest_coefficient, rest_logq;  // [M]
     if (rest) {
-      // q_rest = 0 happens only with S = V: no v ∉ S exists, and zeros keep the dense term
-      // (overwritten on S) finite instead of exp(+inf)·0.
-      const at::Tensor empty = at::isneginf(logq.select(1, k));
-      rest_grad = at::where(empty, 0.0, g.select(1, k)).contiguous();
-      rest_logq = at::where(empty, 0.0, logq.select(1, k)).contiguous();
+      // q_rest = 0 only when S = V: no v ∉ S exists; 0s keep the dense term finite.
+      const at::Tensor lq_rest = logq.select(1, k);
+      const at::Tensor empty = at::isneginf(lq_rest);
+      rest_coefficient =
+          at::where(empty, 0.0, g.select(1, k) + minus_total * q.select(1, k)).contiguous();
+      rest_logq = at::where(empty, 0.0, lq_rest).contiguous();
     }
     at::Tensor grad_hidden =
         need_hidden ? at::empty(hidden.sizes(), hidden.options()) : at::Tensor();
@@ -153,13 +157,11 @@ class StudentBucketFunction : public torch::autograd::Function<StudentBucketFunc
       at::Tensor grad_z;                                    // [C, V] ∂L/∂(h·Wᵀ)
       if (rest) {
         at::Tensor z = chunk_logits(h, weight, temperature, buffers);
-        at::Tensor full = buffers.other.narrow(0, 0, count);  // [C, V] log q
-        at::log_softmax_out(full, z, /*dim=*/1);
-        // Off S: g_rest·q_v/q_rest = g_rest·exp(log q_v − log q_rest), in log space so a
-        // q_rest that underflows does not divide by 0. Built in z's buffer.
-        at::sub_out(z, full, rest_logq.narrow(0, start, count).unsqueeze(1));
-        z.exp_().mul_(rest_grad.narrow(0, start, count).unsqueeze(1));
-        grad_z = full.exp_().mul_(minus_total.narrow(0, start, count).unsqueeze(1)).add_(z);
+        grad_z = buffers.other.narrow(0, 0, count);
+        at::log_softmax_out(grad_z, z, /*dim=*/1);  // log q
+        grad_z.sub_(rest_logq.narrow(0, start, count).unsqueeze(1))
+            .exp_()
+            .mul_(rest_coefficient.narrow(0, start, count).unsqueeze(1));
       } else {
         grad_z = buffers.z.narrow(0, 0, count).zero_();  // renormalised: nothing off S
       }

@@ -63,7 +63,7 @@ TeacherTopK teacher_topk_from_hidden(const at::Tensor& hidden,
       out.logprobs.narrow(0, start, count).copy_(values);
       if (k < vocab) {
         logp.scatter_(1, indices, -std::numeric_limits<double>::infinity());
-        out.rest_logprobs.narrow(0, start, count).copy_(at::logsumexp(logp, /*dim=*/{1}));
+        out.rest_logprobs.narrow(0, start, count).copy_(distill_detail::logsumexp_rows_(logp));
       } else {
         out.rest_logprobs.narrow(0, start, count).fill_(-std::numeric_limits<double>::infinity());
       }
