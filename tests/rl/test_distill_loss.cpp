@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "r1forge/core/check.h"
+#include "r1forge/core/yaml_io.h"
 #include "r1forge/rl/distill_loss.h"
 #include "r1forge/rl/teacher_topk.h"
 #include "test_util.h"
@@ -429,6 +430,24 @@ TEST(DistillLoss, RejectsBadInput) {
 TEST(DistillLoss, KindAndTailNamesRoundTrip) {
   for (const auto& kind : kKinds) EXPECT_EQ(distill_kind_name(parse_distill_kind(kind)), kind);
   for (const auto& tail : kTails) EXPECT_EQ(distill_tail_name(parse_distill_tail(tail)), tail);
+}
+
+TEST(DistillLoss, ConfigReadsFromYamlAndRejectsBadValues) {
+  const YamlOrigin origin("distill.yaml");
+  DistillLossConfig config = from_yaml<DistillLossConfig>(
+      parse_yaml("kind: jsd\njsd_beta: 0.9\ntail: renormalize\nchunk_rows: 256\n", "distill.yaml"),
+      origin);
+  EXPECT_EQ(config.kind, "jsd");
+  EXPECT_EQ(config.jsd_beta, 0.9);
+  EXPECT_EQ(config.tail, "renormalize");
+  EXPECT_EQ(config.chunk_rows, 256);
+  EXPECT_EQ(config.temperature, 1.0);  // the default stays
+  EXPECT_EQ(from_yaml<DistillLossConfig>(parse_yaml(to_yaml(config), "round"), origin), config);
+  for (const char* bad : {"kind: kl\n", "jsd_beta: 1.5\n", "temperature: 0\n", "chunk_rows: 0\n",
+                          "tail: drop\n", "top_k: 5\n"}) {
+    EXPECT_THROW(from_yaml<DistillLossConfig>(parse_yaml(bad, "distill.yaml"), origin), ConfigError)
+        << bad;
+  }
 }
 
 }  // namespace

@@ -75,7 +75,7 @@ struct DistillLossStats {
 
 struct DistillLossResult {
   at::Tensor loss;          // [] mean divergence over counted positions; 0 when none count
-  at::Tensor per_position;  // [N, T] detached divergence, 0 where the mask is false
+  at::Tensor per_position;  // [N, T] detached divergence (fp32; fp64 for fp64), 0 if masked
   DistillLossStats stats;
 };
 
@@ -85,8 +85,8 @@ struct DistillLossResult {
 // the loss, differentiable w.r.t. student_hidden and student_output_embedding (which may be
 // the tied input embedding). Chunked: only counted positions are computed, C at a time, and
 // the backward recomputes each chunk's logits, so extra memory is O(C·V) with or without
-// grad, never [N, T, V]; once-differentiable. Teacher tensors must be on the student's device;
-// one host sync validates the ids and the mask, one forms the stats.
+// grad, never [N, T, V]; once-differentiable. Teacher tensors must be on the student's device.
+// Host syncs: the mask selection, one check of the ids (range, distinctness), the stats.
 DistillLossResult distillation_loss(const at::Tensor& student_hidden,
                                     const at::Tensor& student_output_embedding,
                                     const TeacherTopK& teacher,
