@@ -9,11 +9,14 @@
 #   logprobs: `r1forge bench logprobs`: peak memory (forked child per variant) and time of
 #             forward + backward, chunked log-probs vs the naive [N, T, V] path, N 16, T 512,
 #             V 32768, E 256, REPEATS interleaved processes each.
+#   distill:  `r1forge bench distill`: peak memory (forked child per variant) and time of
+#             forward + backward, chunked distillation loss vs naive [N, T, V], N 8, T 512,
+#             V 32768, E 256, K 64 (DISTILL_FLAGS: extra `bench distill` flags).
 #   grpo:     whole GRPO steps: `r1forge stage` (a GRPO stage) vs TRL's GRPOTrainer (no vLLM) on
 #             the same qwen2-10m model at the vocabulary of a tokenizer trained here, the same
 #             prompts, reward and step shape (B 4 x G 8, 64 new tokens, dapo, beta 0, one
 #             optimizer step per rollout batch); s/step, rollout and update seconds, TRL/r1forge.
-# Usage: scripts/bench.sh [train|generate|logprobs|grpo] ; env BATCH (8), SEQ (256), STEPS (10),
+# Usage: scripts/bench.sh [train|generate|logprobs|distill|grpo] ; env BATCH (8), SEQ (256), STEPS (10),
 # THREADS (2), REPEATS (3) for train; NEW_TOKENS ("128 512"), BATCHES ("1 8 64") for generate;
 # THREADS, REPEATS and LOGPROBS_FLAGS (extra `bench logprobs` flags) for logprobs; THREADS,
 # REPEATS and those of scripts/bench/grpo.sh (PRESET, VOCAB, PROMPTS_PER_STEP, GENERATIONS,
@@ -28,12 +31,16 @@ batch="${BATCH:-8}" seq="${SEQ:-256}" steps="${STEPS:-10}" threads="${THREADS:-2
 repeats="${REPEATS:-3}"
 what="${1:-train}"
 case "$what" in
-  train|generate|logprobs|grpo) ;;
-  *) echo "unknown benchmark '$what' (train|generate|logprobs|grpo)" >&2; exit 2;;
+  train|generate|logprobs|distill|grpo) ;;
+  *) echo "unknown benchmark '$what' (train|generate|logprobs|distill|grpo)" >&2; exit 2;;
 esac
 if [ "$what" = "logprobs" ]; then
   # shellcheck disable=SC2086  # LOGPROBS_FLAGS is a list of flags
   exec "$r1forge" bench logprobs --threads "$threads" --repeats "$repeats" ${LOGPROBS_FLAGS:-}
+fi
+if [ "$what" = "distill" ]; then
+  # shellcheck disable=SC2086  # DISTILL_FLAGS is a list of flags
+  exec "$r1forge" bench distill --threads "$threads" --repeats "$repeats" ${DISTILL_FLAGS:-}
 fi
 
 mkdir -p "$work"

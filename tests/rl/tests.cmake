@@ -11,3 +11,6 @@ include(${CMAKE_CURRENT_LIST_DIR}/policy_loss_tests.cmake)
 
 # The rewards' math-verify fixture (tests/rl/make_math_verify_fixtures.py --check).
 include(${CMAKE_CURRENT_LIST_DIR}/reward_tests.cmake)
+
+# The distillation loss TRL fixture (tests/rl/make_distill_fixtures.py --check).
+include(${CMAKE_CURRENT_LIST_DIR}/distill_tests.cmake)

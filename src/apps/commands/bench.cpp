@@ -24,6 +24,7 @@
 #include <nlohmann/json.hpp>
 
 #include "../command.h"
+#include "bench_distill.h"
 #include "r1forge/core/check.h"
 #include "r1forge/core/rng.h"
 #include "r1forge/core/threads.h"
@@ -444,8 +445,10 @@ CommandAction setup(CLI::App& root) {
   logprobs->add_option("--profile", logprobs_options->profile,
                        "write chrome://tracing JSONs PREFIX.chunked.json and PREFIX.naive.json of "
                        "the passes after the first (per-op CPU time)");
-  return [options, generate_options, logprobs_options, train, generate, logprobs] {
+  CommandAction distill_action = add_bench_distill(*bench);
+  return [options, generate_options, logprobs_options, train, generate, logprobs, distill_action] {
     if (train->parsed()) run_bench_train(*options);
+    distill_action();
     if (generate->parsed()) run_bench_generate(*generate_options);
     if (logprobs->parsed()) run_bench_logprobs(*logprobs_options);
   };
