@@ -86,6 +86,13 @@ void validate_stages(const std::vector<StageConfig>& stages, const std::string& 
                        "): type grpo needs a grpo: section");
       stage.grpo->validate(where + ".grpo");
     }
+    if (stage.type == "rejection_sampling") {
+      R1F_CHECK_CONFIG(stage.rejection_sampling.has_value(), where, " (", stage.name,
+                       "): type rejection_sampling needs a rejection_sampling: section");
+      stage.rejection_sampling->validate(where + ".rejection_sampling");
+    }
+    R1F_CHECK_CONFIG(!stage.rejection_sampling || stage.type == "rejection_sampling", where, " (",
+                     stage.name, "): a rejection_sampling: section needs type rejection_sampling");
   }
 }
 

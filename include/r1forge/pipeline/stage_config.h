@@ -12,6 +12,7 @@
 #include "r1forge/core/yaml_fields.h"
 #include "r1forge/model/architecture_config.h"
 #include "r1forge/pipeline/grpo_config.h"
+#include "r1forge/pipeline/rejection_config.h"
 #include "r1forge/pipeline/sft_config.h"
 
 namespace r1forge {
@@ -25,17 +26,22 @@ struct StageConfig {
   ArchitectureConfig architecture;
   std::optional<SftConfig> sft;    // required when type is sft or pretrain (and distill)
   std::optional<GrpoConfig> grpo;  // required when type is grpo
+  // required when type is rejection_sampling
+  std::optional<RejectionSamplingConfig> rejection_sampling;
 
   bool operator==(const StageConfig&) const = default;
   template <class Visitor>
   void visit(Visitor& v) {
     v.field("name", name, "stage name, unique in the run ([a-z0-9_])");
-    v.field("type", type, "stage algorithm", OneOf{"pretrain", "sft", "grpo"});
+    v.field("type", type, "stage algorithm",
+            OneOf{"pretrain", "sft", "grpo", "rejection_sampling"});
     v.field("init", init,
             "starting model: base (= model.init), an earlier stage's name, a folder or a preset");
     v.field("architecture", architecture, "shape overrides when init is a preset");
     v.field("sft", sft, "supervised training settings (types pretrain, sft)");
     v.field("grpo", grpo, "GRPO settings (type grpo)");
+    v.field("rejection_sampling", rejection_sampling,
+            "rejection sampling settings (type rejection_sampling)");
   }
 };
 
