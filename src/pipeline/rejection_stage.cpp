@@ -59,10 +59,18 @@ std::vector<NonReasoningRow> load_non_reasoning(const std::string& path) {
       R1F_CHECK_DATA(it != value.end() && it->is_string(), reader.where(line),
                      ": non-reasoning rows need a string \"", field, "\"");
     }
-    rows.push_back({nlohmann::ordered_json::parse(value.dump()), line.line_number});
+    rows.push_back({nlohmann::ordered_json(value), line.line_number});
   }
   R1F_CHECK_DATA(!rows.empty(), path, ": the non-reasoning file has no rows");
   return rows;
+}
+
+// One JSONL line, keys in insertion order; invalid UTF-8 (a completion cut inside a multi-byte
+// character) becomes U+FFFD rather than an error.
+void write_line(AtomicFileWriter& out, const nlohmann::ordered_json& line) {
+  std::string text = line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+  text.push_back('\n');
+  out.write(text);
 }
 
 class RejectionStage {
@@ -98,7 +106,7 @@ class RejectionStage {
   void run() {
     fs::create_directories(directory_);
     remove_previous_outputs();
-    JsonlWriter out(directory_ / "data.jsonl");  // committed by close() only
+    AtomicFileWriter out(directory_ / "data.jsonl");  // deleted unless commit() is reached
     Timer timer;
     const int64_t prompts = static_cast<int64_t>(data_.rows.size());
     const int64_t batches = (prompts + rs_.prompts_per_batch - 1) / rs_.prompts_per_batch;
@@ -116,7 +124,7 @@ class RejectionStage {
                      ", ", stats_.accepted(), " of ", stats_.samples(), " samples accepted");
       }
     }
-    out.close();
+    out.commit();
     nlohmann::ordered_json stats = stats_.to_json();
     stats["policy"] = policy_;
     stats["stage"] = stage_.name;
@@ -140,7 +148,7 @@ class RejectionStage {
   }
 
   // Decides group g's N samples, writes its accepted rows, and mixes non-reasoning rows in.
-  void write_group(const ScoredGroups& groups, int64_t g, JsonlWriter& out) {
+  void write_group(const ScoredGroups& groups, int64_t g, AtomicFileWriter& out) {
     const PromptRow& row = data_.rows[groups.prompt_rows[g]];
     const std::string& raw_prompt =
         row.metadata.at(rs_.data.prompt_field).get_ref<const std::string&>();
@@ -171,7 +179,7 @@ class RejectionStage {
     for (int64_t j = 0; j < n; ++j) {
       if (!outcome.reasons[j].empty()) continue;
       const size_t i = static_cast<size_t>(g * n + j);
-      out.write(reasoning_row(row, raw_prompt, groups, i));
+      write_line(out, reasoning_row(row, raw_prompt, groups, i));
       ++reasoning_written_;
       mix_non_reasoning(out);
     }
@@ -211,7 +219,7 @@ class RejectionStage {
 
   // Keeps the non-reasoning rows written at round(ratio x accepted so far), so the final count
   // is exactly round(ratio x accepted) and the two kinds stay evenly interleaved.
-  void mix_non_reasoning(JsonlWriter& out) {
+  void mix_non_reasoning(AtomicFileWriter& out) {
     if (!mix_sampler_) return;
     const int64_t target =
         std::llround(rs_.non_reasoning.ratio * static_cast<double>(reasoning_written_));
@@ -220,7 +228,7 @@ class RejectionStage {
       nlohmann::ordered_json line = source.value;
       line["provenance"] = {
           {"source", "non_reasoning"}, {"path", rs_.non_reasoning.path}, {"line", source.line}};
-      out.write(line);
+      write_line(out, line);
       stats_.add_non_reasoning(1);
     }
   }
