@@ -79,6 +79,7 @@ TEST(ConfigTest, ResolvedConfigHasEveryKeyAndReloadsEqual) {
   Config config = load_config_text(
       "run: {seed: 7}\n"
       "stages: [{name: s, grpo: {data: {path: p.jsonl}, rewards: [{name: accuracy}]}},\n"
+      "         {name: t, type: sft, sft: {data: {path: p.jsonl}}},\n"
       "         {name: r, type: rejection_sampling,\n"
       "          rejection_sampling: {data: {path: p.jsonl}, rewards: [{name: accuracy}]}}]\n",
       "c.yaml", {"model.dtype=float16"});
