@@ -83,7 +83,7 @@ MetricValues SftTrainer::train_step(const std::vector<std::vector<int64_t>>& row
   double nll = 0.0;
   for (const SftBatch& batch : micro_batches) {
     SftForward forward = sft_forward(model_.model, batch, config_.logprob_chunk_rows);
-    at::Tensor loss = forward.nll_sum;
+    at::Tensor loss = forward.nll_sum * nll_weight_;
     if (auxiliary_) loss = loss + auxiliary_(batch, forward.hidden, sums);
     (loss / static_cast<double>(std::max<int64_t>(targets, 1))).backward();
     nll += forward.nll_sum.item<double>();  // sync point, once per micro-batch

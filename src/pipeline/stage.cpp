@@ -11,8 +11,10 @@
 #include "r1forge/core/rng.h"
 #include "r1forge/model/architecture_config.h"
 #include "r1forge/model/hf_io.h"
+#include "r1forge/pipeline/distill_stage.h"
 #include "r1forge/pipeline/eval_stage.h"
 #include "r1forge/pipeline/grpo_stage.h"
+#include "r1forge/pipeline/rejection_stage.h"
 #include "r1forge/pipeline/sft_stage.h"
 #include "r1forge/pipeline/stage_references.h"
 #include "r1forge/tokenizer/sentencepiece_trainer.h"
@@ -185,6 +187,10 @@ void run_stage(const Config& original, const std::string& name, const std::strin
     run_grpo_stage(config, stage);
   } else if (stage.type == "sft" || stage.type == "pretrain") {
     run_sft_stage(config, stage);
+  } else if (stage.type == "distill") {
+    run_distill_stage(config, stage);
+  } else if (stage.type == "rejection_sampling") {
+    run_rejection_sampling_stage(config, stage);
   } else {
     R1F_THROW(ConfigError, "stage '", stage.name, "': type '", stage.type, "' cannot run yet");
   }

@@ -68,7 +68,8 @@ void validate_stages(const std::vector<StageConfig>& stages, const std::string& 
     R1F_CHECK_CONFIG(names.insert(stage.name).second, where, ".name '", stage.name,
                      "' is used by an earlier stage");
     R1F_CHECK_CONFIG(!stage.init.empty(), where, ".init is empty (base or a model folder)");
-    const bool supervised = stage.type == "sft" || stage.type == "pretrain";
+    const bool supervised =
+        stage.type == "sft" || stage.type == "pretrain" || stage.type == "distill";
     R1F_CHECK_CONFIG(!supervised || stage.sft.has_value(), where, " (", stage.name, "): type ",
                      stage.type, " needs an sft: section");
     R1F_CHECK_CONFIG(supervised || !stage.sft.has_value(), where, " (", stage.name,
@@ -78,11 +79,31 @@ void validate_stages(const std::vector<StageConfig>& stages, const std::string& 
     if (supervised) {
       R1F_CHECK_CONFIG(!stage.sft->data.path.empty(), where, ".sft.data.path: name the JSONL file");
     }
+    R1F_CHECK_CONFIG(
+        (stage.type == "distill") == stage.distill.has_value(), where, " (", stage.name,
+        stage.type == "distill" ? "): type distill needs a distill: section (teacher, ...)"
+                                : "): a distill: section needs type distill");
+    if (stage.distill) {
+      R1F_CHECK_CONFIG(stage.distill->logit_weight == 0.0 || !stage.distill->teacher.empty(), where,
+                       ".distill.teacher: logit_weight > 0 needs a teacher");
+      R1F_CHECK_CONFIG(stage.distill->on != "student_samples" || !stage.sft->packing, where,
+                       ".distill.on student_samples samples one completion per row; set "
+                       "sft.packing: false");
+      R1F_CHECK_CONFIG(stage.distill->sft_weight > 0.0 || stage.distill->logit_weight > 0.0, where,
+                       ".distill: sft_weight and logit_weight are both 0, nothing to train");
+    }
     if (stage.type == "grpo") {
       R1F_CHECK_CONFIG(stage.grpo.has_value(), where, " (", stage.name,
                        "): type grpo needs a grpo: section");
       stage.grpo->validate(where + ".grpo");
     }
+    if (stage.type == "rejection_sampling") {
+      R1F_CHECK_CONFIG(stage.rejection_sampling.has_value(), where, " (", stage.name,
+                       "): type rejection_sampling needs a rejection_sampling: section");
+      stage.rejection_sampling->validate(where + ".rejection_sampling");
+    }
+    R1F_CHECK_CONFIG(!stage.rejection_sampling || stage.type == "rejection_sampling", where, " (",
+                     stage.name, "): a rejection_sampling: section needs type rejection_sampling");
     R1F_CHECK_CONFIG(stage.type != "eval" || stage.eval.has_value(), where, " (", stage.name,
                      "): type eval needs an eval: section");
     if (stage.eval) stage.eval->validate(where + ".eval");

@@ -96,6 +96,20 @@ Config resolve_stage_references(const Config& config,
                          return list.empty() ? std::string(" (none)") : list;
                        }());
     }
+    // ---- the distillation teacher: an earlier model stage or a folder
+    if (stage.distill && !stage.distill->teacher.empty()) {
+      std::string& teacher = stage.distill->teacher;
+      if (auto it = position.find(teacher); it != position.end()) {
+        R1F_CHECK_CONFIG(it->second < i && stage_produces_model(config.stages[it->second].type),
+                         where, ".distill.teacher names stage '", teacher,
+                         "', which is not an earlier stage that produces a model");
+        teacher = (stage_directory(config, config.stages[it->second]) / "final").string();
+      } else {
+        R1F_CHECK_CONFIG(!check_inputs_exist || fs::is_directory(teacher), where,
+                         ".distill.teacher '", teacher,
+                         "' is neither an earlier stage nor a folder");
+      }
+    }
     // ---- data paths: @stage or a file
     for (auto& [key, value] : stage_data_paths(stage)) {
       if (value->front() == '@') {

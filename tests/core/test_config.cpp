@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <functional>
 #include <random>
 
 #include "r1forge/core/check.h"
@@ -73,33 +74,41 @@ TEST(ConfigTest, ChoicesAndRangesOfTheRealStructs) {
 
 TEST(ConfigTest, ResolvedConfigHasEveryKeyAndReloadsEqual) {
   TempDir dir;
-  // One stage with one reward, so that list-item keys (stages[].grpo.rewards[].name) exist too;
-  // and an eval: section, whose keys are written only when it is present.
+  // A stage of each type with one reward, so that every optional section and list-item keys
+  // (stages[].grpo.rewards[].name) exist; eval: sections are written only when present.
   Config config = load_config_text(
       "run: {seed: 7}\n"
       "stages: [{name: s, grpo: {data: {path: p.jsonl}, rewards: [{name: accuracy}]},\n"
-      "          eval: {data: {path: e.jsonl}, rewards: [{name: accuracy}, {name: format}]}}]\n",
+      "          eval: {data: {path: e.jsonl}, rewards: [{name: accuracy}, {name: format}]}},\n"
+      "         {name: t, type: sft, sft: {data: {path: p.jsonl}}},\n"
+      "         {name: r, type: rejection_sampling,\n"
+      "          rejection_sampling: {data: {path: p.jsonl}, rewards: [{name: accuracy}]}},\n"
+      "         {name: d, type: distill, sft: {data: {path: p.jsonl}}, distill: {teacher: s}}]\n",
       "c.yaml", {"model.dtype=float16"});
   write_resolved_config(config, dir / "run");
   std::filesystem::path written = dir / "run" / "config.resolved.yaml";
   ASSERT_TRUE(std::filesystem::exists(written));
   YAML::Node tree = YAML::LoadFile(written.string());
   Config defaults;
+  // Walks `run.seed` -> tree["run"]["seed"]; a list key matches when any item has the rest
+  // (each stage type's optional section is present in its own stage only).
+  std::function<bool(YAML::Node, const std::string&, size_t)> defined =
+      [&](YAML::Node node, const std::string& path, size_t start) {
+        size_t dot = path.find('.', start);
+        std::string key = path.substr(start, dot == std::string::npos ? dot : dot - start);
+        const bool item = key.size() > 2 && key.compare(key.size() - 2, 2, "[]") == 0;
+        if (item) key.resize(key.size() - 2);
+        YAML::Node child = node[key];
+        if (!child.IsDefined()) return false;
+        if (!item) return dot == std::string::npos || defined(child, path, dot + 1);
+        for (size_t i = 0; i < child.size(); ++i) {
+          if (dot == std::string::npos || defined(child[i], path, dot + 1)) return true;
+        }
+        return false;
+      };
   for (const auto& row : describe_fields<Config>()) {
-    // Walk `run.seed` -> tree["run"]["seed"]; every key the structs declare must be written.
-    YAML::Node node = tree;
-    size_t start = 0;
-    while (true) {
-      size_t dot = row.path.find('.', start);
-      std::string key = row.path.substr(start, dot == std::string::npos ? dot : dot - start);
-      const bool item = key.size() > 2 && key.compare(key.size() - 2, 2, "[]") == 0;
-      if (item) key.resize(key.size() - 2);
-      node.reset(node[key]);
-      if (item) node.reset(node[0]);  // the first list item stands for all of them
-      if (dot == std::string::npos) break;
-      start = dot + 1;
-    }
-    EXPECT_TRUE(node.IsDefined()) << row.path;
+    // Every key the structs declare must be written.
+    EXPECT_TRUE(defined(tree, row.path, 0)) << row.path;
     std::string text = read_file(written);
     EXPECT_NE(text.find("# " + row.help), std::string::npos) << "help comment of " << row.path;
   }

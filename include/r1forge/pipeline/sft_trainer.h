@@ -52,6 +52,8 @@ class SftTrainer {
              uint64_t seed,
              bool text_rows);
   void set_auxiliary_loss(AuxiliaryLoss loss) { auxiliary_ = std::move(loss); }
+  // Multiplies the cross-entropy term (1 by default; 0 = the auxiliary loss alone).
+  void set_nll_weight(double weight) { nll_weight_ = weight; }
   SftResult run();
   int64_t total_steps() const { return total_steps_; }
 
@@ -70,6 +72,7 @@ class SftTrainer {
   std::vector<std::vector<int64_t>> rows_;  // training rows: one example each, or packed bins
   int64_t total_steps_ = 0;
   AuxiliaryLoss auxiliary_;
+  double nll_weight_ = 1.0;
 };
 
 }  // namespace r1forge

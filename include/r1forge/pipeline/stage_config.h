@@ -11,8 +11,10 @@
 
 #include "r1forge/core/yaml_fields.h"
 #include "r1forge/model/architecture_config.h"
+#include "r1forge/pipeline/distill_config.h"
 #include "r1forge/pipeline/eval_config.h"
 #include "r1forge/pipeline/grpo_config.h"
+#include "r1forge/pipeline/rejection_config.h"
 #include "r1forge/pipeline/sft_config.h"
 
 namespace r1forge {
@@ -24,20 +26,27 @@ struct StageConfig {
   std::string init = "base";
   // Shape overrides when init is a preset (e.g. a distillation student); 0 = the preset's.
   ArchitectureConfig architecture;
-  std::optional<SftConfig> sft;    // required when type is sft or pretrain (and distill)
-  std::optional<GrpoConfig> grpo;  // required when type is grpo
-  std::optional<EvalConfig> eval;  // required when type is eval; any stage: evaluate after it
+  std::optional<SftConfig> sft;          // required when type is sft or pretrain (and distill)
+  std::optional<GrpoConfig> grpo;        // required when type is grpo
+  std::optional<DistillConfig> distill;  // required when type is distill (with sft:)
+  std::optional<EvalConfig> eval;        // required when type is eval; any stage: evaluate after it
+  // required when type is rejection_sampling
+  std::optional<RejectionSamplingConfig> rejection_sampling;
 
   bool operator==(const StageConfig&) const = default;
   template <class Visitor>
   void visit(Visitor& v) {
     v.field("name", name, "stage name, unique in the run ([a-z0-9_])");
-    v.field("type", type, "stage algorithm", OneOf{"pretrain", "sft", "grpo", "eval"});
+    v.field("type", type, "stage algorithm",
+            OneOf{"pretrain", "sft", "grpo", "rejection_sampling", "distill", "eval"});
     v.field("init", init,
             "starting model: base (= model.init), an earlier stage's name, a folder or a preset");
     v.field("architecture", architecture, "shape overrides when init is a preset");
-    v.field("sft", sft, "supervised training settings (types pretrain, sft)");
+    v.field("sft", sft, "supervised training settings (types pretrain, sft, distill)");
     v.field("grpo", grpo, "GRPO settings (type grpo)");
+    v.field("distill", distill, "teacher and logit distillation (type distill, with sft:)");
+    v.field("rejection_sampling", rejection_sampling,
+            "rejection sampling settings (type rejection_sampling)");
     v.field("eval", eval, "evaluation (type eval: of init; other types: of the final model)");
   }
 };
