@@ -82,7 +82,22 @@ class GrpoStage {
     update_config_.temperature = grpo_.temperature;
     update_config_.chunk_rows = grpo_.logprob_chunk_rows;
     fs::create_directories(directory_);
-    discard_previous_logs();
+    // An interrupted attempt left a snapshot: continue after it with the weights, the lr
+    // schedule and the prompt order (AdamW moments and the rollout RNG position restart until
+    // [order 5]; with dynamic sampling the prompt order is approximate).
+    fs::path snapshot;
+    resumed_ = std::min(latest_snapshot(directory_, snapshot), grpo_.max_steps);
+    if (resumed_ > 0) {
+      load_weights_into(model_.model, snapshot);
+      truncate_step_log(directory_ / "metrics.jsonl", resumed_);
+      truncate_step_log(directory_ / "samples.jsonl", resumed_);
+      optimizer_->fast_forward(resumed_ * (total_steps / grpo_.max_steps));
+      for (int64_t step = 0; step < resumed_; ++step) sampler_.next(grpo_.prompts_per_step);
+      R1F_LOG_WARN("grpo '", stage.name, "': continuing after step ", resumed_, " from ",
+                   snapshot.string(), " (optimizer moments restart)");
+    } else {
+      discard_previous_logs();
+    }
     metrics_ = std::make_unique<MetricsWriter>(directory_ / "metrics.jsonl", /*tensorboard=*/true);
     samples_.open(directory_ / "samples.jsonl", std::ios::app);
     R1F_CHECK_IO(samples_.good(), "cannot open ", directory_ / "samples.jsonl");
@@ -96,7 +111,7 @@ class GrpoStage {
   }
 
   void run() {
-    for (int64_t step = 1; step <= grpo_.max_steps; ++step) {
+    for (int64_t step = resumed_ + 1; step <= grpo_.max_steps; ++step) {
       MetricValues metrics = train_step(step);
       metrics_->write(step, metrics);
       if (step % grpo_.logging_steps == 0 || step == grpo_.max_steps) log_console(step, metrics);
@@ -108,15 +123,17 @@ class GrpoStage {
           (last || (grpo_.eval.eval_steps > 0 && step % grpo_.eval.eval_steps == 0))) {
         evaluate(step);
       }
-      if (grpo_.save_steps > 0 && step % grpo_.save_steps == 0 && !last) save_snapshot(step);
+      if (grpo_.save_steps > 0 && step % grpo_.save_steps == 0 && !last) {
+        save_snapshot(model_, directory_, step, grpo_.save_total_limit);
+      }
     }
     save_stage_model(model_, directory_ / "final");
     R1F_LOG_INFO("grpo '", stage_.name, "': final model in ", (directory_ / "final").string());
   }
 
  private:
-  // The stage starts at step 1 (resuming is [order 5]), so logs of an earlier attempt in the
-  // same folder would interleave with this run's steps: they are removed, with a warning.
+  // A fresh start (no snapshot to continue from): logs of an earlier attempt in the same folder
+  // would interleave with this run's steps, so they are removed, with a warning.
   void discard_previous_logs() {
     std::vector<fs::path> stale;
     for (const auto& entry : fs::directory_iterator(directory_)) {
@@ -271,26 +288,6 @@ class GrpoStage {
     log_console(step, metrics);
   }
 
-  void save_snapshot(int64_t step) {
-    const fs::path checkpoints = directory_ / "checkpoints";
-    fs::create_directories(checkpoints);
-    save_stage_model(model_, checkpoints / step_folder_name(step));
-    atomic_write_file(checkpoints / "latest", step_folder_name(step) + "\n");
-    if (grpo_.save_total_limit <= 0) return;
-    std::vector<fs::path> snapshots;
-    for (const auto& entry : fs::directory_iterator(checkpoints)) {
-      const std::string name = entry.path().filename().string();
-      if (entry.is_directory() && name.rfind("step-", 0) == 0 &&
-          name.find('.') == std::string::npos) {
-        snapshots.push_back(entry.path());
-      }
-    }
-    std::sort(snapshots.begin(), snapshots.end());
-    for (size_t i = 0; i + grpo_.save_total_limit < snapshots.size(); ++i) {
-      fs::remove_all(snapshots[i]);
-    }
-  }
-
   void write_samples(int64_t step, const ScoredGroups& groups, const at::Tensor& advantages) {
     const int64_t count =
         std::min<int64_t>(grpo_.log_completions, static_cast<int64_t>(groups.samples.size()));
@@ -367,6 +364,7 @@ class GrpoStage {
   std::unique_ptr<MetricsWriter> metrics_;
   std::ofstream samples_;
   int64_t tokens_seen_ = 0;
+  int64_t resumed_ = 0;  // steps done by an earlier attempt (model snapshot)
 };
 
 }  // namespace

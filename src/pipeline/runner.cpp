@@ -145,6 +145,15 @@ void run_pipeline(const Config& config, const std::string& source) {
                    "rerunning it and every stage after it");
     }
     upstream_ran = true;
+    // Snapshots continue an interrupted attempt of this very config; any other attempt's
+    // (a finished stage rerun, a changed config) must not be continued from.
+    const fs::path directory = stage_directory(config, stage);
+    const fs::path attempt = directory / "attempt.json";
+    const bool same_attempt = !entry && fs::exists(attempt) &&
+                              read_json_file(attempt).value("fingerprint", "") == fingerprint;
+    if (!same_attempt) fs::remove_all(directory / "checkpoints");
+    fs::create_directories(directory);
+    atomic_write_file(attempt, nlohmann::json{{"fingerprint", fingerprint}}.dump() + "\n");
     Timer timer;
     run_stage(config, stage.name, source);
     nlohmann::ordered_json done = {{"name", stage.name},

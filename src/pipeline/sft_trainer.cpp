@@ -115,51 +115,48 @@ double SftTrainer::held_out_loss() {
   return nll / static_cast<double>(std::max<int64_t>(targets, 1));
 }
 
-void SftTrainer::save_snapshot(int64_t step) {
-  char name[32];
-  std::snprintf(name, sizeof name, "step-%07lld", static_cast<long long>(step));
-  const fs::path checkpoints = directory_ / "checkpoints";
-  fs::create_directories(checkpoints);
-  save_stage_model(model_, checkpoints / name);
-  atomic_write_file(checkpoints / "latest", std::string(name) + "\n");
-  if (config_.save_total_limit <= 0) return;
-  std::vector<fs::path> snapshots;
-  for (const auto& entry : fs::directory_iterator(checkpoints)) {
-    const std::string file = entry.path().filename().string();
-    if (entry.is_directory() && file.rfind("step-", 0) == 0 &&
-        file.find('.') == std::string::npos) {
-      snapshots.push_back(entry.path());
-    }
-  }
-  std::sort(snapshots.begin(), snapshots.end());
-  for (size_t i = 0; i + config_.save_total_limit < snapshots.size(); ++i) {
-    fs::remove_all(snapshots[i]);
-  }
-}
-
 SftResult SftTrainer::run() {
   fs::create_directories(directory_);
-  for (const char* stale : {"metrics.jsonl"}) fs::remove(directory_ / stale);
-  for (const auto& entry : fs::directory_iterator(directory_)) {
-    if (entry.path().filename().string().find("tfevents") != std::string::npos) {
-      fs::remove(entry.path());  // an earlier attempt's events would interleave with these
+  // An interrupted attempt left a snapshot: continue after it (the weights and the data
+  // position; the AdamW moments restart until [order 5] saves them). Otherwise start afresh.
+  fs::path snapshot;
+  const int64_t resumed = std::min(latest_snapshot(directory_, snapshot), total_steps_);
+  if (resumed > 0) {
+    load_weights_into(model_.model, snapshot);
+    truncate_step_log(directory_ / "metrics.jsonl", resumed);
+    R1F_LOG_WARN(name_, ": continuing after step ", resumed, " from ", snapshot.string(),
+                 " (optimizer moments restart)");
+  } else {
+    fs::remove(directory_ / "metrics.jsonl");
+    for (const auto& entry : fs::directory_iterator(directory_)) {
+      if (entry.path().filename().string().find("tfevents") != std::string::npos) {
+        fs::remove(entry.path());  // an earlier attempt's events would interleave with these
+      }
     }
   }
   MetricsWriter writer(directory_ / "metrics.jsonl", /*tensorboard=*/true);
   model_.model->train();
   Optimizer optimizer(*model_.model, config_.optimizer, total_steps_);
+  optimizer.fast_forward(resumed);
   PromptSampler sampler(static_cast<int64_t>(rows_.size()), /*shuffle=*/true,
                         derive_seed(seed_, "sft-order"));
   SftResult result;
   int64_t tokens_seen = 0;
   int64_t rows_consumed = 0;
   const int64_t rows_per_epoch = static_cast<int64_t>(rows_.size());
-  for (int64_t step = 1; step <= total_steps_; ++step) {
-    Timer timer;
-    // The last step of an epoch takes what is left, so an epoch is exactly one pass.
+  // The last step of an epoch takes what is left, so an epoch is exactly one pass.
+  auto rows_this_step = [&] {
     const int64_t left = rows_per_epoch - sampler.position() % rows_per_epoch;
-    const int64_t take =
-        config_.max_steps > 0 ? config_.batch_size : std::min<int64_t>(config_.batch_size, left);
+    return config_.max_steps > 0 ? config_.batch_size : std::min<int64_t>(config_.batch_size, left);
+  };
+  for (int64_t step = 1; step <= resumed; ++step) {  // replay the data order of done steps
+    const int64_t take = rows_this_step();
+    sampler.next(take);
+    rows_consumed += take;
+  }
+  for (int64_t step = resumed + 1; step <= total_steps_; ++step) {
+    Timer timer;
+    const int64_t take = rows_this_step();
     std::vector<std::vector<int64_t>> rows;
     for (int64_t index : sampler.next(take)) rows.push_back(rows_[index]);
     MetricValues metrics = train_step(rows);
@@ -188,7 +185,9 @@ SftResult SftTrainer::run() {
           {"loss", "eval/loss", "distill/loss", "grad_norm", "learning_rate", "epoch",
            "tokens_per_second", "time/step"}));
     }
-    if (config_.save_steps > 0 && step % config_.save_steps == 0 && !last) save_snapshot(step);
+    if (config_.save_steps > 0 && step % config_.save_steps == 0 && !last) {
+      save_snapshot(model_, directory_, step, config_.save_total_limit);
+    }
     result.steps = step;
   }
   model_.model->eval();

@@ -3,7 +3,9 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <nlohmann/json.hpp>
 #include <set>
+#include <sstream>
 
 #include "r1forge/core/check.h"
 #include "r1forge/core/fs.h"
@@ -147,6 +149,57 @@ void save_stage_model(StageModel& model, const fs::path& folder) {
   fs::rename(staging, folder);
   fsync_directory(folder.parent_path());
   fs::remove_all(old, error);
+}
+
+int64_t latest_snapshot(const fs::path& stage_dir, fs::path& folder) {
+  const fs::path latest = stage_dir / "checkpoints" / "latest";
+  // A finished attempt (final/ written) is not continued: running it again starts afresh.
+  if (!fs::exists(latest) || fs::exists(stage_dir / "final" / "config.json")) return 0;
+  std::string name = read_file(latest);
+  while (!name.empty() && (name.back() == '\n' || name.back() == ' ')) name.pop_back();
+  folder = stage_dir / "checkpoints" / name;
+  if (name.rfind("step-", 0) != 0 || !fs::exists(folder / "config.json")) return 0;
+  return std::stoll(name.substr(5));
+}
+
+void save_snapshot(StageModel& model, const fs::path& stage_dir, int64_t step, int64_t keep) {
+  char name[32];
+  std::snprintf(name, sizeof name, "step-%07lld", static_cast<long long>(step));
+  const fs::path checkpoints = stage_dir / "checkpoints";
+  fs::create_directories(checkpoints);
+  save_stage_model(model, checkpoints / name);
+  atomic_write_file(checkpoints / "latest", std::string(name) + "\n");
+  if (keep <= 0) return;
+  std::vector<fs::path> snapshots;
+  for (const auto& entry : fs::directory_iterator(checkpoints)) {
+    const std::string file = entry.path().filename().string();
+    if (entry.is_directory() && file.rfind("step-", 0) == 0 &&
+        file.find('.') == std::string::npos) {
+      snapshots.push_back(entry.path());
+    }
+  }
+  std::sort(snapshots.begin(), snapshots.end());
+  for (size_t i = 0; i + keep < snapshots.size(); ++i) fs::remove_all(snapshots[i]);
+}
+
+void load_weights_into(Transformer& model, const fs::path& folder) {
+  ModelLoadOptions options;
+  options.dtype = model->dtype();
+  options.device = model->device();
+  Transformer snapshot = load_model(folder, options);
+  at::NoGradGuard no_grad;
+  load_hf_tensors(model, hf_named_tensors(snapshot), folder.string());
+}
+
+void truncate_step_log(const fs::path& file, int64_t last_step) {
+  if (!fs::exists(file)) return;
+  std::string kept;
+  std::istringstream in(read_file(file));
+  for (std::string line; std::getline(in, line);) {
+    auto json = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (json.is_object() && json.value("step", INT64_MAX) <= last_step) kept += line + "\n";
+  }
+  atomic_write_file(file, kept);
 }
 
 Transformer clone_model(Transformer& model) {

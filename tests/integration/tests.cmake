@@ -19,3 +19,10 @@ set_tests_properties(integration.grpo_stage_cli PROPERTIES TIMEOUT 300)
 add_test(NAME integration.make_data_cli
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/make_data_cli.sh
                  $<TARGET_FILE:r1forge> ${CMAKE_BINARY_DIR}/make_data_cli)
+
+# The seven R1 stages at toy size through `r1forge run` (configs/tiny/smoke.yaml): the report,
+# every stage's outputs, resume-by-skipping, and a bad reference failing before training.
+add_test(NAME integration.pipeline_smoke
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/pipeline_smoke.sh
+                 $<TARGET_FILE:r1forge> ${CMAKE_BINARY_DIR}/pipeline_smoke)
+set_tests_properties(integration.pipeline_smoke PROPERTIES TIMEOUT 300)

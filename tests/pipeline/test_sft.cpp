@@ -197,6 +197,29 @@ TEST_F(SftStageTest, AccumulationEqualsTheFullBatchStep) {
   }
 }
 
+TEST_F(SftStageTest, AnInterruptedStageContinuesAfterItsLastSnapshot) {
+  Config c = config("sft", "sft.jsonl",
+                    "      max_steps: 5\n      batch_size: 2\n      save_steps: 2\n"
+                    "      save_total_limit: 0\n      optimizer: {learning_rate: 0.003}\n");
+  run_stage(c, "tune");
+  const auto stage_dir = dir_ / "run" / "stages" / "01-tune";
+  auto first = metrics();
+  ASSERT_EQ(first.size(), 5u);
+  // As if killed after step 4's snapshot: the later lines and the final model never existed.
+  std::filesystem::remove_all(stage_dir / "final");
+  std::ofstream(stage_dir / "metrics.jsonl", std::ios::app) << first[4].dump() << "\n";
+  run_stage(c, "tune");
+  auto resumed = metrics();
+  ASSERT_EQ(resumed.size(), 5u);  // steps 1-4 kept, step 5 trained again, nothing doubled
+  for (size_t i = 0; i < 4; ++i) EXPECT_EQ(resumed[i], first[i]) << i;
+  EXPECT_EQ(resumed[4]["step"], 5);
+  // The schedule continued: step 5's learning rate is the uninterrupted run's.
+  EXPECT_DOUBLE_EQ(resumed[4]["learning_rate"].get<double>(),
+                   first[4]["learning_rate"].get<double>());
+  EXPECT_DOUBLE_EQ(resumed[4]["epoch"].get<double>(), first[4]["epoch"].get<double>());
+  EXPECT_TRUE(std::filesystem::exists(stage_dir / "final" / "config.json"));
+}
+
 TEST_F(SftStageTest, BadInputIsAClearError) {
   std::ofstream(dir_ / "bad.jsonl") << "{\"prompt\": \"x\"}\n";
   try {

@@ -57,6 +57,9 @@ class Optimizer {
   StepResult step();
   void zero_grad();
   int64_t steps_taken() const { return steps_taken_; }
+  // Continues the schedule at `steps` (a stage resumed from a model snapshot); the AdamW
+  // moments start afresh, which exact resume ([order 5]) will restore too.
+  void fast_forward(int64_t steps) { steps_taken_ = steps; }
   const std::vector<at::Tensor>& parameters() const { return parameters_; }
 
  private:

@@ -60,7 +60,6 @@ class SftTrainer {
  private:
   MetricValues train_step(const std::vector<std::vector<int64_t>>& rows);
   double held_out_loss();
-  void save_snapshot(int64_t step);
 
   const SftConfig& config_;
   StageModel& model_;

@@ -9,6 +9,7 @@
 #include "../command.h"
 #include "r1forge/core/check.h"
 #include "r1forge/core/log.h"
+#include "r1forge/data/jsonl.h"
 #include "r1forge/tokenizer/sentencepiece_trainer.h"
 
 namespace r1forge::app {
@@ -16,17 +17,48 @@ namespace {
 
 struct TrainTokenizerOptions {
   std::vector<std::string> inputs;
+  std::vector<std::string> jsonl_fields;  // read inputs as JSONL, these string fields as lines
   std::string out;
   SentencePieceTrainConfig train;
   TokenizerFolderOptions folder;
 };
 
+// The named string fields of every JSONL line of every input, one sentence each; DataError
+// naming file:line for a line without any of them.
+std::vector<std::string> jsonl_sentences(const TrainTokenizerOptions& options) {
+  std::vector<std::string> sentences;
+  for (const auto& input : options.inputs) {
+    JsonlReader reader(input);
+    JsonlLine line;
+    while (reader.next(line)) {
+      bool found = false;
+      for (const auto& field : options.jsonl_fields) {
+        auto it = line.value.is_object() ? line.value.find(field) : line.value.end();
+        if (it != line.value.end() && it->is_string()) {
+          sentences.push_back(it->get<std::string>());
+          found = true;
+        }
+      }
+      R1F_CHECK_DATA(found, reader.where(line), ": none of the --jsonl-field fields is a string");
+    }
+  }
+  return sentences;
+}
+
+void train(const TrainTokenizerOptions& options, const std::filesystem::path& model) {
+  if (options.jsonl_fields.empty()) {
+    std::vector<std::filesystem::path> corpus(options.inputs.begin(), options.inputs.end());
+    train_sentencepiece(corpus, options.train, model);
+  } else {
+    train_sentencepiece(jsonl_sentences(options), options.train, model);
+  }
+}
+
 void run_train_tokenizer(const TrainTokenizerOptions& options) {
   namespace fs = std::filesystem;
-  std::vector<fs::path> corpus(options.inputs.begin(), options.inputs.end());
   fs::path out = options.out;
   if (out.extension() == ".model") {
-    train_sentencepiece(corpus, options.train, out);
+    train(options, out);
     return;
   }
   std::error_code error;
@@ -36,7 +68,7 @@ void run_train_tokenizer(const TrainTokenizerOptions& options) {
   fs::create_directories(out, error);
   R1F_CHECK_IO(!error, "cannot create the folder ", out, ": ", error.message());
   try {
-    train_sentencepiece(corpus, options.train, out / "tokenizer.model");
+    train(options, out / "tokenizer.model");
     write_tokenizer_folder_files(out, out / "tokenizer.model", options.folder);
   } catch (...) {
     if (!existed) fs::remove(out, error);  // the folder we made is still empty: leave no trace
@@ -50,6 +82,8 @@ CommandRegistration registration(40, [](CLI::App& root) -> CommandAction {
   SentencePieceTrainConfig& train = options->train;
   CLI::App* command = root.add_subcommand(
       "train-tokenizer", "Train a SentencePiece tokenizer on text files (one sentence per line)");
+  command->add_option("--jsonl-field", options->jsonl_fields,
+                      "read the inputs as JSONL and train on these string fields (repeatable)");
   command->add_option("--input", options->inputs, "corpus text file; repeat for several")
       ->required()
       ->check(CLI::ExistingFile);
