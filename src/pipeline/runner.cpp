@@ -13,6 +13,7 @@
 #include "r1forge/core/json_file.h"
 #include "r1forge/core/log.h"
 #include "r1forge/core/timer.h"
+#include "r1forge/pipeline/distill_stage.h"
 #include "r1forge/pipeline/stage.h"
 #include "r1forge/pipeline/stage_references.h"
 
@@ -125,6 +126,20 @@ void run_pipeline(const Config& config, const std::string& source) {
   const Config resolved = resolve_stage_references(config, source, /*check_inputs_exist=*/true);
   R1F_CHECK_CONFIG(config.model.tokenizer.empty() || fs::exists(config.model.tokenizer), source,
                    ": model.tokenizer '", config.model.tokenizer, "' does not exist");
+  // Distillation needs one tokenizer: with model.tokenizer set every stage shares it; else
+  // the student's and teacher's folders must agree, checked here when both exist already.
+  for (const auto& stage : resolved.stages) {
+    if (!stage.distill || stage.distill->logit_weight == 0.0 || !config.model.tokenizer.empty()) {
+      continue;
+    }
+    const fs::path teacher = stage.distill->teacher;
+    const fs::path student = stage.init == "base" ? fs::path(config.model.init) : fs::path(stage.init);
+    if (fs::exists(teacher / "config.json") && fs::exists(student / "config.json")) {
+      check_same_tokenizer(*load_tokenizer(student), *load_tokenizer(teacher),
+                           source + ": stage '" + stage.name + "' distill.teacher " +
+                               teacher.string());
+    }
+  }
   apply_runtime(config.run);
   fs::create_directories(config.run.dir);
   write_resolved_config(config, config.run.dir);
