@@ -109,8 +109,20 @@ void run_distill_stage(const Config& config, const StageConfig& stage) {
                      "' is not a model folder (name an earlier stage or a folder)");
     StageConfig teacher_stage = stage;
     teacher_stage.init = distill.teacher;
-    StageModel loaded = load_stage_model(config, teacher_stage);
+    // The teacher's own tokenizer files, not model.tokenizer (which the student may use):
+    // otherwise the check below would compare the student's tokenizer with itself.
+    Config teacher_config = config;
+    for (const char* file : {"tokenizer.model", "tokenizer.json"}) {
+      if (fs::exists(fs::path(distill.teacher) / file)) teacher_config.model.tokenizer.clear();
+    }
+    StageModel loaded = load_stage_model(teacher_config, teacher_stage);
     check_same_tokenizer(*student.tokenizer, *loaded.tokenizer, where);
+    // Teacher top-k ids index the student's logits: rows past the student's would be out of range.
+    R1F_CHECK_CONFIG(loaded.model->config().vocab_size <= student.model->config().vocab_size, where,
+                     ": the teacher has ", loaded.model->config().vocab_size,
+                     " embedding rows, the student ", student.model->config().vocab_size,
+                     "; set the stage's architecture.vocab_size to ",
+                     loaded.model->config().vocab_size);
     teacher = loaded.model;
     for (auto& parameter : teacher->parameters()) parameter.set_requires_grad(false);
     R1F_LOG_INFO(stage.name, ": logit distillation (", distill.loss.kind, ", top ", distill.top_k,
@@ -142,12 +154,15 @@ void run_distill_stage(const Config& config, const StageConfig& stage) {
       DistillLossResult result =
           distillation_loss(student_hidden, student.model->output_embedding(), targets,
                             batch.loss_mask.to(student_hidden.device()), distill.loss);
-      const double positions = static_cast<double>(result.stats.positions);
-      sums["distill/loss"] += result.stats.loss * positions;
-      sums["distill/teacher_topk_mass"] += result.stats.teacher_topk_mass * positions;
-      sums["distill/top1_agreement"] += result.stats.top1_agreement * positions;
-      // A per-position sum like the cross-entropy's; the trainer divides by the step's targets.
-      return result.loss * (positions * distill.logit_weight);
+      // Weighted by the micro-batch's trace targets, which the trainer divides by (the step's
+      // total): the logged values are then means over positions. On traces the divergence's
+      // positions are those targets; on student samples they are not (another length), and
+      // weighting by their count would scale the loss and its log by samples / traces.
+      const double weight = static_cast<double>(traces.target_tokens);
+      sums["distill/loss"] += result.stats.loss * weight;
+      sums["distill/teacher_topk_mass"] += result.stats.teacher_topk_mass * weight;
+      sums["distill/top1_agreement"] += result.stats.top1_agreement * weight;
+      return result.loss * (weight * distill.logit_weight);
     });
   }
   trainer.run();
