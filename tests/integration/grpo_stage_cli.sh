@@ -113,6 +113,7 @@ expect_error() {  # expected_code fragment args...
 expect_error 2 "no stage named 'nope'" stage run.yaml nope
 expect_error 2 "unknown key" stage run.yaml rl stages.rl.grpo.betta=0.1
 expect_error 2 "unknown reward 'acuracy'" stage run.yaml rl stages.rl.grpo.rewards.0.name=acuracy
-expect_error 1 "missing.jsonl" stage run.yaml rl stages.rl.grpo.data.path=$work/missing.jsonl
+# A missing input is caught when the stage's references are checked, before the model loads.
+expect_error 2 "grpo.data.path: file '$work/missing.jsonl' does not exist" stage run.yaml rl stages.rl.grpo.data.path=$work/missing.jsonl
 expect_error 2 "kl_in is reward" stage run.yaml rl stages.rl.grpo.kl_in=reward stages.rl.grpo.beta=0.1
 echo "grpo stage CLI: ok"
