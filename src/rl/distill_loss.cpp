@@ -27,14 +27,14 @@
 #include <cmath>
 #include <limits>
 
-#include "distill_chunk.h"
+#include "chunked_logits.h"
 #include "r1forge/core/check.h"
 
 namespace r1forge {
 namespace {
 
-using distill_detail::chunk_logits;
-using distill_detail::ChunkBuffers;
+using chunked_logits::chunk_logits;
+using chunked_logits::ChunkBuffers;
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
 
@@ -55,13 +55,14 @@ BucketRows student_bucket_rows(const at::Tensor& hidden,
                                bool rest) {
   const int64_t total = hidden.size(0), k = ids.size(1);
   const at::TensorOptions options =
-      hidden.options().dtype(distill_detail::compute_dtype(hidden.scalar_type()));
+      hidden.options().dtype(chunked_logits::compute_dtype(hidden.scalar_type()));
   BucketRows out;
   out.logq = at::empty({total, rest ? k + 1 : k}, options);
   out.log_mass = at::empty({total}, options);
   out.argmax = at::empty({total}, hidden.options().dtype(at::kLong));
   if (total == 0) return out;
-  ChunkBuffers buffers = distill_detail::make_chunk_buffers(weight, std::min(chunk_rows, total));
+  ChunkBuffers buffers = chunked_logits::make_chunk_buffers(
+      weight, std::min(chunk_rows, total), chunked_logits::compute_dtype(weight.scalar_type()));
   for (int64_t start = 0; start < total; start += chunk_rows) {
     const int64_t count = std::min(chunk_rows, total - start);
     at::Tensor z = chunk_logits(hidden.narrow(0, start, count), weight, temperature, buffers);
@@ -78,7 +79,7 @@ BucketRows student_bucket_rows(const at::Tensor& hidden,
       // log q_rest straight from the complement: log(1 − Σ_S q) would cancel when S holds
       // nearly everything. All of V in S leaves only −inf: logsumexp gives −inf (q_rest = 0).
       logq.scatter_(1, id, -kInf);
-      bucket.select(1, k).copy_(distill_detail::logsumexp_rows_(logq));
+      bucket.select(1, k).copy_(chunked_logits::logsumexp_rows_(logq));
     } else {
       bucket.copy_(in_set - mass.unsqueeze(1));
     }
@@ -150,7 +151,8 @@ class StudentBucketFunction : public torch::autograd::Function<StudentBucketFunc
           weight.sizes(), accumulate_fp32 ? weight.options().dtype(at::kFloat) : weight.options());
       if (accumulate_fp32) chunk_grad_weight = at::empty_like(weight);
     }
-    ChunkBuffers buffers = distill_detail::make_chunk_buffers(weight, std::min(chunk_rows, total));
+    ChunkBuffers buffers = chunked_logits::make_chunk_buffers(
+        weight, std::min(chunk_rows, total), chunked_logits::compute_dtype(weight.scalar_type()));
     for (int64_t start = 0; start < total; start += chunk_rows) {
       const int64_t count = std::min(chunk_rows, total - start);
       const at::Tensor h = hidden.narrow(0, start, count);  // [C, E]
@@ -288,7 +290,7 @@ DistillLossResult distillation_loss(const at::Tensor& student_hidden,
                   (!rest || teacher.rest_logprobs.device() == hidden.device()),
               "distillation: student, teacher and mask tensors must share a device");
 
-  const at::ScalarType dtype = distill_detail::compute_dtype(hidden.scalar_type());
+  const at::ScalarType dtype = chunked_logits::compute_dtype(hidden.scalar_type());
   const int64_t total = rows * length;
   at::Tensor flat_hidden = hidden.reshape({total, hidden.size(2)});          // [M, E]
   at::Tensor ids = teacher.ids.reshape({total, k});                          // [M, K]

@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "chunked_logits.h"
 #include "r1forge/core/check.h"
 
 namespace r1forge {
@@ -21,43 +22,13 @@ namespace {
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
 
-// [C, V] work buffers, allocated once per call and sliced for the last, shorter chunk, so the
-// chunk loop itself allocates nothing large: on CPU each fresh [C, V] block would be a new
-// mmap whose pages fault in zero-filled (the CUDA caching allocator reuses blocks anyway).
-struct ChunkBuffers {
-  at::Tensor logits;  // [C, V] model dtype; undefined when the model is fp32 (z serves)
-  at::Tensor z;       // [C, V] fp32
-  at::Tensor other;   // [C, V] fp32, undefined unless asked for
-};
+using chunked_logits::chunk_logits;
+using chunked_logits::ChunkBuffers;
 
+// Buffers for the fp32 softmax math: bf16's 8-bit mantissa is too coarse over a large
+// vocabulary, so the GEMM runs in the model dtype and everything after it in fp32.
 ChunkBuffers make_buffers(const at::Tensor& weight, int64_t rows, bool with_other) {
-  ChunkBuffers buffers;
-  const at::TensorOptions fp32 = weight.options().dtype(at::kFloat);
-  if (weight.scalar_type() != at::kFloat) {
-    buffers.logits = at::empty({rows, weight.size(0)}, weight.options());
-  }
-  buffers.z = at::empty({rows, weight.size(0)}, fp32);
-  if (with_other) buffers.other = at::empty({rows, weight.size(0)}, fp32);
-  return buffers;
-}
-
-// Scaled fp32 logits of one chunk: h [C, E], weight [V, E] -> z [C, V] fp32 (a view of
-// buffers.z). The GEMM runs in the model dtype (bf16 on GPU: tensor cores, half the bytes);
-// the softmax math after it is fp32, which bf16's 8-bit mantissa needs over a large vocabulary.
-at::Tensor chunk_logits(const at::Tensor& h,
-                        const at::Tensor& weight,
-                        double temperature,
-                        ChunkBuffers& buffers) {
-  at::Tensor z = buffers.z.narrow(0, 0, h.size(0));
-  if (buffers.logits.defined()) {
-    at::Tensor logits = buffers.logits.narrow(0, 0, h.size(0));
-    at::mm_out(logits, h, weight.t());
-    z.copy_(logits);
-  } else {
-    at::mm_out(z, h, weight.t());
-  }
-  if (temperature != 1.0) z.div_(temperature);
-  return z;
+  return chunked_logits::make_chunk_buffers(weight, rows, at::kFloat, with_other);
 }
 
 struct RowResults {

@@ -11,13 +11,13 @@
 #include <cmath>
 #include <limits>
 
-#include "distill_chunk.h"
+#include "chunked_logits.h"
 #include "r1forge/core/check.h"
 
 namespace r1forge {
 
-using distill_detail::chunk_logits;
-using distill_detail::ChunkBuffers;
+using chunked_logits::chunk_logits;
+using chunked_logits::ChunkBuffers;
 
 TeacherTopK teacher_topk_from_hidden(const at::Tensor& hidden,
                                      const at::Tensor& output_embedding,
@@ -44,14 +44,15 @@ TeacherTopK teacher_topk_from_hidden(const at::Tensor& hidden,
   const int64_t total = rows * length;
   const at::Tensor flat = hidden.reshape({total, hidden.size(2)});  // [M, E]
   const at::TensorOptions options =
-      hidden.options().dtype(distill_detail::compute_dtype(hidden.scalar_type()));
+      hidden.options().dtype(chunked_logits::compute_dtype(hidden.scalar_type()));
   TeacherTopK out;
   out.ids = at::empty({total, k}, hidden.options().dtype(at::kLong));  // [M, K]
   out.logprobs = at::empty({total, k}, options);                       // [M, K]
   out.rest_logprobs = at::empty({total}, options);                     // [M]
   if (total > 0) {
-    ChunkBuffers buffers =
-        distill_detail::make_chunk_buffers(output_embedding, std::min(chunk_rows, total));
+    ChunkBuffers buffers = chunked_logits::make_chunk_buffers(
+        output_embedding, std::min(chunk_rows, total),
+        chunked_logits::compute_dtype(output_embedding.scalar_type()));
     for (int64_t start = 0; start < total; start += chunk_rows) {
       const int64_t count = std::min(chunk_rows, total - start);
       at::Tensor z = chunk_logits(flat.narrow(0, start, count), output_embedding, temperature,
@@ -63,7 +64,7 @@ TeacherTopK teacher_topk_from_hidden(const at::Tensor& hidden,
       out.logprobs.narrow(0, start, count).copy_(values);
       if (k < vocab) {
         logp.scatter_(1, indices, -std::numeric_limits<double>::infinity());
-        out.rest_logprobs.narrow(0, start, count).copy_(distill_detail::logsumexp_rows_(logp));
+        out.rest_logprobs.narrow(0, start, count).copy_(chunked_logits::logsumexp_rows_(logp));
       } else {
         out.rest_logprobs.narrow(0, start, count).fill_(-std::numeric_limits<double>::infinity());
       }

@@ -13,9 +13,7 @@
 // byte the computation touched at its high point (activations, temporaries, gradients; glibc
 // serves these large blocks with mmap, so freed ones leave the resident set at once).
 #include <sys/resource.h>
-#include <sys/wait.h>
 #include <torch/csrc/autograd/profiler_legacy.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
@@ -25,6 +23,7 @@
 
 #include "../command.h"
 #include "bench_distill.h"
+#include "bench_memory.h"
 #include "r1forge/core/check.h"
 #include "r1forge/core/rng.h"
 #include "r1forge/core/threads.h"
@@ -212,14 +211,6 @@ struct BenchLogprobsOptions {
   std::string profile;  // chrome-trace prefix: PREFIX.chunked.json, PREFIX.naive.json
 };
 
-int64_t resident_bytes() {
-  std::ifstream statm("/proc/self/statm");
-  int64_t size_pages = 0, resident_pages = 0;
-  statm >> size_pages >> resident_pages;
-  R1F_CHECK(statm, "cannot read /proc/self/statm");
-  return resident_pages * sysconf(_SC_PAGESIZE);
-}
-
 // User + system CPU time of this process, all threads: steadier than wall time when other
 // work shares the cores.
 double cpu_seconds() {
@@ -227,12 +218,6 @@ double cpu_seconds() {
   getrusage(RUSAGE_SELF, &usage);
   return usage.ru_utime.tv_sec + usage.ru_stime.tv_sec +
          1e-6 * (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec);
-}
-
-int64_t peak_resident_bytes() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return static_cast<int64_t>(usage.ru_maxrss) * 1024;  // Linux reports KiB
 }
 
 // One variant in this (child) process: inputs, then `steps` forward + backward passes.
@@ -246,7 +231,7 @@ nlohmann::json logprobs_variant(const BenchLogprobsOptions& o, bool chunked) {
                           .requires_grad_();
   at::Tensor targets =
       at::randint(0, o.vocab, {o.rows, o.sequence_length}, generator, at::kLong);  // [N, T]
-  const int64_t baseline = resident_bytes();
+  const int64_t baseline = bench_resident_bytes();
   int64_t peak = 0;
   std::vector<double> seconds, cpu;
   double loss_value = 0;
@@ -281,7 +266,7 @@ nlohmann::json logprobs_variant(const BenchLogprobsOptions& o, bool chunked) {
     loss_value = loss.item<double>();
     seconds.push_back(timer.seconds());
     cpu.push_back(cpu_seconds() - cpu_start);
-    if (step == 0) peak = peak_resident_bytes();
+    if (step == 0) peak = bench_peak_resident_bytes();
   }
   profiler.reset();  // writes the trace
   return {{"implementation", chunked ? "chunked" : "naive"},
@@ -295,56 +280,16 @@ nlohmann::json logprobs_variant(const BenchLogprobsOptions& o, bool chunked) {
           {"loss", loss_value}};
 }
 
-// Runs logprobs_variant in a forked child and returns its JSON. The parent has run no torch
-// computation (so no thread pool exists to be broken by fork); the child leaves with _exit so
-// it never unwinds into the parent's CLI.
-nlohmann::json logprobs_variant_in_child(const BenchLogprobsOptions& o, bool chunked) {
-  int fds[2];
-  R1F_CHECK(pipe(fds) == 0, "pipe failed");
-  std::fflush(stdout);
-  const pid_t pid = fork();
-  R1F_CHECK(pid >= 0, "fork failed");
-  if (pid == 0) {
-    close(fds[0]);
-    std::string message;
-    int code = 0;
-    try {
-      message = logprobs_variant(o, chunked).dump();
-    } catch (const std::exception& error) {
-      message = nlohmann::json{{"error", error.what()}}.dump();
-      code = 1;
-    }
-    const char* data = message.data();
-    for (size_t left = message.size(); left > 0;) {
-      const ssize_t written = write(fds[1], data, left);
-      if (written <= 0) break;
-      data += written, left -= static_cast<size_t>(written);
-    }
-    close(fds[1]);
-    _exit(code);
-  }
-  close(fds[1]);
-  std::string text;
-  char buffer[4096];
-  for (ssize_t got; (got = read(fds[0], buffer, sizeof buffer)) > 0;) text.append(buffer, got);
-  close(fds[0]);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  R1F_CHECK(!WIFSIGNALED(status), "bench logprobs: the ", chunked ? "chunked" : "naive",
-            " child was killed by signal ", WTERMSIG(status), " (9: out of memory?)");
-  nlohmann::json result = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  R1F_CHECK(result.is_object() && !result.contains("error"), "bench logprobs child failed: ", text);
-  return result;
-}
-
 void run_bench_logprobs(const BenchLogprobsOptions& o) {
   R1F_CHECK_USAGE(o.rows > 0 && o.sequence_length > 0 && o.vocab > 0 && o.width > 0 &&
                       o.chunk_rows > 0 && o.steps > 0 && o.repeats > 0 && o.temperature > 0,
                   "bench logprobs: sizes, counts and temperature must be positive");
   std::vector<nlohmann::json> runs[2];  // [0] chunked, [1] naive
   for (int64_t r = 0; r < o.repeats; ++r) {
-    runs[0].push_back(logprobs_variant_in_child(o, /*chunked=*/true));
-    runs[1].push_back(logprobs_variant_in_child(o, /*chunked=*/false));
+    runs[0].push_back(
+        bench_run_in_child([&] { return logprobs_variant(o, true); }, "logprobs chunked"));
+    runs[1].push_back(
+        bench_run_in_child([&] { return logprobs_variant(o, false); }, "logprobs naive"));
   }
   nlohmann::json summary = {{"bench", "logprobs"},
                             {"rows", o.rows},

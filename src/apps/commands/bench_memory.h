@@ -1,7 +1,7 @@
 // Peak-memory measurement for the benchmarks: resident-set readings and a runner that does
 // one measured computation in a forked child (fresh heap, nothing freed-but-cached from an
-// earlier variant) and hands back its JSON. Used by `bench distill` (bench_distill.cpp);
-// `bench logprobs` in bench.cpp keeps its own copy of the same scheme.
+// earlier variant) and hands back its JSON. Used by `bench distill` (bench_distill.cpp) and
+// `bench logprobs` (bench.cpp).
 // Not here: what is measured, the tables.
 #pragma once
 

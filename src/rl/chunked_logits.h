@@ -1,7 +1,7 @@
-// Internal to the distillation sources (teacher_topk.cpp, distill_loss.cpp): the [C, V] work
-// buffers and the per-chunk logits GEMM. The same scheme as rl/logprobs.cpp (which keeps its
-// copy private), plus an fp64 compute path for fp64 inputs so the exactness tests can compare
-// at 1e-9 rather than at fp32 rounding. Not a public header.
+// Internal to the chunked log-softmax sources (logprobs.cpp, teacher_topk.cpp,
+// distill_loss.cpp): the [C, V] work buffers and the per-chunk logits GEMM. The distillation
+// sources compute in fp64 for fp64 inputs (compute_dtype) so the exactness tests can compare at
+// 1e-9 rather than at fp32 rounding; logprobs.cpp always computes in fp32. Not a public header.
 // Shapes: C chunk rows, E width, V vocab.
 #pragma once
 
@@ -9,7 +9,7 @@
 
 #include <cstdint>
 
-namespace r1forge::distill_detail {
+namespace r1forge::chunked_logits {
 
 // The dtype of the softmax math: fp64 for fp64 models, fp32 otherwise (bf16's 8-bit mantissa
 // is too coarse for a softmax over a large vocabulary).
@@ -22,17 +22,20 @@ inline at::ScalarType compute_dtype(at::ScalarType model_dtype) {
 struct ChunkBuffers {
   at::Tensor logits;  // [C, V] model dtype; undefined when it equals the compute dtype
   at::Tensor z;       // [C, V] compute dtype
-  at::Tensor other;   // [C, V] compute dtype
+  at::Tensor other;   // [C, V] compute dtype, undefined unless asked for
 };
 
-inline ChunkBuffers make_chunk_buffers(const at::Tensor& weight, int64_t rows) {
+// Buffers for `rows` chunk rows of logits against weight [V, E], the softmax math in `dtype`.
+inline ChunkBuffers make_chunk_buffers(const at::Tensor& weight,
+                                       int64_t rows,
+                                       at::ScalarType dtype,
+                                       bool with_other = true) {
   ChunkBuffers buffers;
-  const at::ScalarType dtype = compute_dtype(weight.scalar_type());
   if (weight.scalar_type() != dtype) {
     buffers.logits = at::empty({rows, weight.size(0)}, weight.options());
   }
   buffers.z = at::empty({rows, weight.size(0)}, weight.options().dtype(dtype));
-  buffers.other = at::empty({rows, weight.size(0)}, weight.options().dtype(dtype));
+  if (with_other) buffers.other = at::empty({rows, weight.size(0)}, weight.options().dtype(dtype));
   return buffers;
 }
 
@@ -63,4 +66,4 @@ inline at::Tensor logsumexp_rows_(at::Tensor& x) {
   return x.sub_(max).exp_().sum(/*dim=*/1).log_().add_(max.squeeze(1));  // [C]
 }
 
-}  // namespace r1forge::distill_detail
+}  // namespace r1forge::chunked_logits
