@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <fstream>
 #include <limits>
 #include <memory>
@@ -37,12 +36,6 @@ SamplingParams rollout_params(const GrpoConfig& grpo) {
   params.max_new_tokens = grpo.max_completion_length;
   params.stop_strings = grpo.stop;
   return params;
-}
-
-std::string step_folder_name(int64_t step) {
-  char name[32];
-  std::snprintf(name, sizeof name, "step-%07lld", static_cast<long long>(step));
-  return name;
 }
 
 class GrpoStage {

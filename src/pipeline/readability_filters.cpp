@@ -11,22 +11,9 @@
 namespace r1forge {
 namespace {
 
+using unicode::is_ascii_letter;
 using unicode::Script;
-
-bool is_ascii_letter(char32_t c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-// Index one past a markup tag such as <think> or </answer> starting at i; i if none.
-size_t skip_tag(const std::vector<char32_t>& text, size_t i) {
-  if (text[i] != '<') return i;
-  size_t k = i + 1;
-  if (k < text.size() && text[k] == '/') ++k;
-  const size_t name = k;
-  while (k < text.size() && (is_ascii_letter(text[k]) || text[k] == '_')) ++k;
-  if (k == name || k >= text.size() || text[k] != '>') return i;
-  return k + 1;
-}
+using unicode::skip_markup_tag;
 
 }  // namespace
 
@@ -83,7 +70,7 @@ LetterCounts count_letters(std::string_view utf8, const std::vector<Script>& tar
   LetterCounts counts;
   size_t i = 0;
   while (i < text.size()) {
-    if (const size_t after = skip_tag(text, i); after != i) {
+    if (const size_t after = skip_markup_tag(text, i); after != i) {
       i = after;
       continue;
     }

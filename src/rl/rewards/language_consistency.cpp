@@ -10,11 +10,9 @@
 namespace r1forge {
 namespace {
 
+using unicode::is_ascii_letter;
 using unicode::Script;
-
-bool is_ascii_letter(char32_t c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
+using unicode::skip_markup_tag;
 
 // Index one past a LaTeX math span starting at i ($...$, $$...$$, \(...\), \[...\]) of at most
 // 4000 characters (so unclosed dollars cost linear time); i if none.
@@ -38,17 +36,6 @@ size_t skip_math(const std::vector<char32_t>& text, size_t i) {
     return close + 2;
   }
   return i;
-}
-
-// Index one past a markup tag such as <think> or </answer> starting at i; i if none.
-size_t skip_tag(const std::vector<char32_t>& text, size_t i) {
-  if (text[i] != '<') return i;
-  size_t k = i + 1;
-  if (k < text.size() && text[k] == '/') ++k;
-  size_t name = k;
-  while (k < text.size() && (is_ascii_letter(text[k]) || text[k] == '_')) ++k;
-  if (k == name || k >= text.size() || text[k] != '>') return i;
-  return k + 1;
 }
 
 class LanguageConsistencyReward : public RewardFunction {
@@ -122,7 +109,7 @@ WordCounts count_words(std::string_view utf8) {
   size_t i = 0;
   while (i < text.size()) {
     size_t after_markup = skip_math(text, i);
-    if (after_markup == i) after_markup = skip_tag(text, i);
+    if (after_markup == i) after_markup = skip_markup_tag(text, i);
     if (after_markup != i) {
       i = after_markup;
       continue;

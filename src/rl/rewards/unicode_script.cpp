@@ -135,4 +135,14 @@ const char* script_name(Script script) {
   return "neutral";
 }
 
+size_t skip_markup_tag(const std::vector<char32_t>& text, size_t i) {
+  if (text[i] != '<') return i;
+  size_t k = i + 1;
+  if (k < text.size() && text[k] == '/') ++k;
+  const size_t name = k;
+  while (k < text.size() && (is_ascii_letter(text[k]) || text[k] == '_')) ++k;
+  if (k == name || k >= text.size() || text[k] != '>') return i;
+  return k + 1;
+}
+
 }  // namespace r1forge::unicode

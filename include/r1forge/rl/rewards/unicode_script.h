@@ -4,6 +4,7 @@
 // Not here: the reward (language_consistency.h), normalization or case folding.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 #include <vector>
@@ -40,5 +41,11 @@ inline bool is_ideographic(Script script) {
 
 // A combining mark (accents written as separate code points) continues the word before it.
 bool is_combining_mark(char32_t code_point);
+// a-z or A-Z.
+inline bool is_ascii_letter(char32_t c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+// Index one past a markup tag such as <think> or </answer> starting at text[i]; i if none.
+size_t skip_markup_tag(const std::vector<char32_t>& text, size_t i);
 
 }  // namespace r1forge::unicode
