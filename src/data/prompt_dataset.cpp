@@ -99,6 +99,14 @@ void PromptSampler::start_epoch() {
   position_ = 0;
 }
 
+void PromptSampler::restore(int64_t epoch, int64_t position) {
+  R1F_CHECK_DATA(epoch >= 0 && position >= 0 && position <= size_, "sampler state (epoch ", epoch,
+                 ", position ", position, ") does not fit a dataset of ", size_, " rows");
+  epoch_ = epoch;
+  start_epoch();
+  position_ = position;
+}
+
 std::vector<int64_t> PromptSampler::next(int64_t count) {
   std::vector<int64_t> indices;
   indices.reserve(count);

@@ -2,8 +2,10 @@
 #include "r1forge/optim/optimizer.h"
 
 #include <cmath>
+#include <limits>
 
 #include "r1forge/core/check.h"
+#include "r1forge/core/fault_injection.h"
 
 namespace r1forge {
 
@@ -23,9 +25,11 @@ Optimizer::Optimizer(torch::nn::Module& model, const OptimizerConfig& config, in
   // HF Trainer: every parameter except biases and norm weights gets weight decay. In this
   // model those are exactly the 1-D parameters.
   std::vector<at::Tensor> decayed, not_decayed;
-  for (auto& parameter : model.parameters()) {
+  for (auto& item : model.named_parameters()) {
+    at::Tensor& parameter = item.value();
     if (!parameter.requires_grad()) continue;
     parameters_.push_back(parameter);
+    names_.push_back(item.key());
     (parameter.dim() >= 2 ? decayed : not_decayed).push_back(parameter);
   }
   R1F_CHECK_CONFIG(!parameters_.empty(), "optimizer: the model has no trainable parameters");
@@ -53,13 +57,28 @@ void Optimizer::zero_grad() {
 
 StepResult Optimizer::step() {
   StepResult result;
+  ++counters_.calls;
+  if (test_nonfinite_gradient(counters_.calls) && parameters_.front().grad().defined()) {
+    parameters_.front().grad().fill_(std::numeric_limits<float>::quiet_NaN());  // test hook
+  }
   result.grad_norm = gradient_norm(parameters_);
   result.learning_rate =
-      config_.learning_rate * lr_multiplier(config_.schedule, steps_taken_, total_steps_);
+      config_.learning_rate * lr_multiplier(config_.schedule, counters_.steps_taken, total_steps_);
   if (!std::isfinite(result.grad_norm)) {
     zero_grad();  // a NaN/inf gradient would poison the Adam moments for good
+    ++counters_.nonfinite_skips;
+    if (++counters_.consecutive_nonfinite > config_.skip_nonfinite_steps) {
+      R1F_THROW(NumericError, counters_.consecutive_nonfinite,
+                " consecutive optimizer steps had a non-finite gradient norm (", result.grad_norm,
+                ") at update ", counters_.calls, "; skip_nonfinite_steps is ",
+                config_.skip_nonfinite_steps,
+                ". Training stopped with the parameters of the last good update; the last "
+                "checkpoint is untouched. Lower the learning rate, check the data, or raise "
+                "optimizer.skip_nonfinite_steps");
+    }
     return result;
   }
+  counters_.consecutive_nonfinite = 0;
   if (config_.max_grad_norm > 0 && result.grad_norm > config_.max_grad_norm) {
     const double scale = config_.max_grad_norm / (result.grad_norm + 1e-6);  // torch's epsilon
     at::NoGradGuard no_grad;
@@ -70,9 +89,50 @@ StepResult Optimizer::step() {
   for (auto& group : adamw_->param_groups()) group.options().set_lr(result.learning_rate);
   adamw_->step();
   zero_grad();
-  ++steps_taken_;
+  ++counters_.steps_taken;
   result.applied = true;
   return result;
+}
+
+std::vector<std::pair<std::string, at::Tensor>> Optimizer::state_tensors() const {
+  std::vector<std::pair<std::string, at::Tensor>> tensors;
+  const auto& state = adamw_->state();
+  for (size_t i = 0; i < parameters_.size(); ++i) {
+    auto found = state.find(parameters_[i].unsafeGetTensorImpl());
+    if (found == state.end()) continue;  // never stepped: AdamW creates it lazily
+    const auto& adam = static_cast<const torch::optim::AdamWParamState&>(*found->second);
+    tensors.emplace_back("exp_avg/" + names_[i], adam.exp_avg());
+    tensors.emplace_back("exp_avg_sq/" + names_[i], adam.exp_avg_sq());
+    tensors.emplace_back("step/" + names_[i], at::full({1}, adam.step(), at::kLong));
+  }
+  return tensors;
+}
+
+void Optimizer::load_state(const std::map<std::string, at::Tensor>& tensors,
+                           const OptimizerCounters& counters,
+                           const std::string& source) {
+  auto& state = adamw_->state();
+  state.clear();
+  for (size_t i = 0; i < parameters_.size(); ++i) {
+    auto step = tensors.find("step/" + names_[i]);
+    if (step == tensors.end()) continue;
+    auto exp_avg = tensors.find("exp_avg/" + names_[i]);
+    auto exp_avg_sq = tensors.find("exp_avg_sq/" + names_[i]);
+    R1F_CHECK_DATA(exp_avg != tensors.end() && exp_avg_sq != tensors.end(), source,
+                   ": optimizer state of '", names_[i], "' is incomplete");
+    const at::Tensor& parameter = parameters_[i];
+    for (const auto* moment : {&exp_avg->second, &exp_avg_sq->second}) {
+      R1F_CHECK_DATA(moment->sizes() == parameter.sizes(), source, ": optimizer state of '",
+                     names_[i], "' has shape ", moment->sizes(), ", the parameter ",
+                     parameter.sizes());
+    }
+    auto adam = std::make_unique<torch::optim::AdamWParamState>();
+    adam->step(step->second.item<int64_t>());
+    adam->exp_avg(exp_avg->second.to(parameter.device(), parameter.scalar_type()).clone());
+    adam->exp_avg_sq(exp_avg_sq->second.to(parameter.device(), parameter.scalar_type()).clone());
+    state[parameter.unsafeGetTensorImpl()] = std::move(adam);
+  }
+  counters_ = counters;
 }
 
 }  // namespace r1forge

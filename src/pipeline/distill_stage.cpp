@@ -6,6 +6,7 @@
 #include "r1forge/core/check.h"
 #include "r1forge/core/log.h"
 #include "r1forge/core/rng.h"
+#include "r1forge/core/yaml_io.h"
 #include "r1forge/model/hf_io.h"
 #include "r1forge/pipeline/sft_trainer.h"
 #include "r1forge/pipeline/stage.h"
@@ -96,6 +97,7 @@ void run_distill_stage(const Config& config, const StageConfig& stage) {
   SftTrainer trainer(*stage.sft, student, stage_directory(config, stage), stage.name,
                      derive_seed(config.run.seed, "stage:" + stage.name), /*text_rows=*/false);
   trainer.set_nll_weight(distill.sft_weight);
+  trainer.set_stage_config(to_yaml(stage));
   R1F_LOG_INFO(stage.name, ": student of ", parameter_count(student.model->config()),
                " parameters (", student.model->config().num_hidden_layers, " layers, width ",
                student.model->config().hidden_size, ")");
@@ -134,16 +136,21 @@ void run_distill_stage(const Config& config, const StageConfig& stage) {
                                         config.sampling.engine());
     }
     const uint64_t seed = derive_seed(config.run.seed, "stage:" + stage.name + ":samples");
-    auto calls = std::make_shared<uint64_t>(0);
-    trainer.set_auxiliary_loss([&, calls, seed](const SftBatch& traces, const at::Tensor& hidden,
-                                                MetricValues& sums) -> at::Tensor {
+    // Samples are seeded per (step, micro-batch), so a run resumed from a checkpoint draws
+    // exactly what an uninterrupted one would.
+    auto micro_batch = std::make_shared<std::pair<int64_t, uint64_t>>(0, 0);  // (step, index)
+    trainer.set_auxiliary_loss([&, micro_batch, seed](const SftBatch& traces,
+                                                      const at::Tensor& hidden,
+                                                      MetricValues& sums) -> at::Tensor {
+      if (micro_batch->first != trainer.current_step()) *micro_batch = {trainer.current_step(), 0};
+      const uint64_t sample_seed = derive_seed(
+          seed, "call", {static_cast<uint64_t>(micro_batch->first), micro_batch->second++});
       at::Tensor student_hidden = hidden;
       SftBatch batch = traces;
       if (engine) {
         {
           at::NoGradGuard no_grad;
-          batch = student_sample_batch(*engine, traces, student.pad_id, distill,
-                                       derive_seed(seed, "call", {(*calls)++}));
+          batch = student_sample_batch(*engine, traces, student.pad_id, distill, sample_seed);
         }
         ForwardInputs inputs;
         inputs.input_ids = batch.input_ids.to(student.model->device());

@@ -9,15 +9,18 @@
 #include <optional>
 
 #include "r1forge/core/check.h"
+#include "r1forge/core/fault_injection.h"
 #include "r1forge/core/fs.h"
 #include "r1forge/core/log.h"
 #include "r1forge/core/metrics.h"
 #include "r1forge/core/rng.h"
 #include "r1forge/core/timer.h"
+#include "r1forge/core/yaml_io.h"
 #include "r1forge/pipeline/grpo_metrics.h"
 #include "r1forge/pipeline/grpo_rollouts.h"
 #include "r1forge/pipeline/grpo_update.h"
 #include "r1forge/pipeline/stage.h"
+#include "r1forge/pipeline/stage_checkpointer.h"
 #include "r1forge/rl/advantage.h"
 #include "r1forge/rl/kl.h"
 #include "r1forge/sampling/backends.h"
@@ -75,19 +78,28 @@ class GrpoStage {
     update_config_.temperature = grpo_.temperature;
     update_config_.chunk_rows = grpo_.logprob_chunk_rows;
     fs::create_directories(directory_);
-    // An interrupted attempt left a snapshot: continue after it with the weights, the lr
-    // schedule and the prompt order (AdamW moments and the rollout RNG position restart until
-    // [order 5]; with dynamic sampling the prompt order is approximate).
-    fs::path snapshot;
-    resumed_ = std::min(latest_snapshot(directory_, snapshot), grpo_.max_steps);
+    // The reference is state only when it gets reset; otherwise it is the init, rebuilt.
+    Transformer* saved_reference = grpo_.beta > 0 && grpo_.sync_ref_model ? &reference_ : nullptr;
+    checkpointer_ = std::make_unique<StageCheckpointer>(directory_, grpo_.checkpoint,
+                                                        "grpo '" + stage.name + "'", to_yaml(stage),
+                                                        model_, *optimizer_, saved_reference);
+    // A checkpoint continues exactly: weights, AdamW state, reference, prompt position,
+    // running totals and reward counters (rollout seeds derive from the step).
+    TrainingState resumed = checkpointer_->resume();
+    resumed_ = resumed.step;
     if (resumed_ > 0) {
-      load_weights_into(model_.model, snapshot);
+      const nlohmann::json& progress = resumed.progress;
+      R1F_CHECK_DATA(progress.value("prompts", int64_t{-1}) == sampler_.size(),
+                     checkpointer_->checkpoints().string(), ": the checkpoint was taken over ",
+                     progress.value("prompts", int64_t{-1}), " prompts, ", grpo_.data.path,
+                     " now has ", sampler_.size(), "; the data changed (restore it, or delete ",
+                     "the checkpoints)");
+      sampler_.restore(progress.at("epoch").get<int64_t>(), progress.at("position").get<int64_t>());
+      tokens_seen_ = progress.at("tokens_seen").get<int64_t>();
+      rewards_.set_diagnostics_baseline(
+          progress.value("reward_diagnostics", std::map<std::string, double>{}));
       truncate_step_log(directory_ / "metrics.jsonl", resumed_);
       truncate_step_log(directory_ / "samples.jsonl", resumed_);
-      optimizer_->fast_forward(resumed_ * (total_steps / grpo_.max_steps));
-      for (int64_t step = 0; step < resumed_; ++step) sampler_.next(grpo_.prompts_per_step);
-      R1F_LOG_WARN("grpo '", stage.name, "': continuing after step ", resumed_, " from ",
-                   snapshot.string(), " (optimizer moments restart)");
     } else {
       discard_previous_logs();
     }
@@ -114,11 +126,12 @@ class GrpoStage {
       const bool last = step == grpo_.max_steps;
       if (eval_data_ &&
           (last || (grpo_.eval.eval_steps > 0 && step % grpo_.eval.eval_steps == 0))) {
-        evaluate(step);
+        MetricValues evaluation = evaluate(step);
+        metrics.insert(evaluation.begin(), evaluation.end());
       }
-      if (grpo_.save_steps > 0 && step % grpo_.save_steps == 0 && !last) {
-        save_snapshot(model_, directory_, step, grpo_.save_total_limit);
-      }
+      test_stall_point("after_step", step);
+      checkpointer_->after_step(
+          step, last, [&] { return progress(); }, metrics);
     }
     save_stage_model(model_, directory_ / "final");
     R1F_LOG_INFO("grpo '", stage_.name, "': final model in ", (directory_ / "final").string());
@@ -190,11 +203,13 @@ class GrpoStage {
                            grpo_.advantage_config(), sequence_kl);
     inputs.advantages = advantages.advantages.to(at::kFloat);
 
+    test_stall_point("mid_step", step);
     Timer update_timer;
     PolicyUpdateStats update =
         update_policy(model_.model, *optimizer_, batch, inputs, update_config_);
     metrics["time/update"] = update_timer.seconds();
     add_update_metrics(metrics, update, grpo_.beta > 0);
+    metrics["nonfinite_skips"] = static_cast<double>(optimizer_->counters().nonfinite_skips);
     metrics["none_rewards"] = static_cast<double>(advantages.none_rewards);
     metrics["unscorable_samples"] = static_cast<double>(advantages.unscorable_samples);
     tokens_seen_ +=
@@ -260,7 +275,16 @@ class GrpoStage {
     R1F_LOG_INFO("grpo '", stage_.name, "': reference model synced (alpha ", alpha, ")");
   }
 
-  void evaluate(int64_t step) {
+  // What a checkpoint needs beyond the tensors to continue exactly.
+  nlohmann::json progress() const {
+    return nlohmann::json{{"prompts", sampler_.size()},
+                          {"epoch", sampler_.epoch()},
+                          {"position", sampler_.position()},
+                          {"tokens_seen", tokens_seen_},
+                          {"reward_diagnostics", rewards_.diagnostics()}};
+  }
+
+  MetricValues evaluate(int64_t step) {
     SamplingParams params = rollout_params(grpo_);
     params.temperature = grpo_.eval.temperature;
     params.top_p = grpo_.eval.top_p;
@@ -279,6 +303,7 @@ class GrpoStage {
     metrics["eval/time"] = groups.rollout_seconds + groups.reward_seconds;
     metrics_->write(step, metrics);
     log_console(step, metrics);
+    return metrics;
   }
 
   void write_samples(int64_t step, const ScoredGroups& groups, const at::Tensor& advantages) {
@@ -353,11 +378,12 @@ class GrpoStage {
   RolloutCollector collector_;
   Transformer reference_{nullptr};
   std::unique_ptr<Optimizer> optimizer_;
+  std::unique_ptr<StageCheckpointer> checkpointer_;
   PolicyUpdateConfig update_config_;
   std::unique_ptr<MetricsWriter> metrics_;
   std::ofstream samples_;
   int64_t tokens_seen_ = 0;
-  int64_t resumed_ = 0;  // steps done by an earlier attempt (model snapshot)
+  int64_t resumed_ = 0;  // steps done by an earlier attempt (restored from its checkpoint)
 };
 
 }  // namespace

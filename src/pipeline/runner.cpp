@@ -9,7 +9,9 @@
 #include <sstream>
 
 #include "r1forge/core/check.h"
+#include "r1forge/core/fault_injection.h"
 #include "r1forge/core/fs.h"
+#include "r1forge/core/interrupt.h"
 #include "r1forge/core/json_file.h"
 #include "r1forge/core/log.h"
 #include "r1forge/core/timer.h"
@@ -133,11 +135,12 @@ void run_pipeline(const Config& config, const std::string& source) {
       continue;
     }
     const fs::path teacher = stage.distill->teacher;
-    const fs::path student = stage.init == "base" ? fs::path(config.model.init) : fs::path(stage.init);
+    const fs::path student =
+        stage.init == "base" ? fs::path(config.model.init) : fs::path(stage.init);
     if (fs::exists(teacher / "config.json") && fs::exists(student / "config.json")) {
-      check_same_tokenizer(*load_tokenizer(student), *load_tokenizer(teacher),
-                           source + ": stage '" + stage.name + "' distill.teacher " +
-                               teacher.string());
+      check_same_tokenizer(
+          *load_tokenizer(student), *load_tokenizer(teacher),
+          source + ": stage '" + stage.name + "' distill.teacher " + teacher.string());
     }
   }
   apply_runtime(config.run);
@@ -147,7 +150,14 @@ void run_pipeline(const Config& config, const std::string& source) {
   nlohmann::ordered_json state = load_state(config);
   bool upstream_ran = false;  // once a stage runs, every later stage's inputs are new
   Timer pipeline_timer;
-  for (const auto& stage : config.stages) {
+  InterruptScope interrupts;  // a signal between two stages stops before the next one starts
+  for (size_t stage_index = 0; stage_index < config.stages.size(); ++stage_index) {
+    const StageConfig& stage = config.stages[stage_index];
+    if (interrupt_requested()) {
+      R1F_THROW(InterruptedError, "stopped by ", interrupt_signal_name(), " before stage '",
+                stage.name, "'; the stages before it are recorded in ", state_path(config).string(),
+                ". Run the same command again to continue");
+    }
     const std::string fingerprint = stage_fingerprint(resolved, find_stage(resolved, stage.name));
     const nlohmann::ordered_json* entry = find_entry(state, stage.name);
     if (entry && !upstream_ran) {
@@ -171,6 +181,7 @@ void run_pipeline(const Config& config, const std::string& source) {
     atomic_write_file(attempt, nlohmann::json{{"fingerprint", fingerprint}}.dump() + "\n");
     Timer timer;
     run_stage(config, stage.name, source);
+    test_stall_point("stage_done", static_cast<int64_t>(stage_index) + 1);
     nlohmann::ordered_json done = {{"name", stage.name},
                                    {"type", stage.type},
                                    {"fingerprint", fingerprint},

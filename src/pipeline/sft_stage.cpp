@@ -3,6 +3,7 @@
 
 #include "r1forge/core/check.h"
 #include "r1forge/core/rng.h"
+#include "r1forge/core/yaml_io.h"
 #include "r1forge/pipeline/sft_trainer.h"
 #include "r1forge/pipeline/stage.h"
 
@@ -14,6 +15,7 @@ void run_sft_stage(const Config& config, const StageConfig& stage) {
   SftTrainer trainer(*stage.sft, model, stage_directory(config, stage), stage.name,
                      derive_seed(config.run.seed, "stage:" + stage.name),
                      /*text_rows=*/stage.type == "pretrain");
+  trainer.set_stage_config(to_yaml(stage));
   trainer.run();
 }
 

@@ -5,12 +5,15 @@
 #include <cstdio>
 
 #include "r1forge/core/check.h"
+#include "r1forge/core/fault_injection.h"
 #include "r1forge/core/fs.h"
 #include "r1forge/core/log.h"
 #include "r1forge/core/rng.h"
 #include "r1forge/core/timer.h"
+#include "r1forge/core/yaml_io.h"
 #include "r1forge/data/prompt_dataset.h"
 #include "r1forge/optim/optimizer.h"
+#include "r1forge/pipeline/stage_checkpointer.h"
 #include "r1forge/rl/logprobs.h"
 
 namespace r1forge {
@@ -44,6 +47,7 @@ SftTrainer::SftTrainer(const SftConfig& config,
       directory_(std::move(directory)),
       name_(std::move(stage_name)),
       seed_(seed),
+      stage_config_(to_yaml(config)),
       train_(load_sft_dataset(config.data, *model.tokenizer, text_rows)) {
   if (!config.eval_path.empty()) {
     SftDataConfig held_out_data = config.data;
@@ -117,15 +121,30 @@ double SftTrainer::held_out_loss() {
 
 SftResult SftTrainer::run() {
   fs::create_directories(directory_);
-  // An interrupted attempt left a snapshot: continue after it (the weights and the data
-  // position; the AdamW moments restart until [order 5] saves them). Otherwise start afresh.
-  fs::path snapshot;
-  const int64_t resumed = std::min(latest_snapshot(directory_, snapshot), total_steps_);
-  if (resumed > 0) {
-    load_weights_into(model_.model, snapshot);
-    truncate_step_log(directory_ / "metrics.jsonl", resumed);
-    R1F_LOG_WARN(name_, ": continuing after step ", resumed, " from ", snapshot.string(),
-                 " (optimizer moments restart)");
+  model_.model->train();
+  Optimizer optimizer(*model_.model, config_.optimizer, total_steps_);
+  StageCheckpointer checkpointer(directory_, config_.checkpoint, name_, stage_config_, model_,
+                                 optimizer, /*reference=*/nullptr);
+  PromptSampler sampler(static_cast<int64_t>(rows_.size()), /*shuffle=*/true,
+                        derive_seed(seed_, "sft-order"));
+  SftResult result;
+  int64_t tokens_seen = 0;
+  int64_t rows_consumed = 0;
+  // A checkpoint continues exactly: weights, AdamW state, data position, running totals.
+  TrainingState resumed = checkpointer.resume();
+  if (resumed.step > 0) {
+    const nlohmann::json& progress = resumed.progress;
+    R1F_CHECK_DATA(progress.value("rows", int64_t{-1}) == static_cast<int64_t>(rows_.size()),
+                   checkpointer.checkpoints().string(), ": the checkpoint was taken over ",
+                   progress.value("rows", int64_t{-1}), " training rows, the data now gives ",
+                   rows_.size(), "; the data changed (restore it, or delete the checkpoints)");
+    sampler.restore(progress.at("epoch").get<int64_t>(), progress.at("position").get<int64_t>());
+    tokens_seen = progress.at("tokens_seen").get<int64_t>();
+    rows_consumed = progress.at("rows_consumed").get<int64_t>();
+    result.final_loss = progress.value("final_loss", 0.0);
+    result.held_out_loss = progress.value("held_out_loss", -1.0);
+    result.steps = resumed.step;
+    truncate_step_log(directory_ / "metrics.jsonl", resumed.step);
   } else {
     fs::remove(directory_ / "metrics.jsonl");
     for (const auto& entry : fs::directory_iterator(directory_)) {
@@ -135,36 +154,35 @@ SftResult SftTrainer::run() {
     }
   }
   MetricsWriter writer(directory_ / "metrics.jsonl", /*tensorboard=*/true);
-  model_.model->train();
-  Optimizer optimizer(*model_.model, config_.optimizer, total_steps_);
-  optimizer.fast_forward(resumed);
-  PromptSampler sampler(static_cast<int64_t>(rows_.size()), /*shuffle=*/true,
-                        derive_seed(seed_, "sft-order"));
-  SftResult result;
-  int64_t tokens_seen = 0;
-  int64_t rows_consumed = 0;
   const int64_t rows_per_epoch = static_cast<int64_t>(rows_.size());
   // The last step of an epoch takes what is left, so an epoch is exactly one pass.
   auto rows_this_step = [&] {
     const int64_t left = rows_per_epoch - sampler.position() % rows_per_epoch;
     return config_.max_steps > 0 ? config_.batch_size : std::min<int64_t>(config_.batch_size, left);
   };
-  for (int64_t step = 1; step <= resumed; ++step) {  // replay the data order of done steps
-    const int64_t take = rows_this_step();
-    sampler.next(take);
-    rows_consumed += take;
-  }
-  for (int64_t step = resumed + 1; step <= total_steps_; ++step) {
+  auto progress = [&] {
+    return nlohmann::json{{"rows", rows_per_epoch},
+                          {"epoch", sampler.epoch()},
+                          {"position", sampler.position()},
+                          {"rows_consumed", rows_consumed},
+                          {"tokens_seen", tokens_seen},
+                          {"final_loss", result.final_loss},
+                          {"held_out_loss", result.held_out_loss}};
+  };
+  for (int64_t step = resumed.step + 1; step <= total_steps_; ++step) {
     Timer timer;
+    step_ = step;
     const int64_t take = rows_this_step();
     std::vector<std::vector<int64_t>> rows;
     for (int64_t index : sampler.next(take)) rows.push_back(rows_[index]);
     MetricValues metrics = train_step(rows);
+    test_stall_point("mid_step", step);
     StepResult update = optimizer.step();
     tokens_seen += static_cast<int64_t>(metrics["target_tokens"]);
     metrics["grad_norm"] = update.grad_norm;
     metrics["learning_rate"] = update.learning_rate;
     metrics["skipped_updates"] = update.applied ? 0.0 : 1.0;
+    metrics["nonfinite_skips"] = static_cast<double>(optimizer.counters().nonfinite_skips);
     rows_consumed += take;
     metrics["epoch"] = static_cast<double>(rows_consumed) / static_cast<double>(rows_per_epoch);
     metrics["num_tokens"] = static_cast<double>(tokens_seen);
@@ -185,10 +203,9 @@ SftResult SftTrainer::run() {
           {"loss", "eval/loss", "distill/loss", "grad_norm", "learning_rate", "epoch",
            "tokens_per_second", "time/step"}));
     }
-    if (config_.save_steps > 0 && step % config_.save_steps == 0 && !last) {
-      save_snapshot(model_, directory_, step, config_.save_total_limit);
-    }
     result.steps = step;
+    test_stall_point("after_step", step);
+    checkpointer.after_step(step, last, progress, metrics);
   }
   model_.model->eval();
   save_stage_model(model_, directory_ / "final");

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "r1forge/core/check.h"
+#include "r1forge/core/fault_injection.h"
 #include "r1forge/core/fs.h"
 #include "r1forge/core/log.h"
 #include "r1forge/core/rng.h"
@@ -120,26 +121,30 @@ StageModel load_stage_model(const Config& config, const StageConfig& stage) {
   return result;
 }
 
+void write_model_files(StageModel& model, const fs::path& folder) {
+  save_model(model.model, folder);
+  GenerationConfig generation = load_generation_config(folder);
+  generation.eos_token_ids = model.eos_ids;
+  generation.bos_token_id = model.tokenizer->bos_id();
+  generation.pad_token_id = model.pad_id;
+  save_generation_config(generation, folder);
+  if (fs::is_directory(model.tokenizer_source)) {
+    for (const char* name : kTokenizerFiles) {
+      const fs::path source = model.tokenizer_source / name;
+      if (fs::exists(source)) atomic_write_file(folder / name, read_file(source));
+    }
+  } else {
+    write_tokenizer_folder_files(folder, model.tokenizer_source);
+  }
+}
+
 void save_stage_model(StageModel& model, const fs::path& folder) {
   const fs::path staging = folder.string() + ".staging";
   std::error_code error;
   fs::remove_all(staging, error);  // a leftover of an interrupted save
   fs::create_directories(staging, error);
   R1F_CHECK_IO(!error, "cannot create ", staging, ": ", error.message());
-  save_model(model.model, staging);
-  GenerationConfig generation = load_generation_config(staging);
-  generation.eos_token_ids = model.eos_ids;
-  generation.bos_token_id = model.tokenizer->bos_id();
-  generation.pad_token_id = model.pad_id;
-  save_generation_config(generation, staging);
-  if (fs::is_directory(model.tokenizer_source)) {
-    for (const char* name : kTokenizerFiles) {
-      const fs::path source = model.tokenizer_source / name;
-      if (fs::exists(source)) atomic_write_file(staging / name, read_file(source));
-    }
-  } else {
-    write_tokenizer_folder_files(staging, model.tokenizer_source);
-  }
+  write_model_files(model, staging);
   fsync_directory(staging);
   // Replace atomically: the old folder moves aside first (rename cannot replace a non-empty
   // directory), then the new one takes its name; a crash in between leaves `.old` complete.
@@ -149,46 +154,6 @@ void save_stage_model(StageModel& model, const fs::path& folder) {
   fs::rename(staging, folder);
   fsync_directory(folder.parent_path());
   fs::remove_all(old, error);
-}
-
-int64_t latest_snapshot(const fs::path& stage_dir, fs::path& folder) {
-  const fs::path latest = stage_dir / "checkpoints" / "latest";
-  // A finished attempt (final/ written) is not continued: running it again starts afresh.
-  if (!fs::exists(latest) || fs::exists(stage_dir / "final" / "config.json")) return 0;
-  std::string name = read_file(latest);
-  while (!name.empty() && (name.back() == '\n' || name.back() == ' ')) name.pop_back();
-  folder = stage_dir / "checkpoints" / name;
-  if (name.rfind("step-", 0) != 0 || !fs::exists(folder / "config.json")) return 0;
-  return std::stoll(name.substr(5));
-}
-
-void save_snapshot(StageModel& model, const fs::path& stage_dir, int64_t step, int64_t keep) {
-  char name[32];
-  std::snprintf(name, sizeof name, "step-%07lld", static_cast<long long>(step));
-  const fs::path checkpoints = stage_dir / "checkpoints";
-  fs::create_directories(checkpoints);
-  save_stage_model(model, checkpoints / name);
-  atomic_write_file(checkpoints / "latest", std::string(name) + "\n");
-  if (keep <= 0) return;
-  std::vector<fs::path> snapshots;
-  for (const auto& entry : fs::directory_iterator(checkpoints)) {
-    const std::string file = entry.path().filename().string();
-    if (entry.is_directory() && file.rfind("step-", 0) == 0 &&
-        file.find('.') == std::string::npos) {
-      snapshots.push_back(entry.path());
-    }
-  }
-  std::sort(snapshots.begin(), snapshots.end());
-  for (size_t i = 0; i + keep < snapshots.size(); ++i) fs::remove_all(snapshots[i]);
-}
-
-void load_weights_into(Transformer& model, const fs::path& folder) {
-  ModelLoadOptions options;
-  options.dtype = model->dtype();
-  options.device = model->device();
-  Transformer snapshot = load_model(folder, options);
-  at::NoGradGuard no_grad;
-  load_hf_tensors(model, hf_named_tensors(snapshot), folder.string());
 }
 
 void truncate_step_log(const fs::path& file, int64_t last_step) {
@@ -230,6 +195,7 @@ void run_stage(const Config& original, const std::string& name, const std::strin
   }
   apply_runtime(config.run);
   write_resolved_config(original, config.run.dir);
+  set_test_stage(stage.name);
   R1F_LOG_INFO("stage '", stage.name, "' (", stage.type, ") -> ",
                stage_directory(config, stage).string());
   if (stage.type == "eval") {

@@ -262,10 +262,10 @@ std::vector<std::vector<RewardScore>> RewardSet::score(const std::vector<RewardS
 }
 
 std::map<std::string, double> RewardSet::diagnostics() const {
-  std::map<std::string, double> out;
+  std::map<std::string, double> out = diagnostics_baseline_;
   for (size_t f = 0; f < functions_.size(); ++f) {
     for (const auto& [key, value] : functions_[f]->diagnostics()) {
-      out[labels_[f] + "/" + key] = value;
+      out[labels_[f] + "/" + key] += value;
     }
   }
   return out;

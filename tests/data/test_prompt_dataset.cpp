@@ -127,5 +127,30 @@ TEST(PromptSampler, EpochsArePermutationsAndSeeded) {
   EXPECT_EQ(ordered.next(4), (std::vector<int64_t>{0, 1, 2, 0}));
 }
 
+TEST(PromptSampler, RestoredStateContinuesBitForBit) {
+  // The torchtitan pattern: draw K, save (epoch, position), rebuild, restore: the next M are
+  // those of the sampler that never stopped. Cases: mid-epoch, crossing an epoch boundary,
+  // and saved exactly at the boundary (position == size: the next epoch must not be skipped).
+  for (int64_t drawn : {3, 7, 10, 5}) {
+    PromptSampler straight(5, true, 11);
+    straight.next(drawn);
+    PromptSampler restored(5, true, 11);
+    restored.restore(straight.epoch(), straight.position());
+    EXPECT_EQ(restored.next(13), straight.next(13)) << drawn;
+  }
+  PromptSampler at_boundary(5, true, 11);
+  at_boundary.next(5);
+  EXPECT_EQ(at_boundary.epoch(), 0);
+  EXPECT_EQ(at_boundary.position(), 5);  // epoch 0 exhausted, epoch 1 not started
+  PromptSampler fresh(5, true, 11);
+  fresh.restore(0, 5);
+  std::vector<int64_t> next_epoch = fresh.next(5);
+  EXPECT_EQ(fresh.epoch(), 1);
+  std::set<int64_t> all(next_epoch.begin(), next_epoch.end());
+  EXPECT_EQ(all.size(), 5u);  // a whole epoch follows
+  EXPECT_THROW(fresh.restore(0, 6), DataError);
+  EXPECT_THROW(fresh.restore(-1, 0), DataError);
+}
+
 }  // namespace
 }  // namespace r1forge

@@ -67,3 +67,26 @@ fi
 grep -q "smoke.yaml: stages.1 (cold_start).init 'nowhere'" "$work/bad.log" || { cat "$work/bad.log"; exit 1; }
 [ ! -e runs/bad/stages ]
 echo "pipeline smoke test passed"
+
+# Killed across stage boundaries: after rejection sampling is done but before it is recorded,
+# then in the middle of distill's second step. Rerunning the same command ends with every
+# stage's weights, logs, data and evaluations equal to the uninterrupted run's.
+killed=runs/tiny-smoke-killed
+for point in stage_done:4 distill/mid_step:2; do
+  rm -f "$work/stall.marker"
+  R1F_TEST_STALL_AT="$point" R1F_TEST_STALL_MARKER="$work/stall.marker" \
+    "$r1forge" run "$root/configs/tiny/smoke.yaml" run.dir="$killed" >>"$work/killed.log" 2>&1 &
+  pid=$!
+  for _ in $(seq 1 1200); do
+    [ -e "$work/stall.marker" ] && break
+    kill -0 "$pid" 2>/dev/null || { echo "the run ended before $point"; tail -20 "$work/killed.log"; exit 1; }
+    sleep 0.1
+  done
+  [ -e "$work/stall.marker" ] || { echo "timed out waiting for $point"; kill -9 "$pid"; exit 1; }
+  kill -9 "$pid"
+  wait "$pid" 2>/dev/null || true
+done
+"$r1forge" run "$root/configs/tiny/smoke.yaml" run.dir="$killed" >>"$work/killed.log" 2>&1 ||
+  { tail -40 "$work/killed.log"; exit 1; }
+python3 "$root/tests/integration/compare_runs.py" runs/tiny-smoke "$killed"
+echo "killed twice across stage boundaries: the resumed pipeline equals the uninterrupted one"

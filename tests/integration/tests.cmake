@@ -26,3 +26,10 @@ add_test(NAME integration.pipeline_smoke
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/pipeline_smoke.sh
                  $<TARGET_FILE:r1forge> ${CMAKE_BINARY_DIR}/pipeline_smoke)
 set_tests_properties(integration.pipeline_smoke PROPERTIES TIMEOUT 300)
+
+# Exact resume after SIGKILL (mid-step, mid-save, between stages, at fixed delays), SIGTERM,
+# double SIGINT, a full disk and NaN gradients, on configs/tiny/resume.yaml.
+add_test(NAME integration.kill_resume
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/kill_resume.sh
+                 $<TARGET_FILE:r1forge> ${CMAKE_BINARY_DIR}/kill_resume)
+set_tests_properties(integration.kill_resume PROPERTIES TIMEOUT 900)

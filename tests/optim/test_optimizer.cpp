@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <limits>
+#include <map>
 
 #include "r1forge/core/check.h"
 #include "r1forge/optim/lr_schedule.h"
@@ -80,6 +81,105 @@ TEST(Optimizer, NonFiniteGradientSkipsTheUpdate) {
   set_gradients(module, 1.0, 1.0);
   EXPECT_TRUE(optimizer.step().applied);
   EXPECT_NEAR(module.vector.item<double>(), 0.9, 1e-6);
+}
+
+TEST(Optimizer, TooManyNonFiniteStepsInARowAbort) {
+  // skip_nonfinite_steps 2: two skips in a row are tolerated, the third aborts; a finite step
+  // in between resets the run of skips (but not the total).
+  TwoParameters module;
+  OptimizerConfig config;
+  config.learning_rate = 0.1;
+  config.skip_nonfinite_steps = 2;
+  Optimizer optimizer(module, config, 10);
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  set_gradients(module, nan, 1.0);
+  EXPECT_FALSE(optimizer.step().applied);
+  set_gradients(module, std::numeric_limits<double>::infinity(), 1.0);
+  EXPECT_FALSE(optimizer.step().applied);
+  set_gradients(module, 1.0, 1.0);
+  EXPECT_TRUE(optimizer.step().applied);
+  EXPECT_EQ(optimizer.counters().consecutive_nonfinite, 0);
+  EXPECT_EQ(optimizer.counters().nonfinite_skips, 2);
+  for (int i = 0; i < 2; ++i) {
+    set_gradients(module, nan, 1.0);
+    EXPECT_FALSE(optimizer.step().applied);
+  }
+  const double matrix_before = module.matrix.item<double>();
+  set_gradients(module, nan, 1.0);
+  try {
+    optimizer.step();
+    FAIL() << "expected a NumericError";
+  } catch (const NumericError& error) {
+    const std::string message = error.what();
+    EXPECT_NE(message.find("3 consecutive"), std::string::npos) << message;
+    EXPECT_NE(message.find("skip_nonfinite_steps is 2"), std::string::npos) << message;
+  }
+  EXPECT_EQ(module.matrix.item<double>(), matrix_before);  // the last good update's value
+  EXPECT_EQ(optimizer.counters().nonfinite_skips, 5);
+  EXPECT_EQ(exit_code_for(ErrorKind::NUMERIC), 3);
+}
+
+TEST(Optimizer, SavedStateContinuesBitForBit) {
+  // Run A takes 6 steps; run B takes 3, hands its state to a fresh optimizer on a copy of the
+  // parameters (a new process, in effect), which takes the last 3. Parameters must be equal
+  // bit for bit: moments, per-parameter step counts and the schedule position all matter.
+  OptimizerConfig config;
+  config.learning_rate = 0.05;
+  config.weight_decay = 0.01;
+  config.schedule.lr_scheduler_type = "cosine";
+  config.schedule.warmup_steps = 2;
+  auto gradients = [](int step) { return std::pair{0.3 * step - 1.0, 1.0 / (step + 1)}; };
+  TwoParameters straight;
+  Optimizer a(straight, config, 6);
+  for (int step = 0; step < 6; ++step) {
+    auto [g1, g2] = gradients(step);
+    set_gradients(straight, g1, g2);
+    a.step();
+  }
+  TwoParameters first_half;
+  Optimizer b(first_half, config, 6);
+  for (int step = 0; step < 3; ++step) {
+    auto [g1, g2] = gradients(step);
+    set_gradients(first_half, g1, g2);
+    b.step();
+  }
+  std::map<std::string, at::Tensor> saved;
+  for (auto& [name, tensor] : b.state_tensors()) saved[name] = tensor.clone();
+  EXPECT_EQ(saved.size(), 6u);  // exp_avg, exp_avg_sq, step for each of the two parameters
+  EXPECT_EQ(saved.at("step/matrix").item<int64_t>(), 3);
+  TwoParameters second_half;
+  {
+    at::NoGradGuard no_grad;
+    second_half.matrix.copy_(first_half.matrix);
+    second_half.vector.copy_(first_half.vector);
+  }
+  Optimizer c(second_half, config, 6);
+  c.load_state(saved, b.counters(), "test");
+  EXPECT_EQ(c.steps_taken(), 3);
+  for (int step = 3; step < 6; ++step) {
+    auto [g1, g2] = gradients(step);
+    set_gradients(second_half, g1, g2);
+    c.step();
+  }
+  EXPECT_TRUE(at::equal(second_half.matrix, straight.matrix));
+  EXPECT_TRUE(at::equal(second_half.vector, straight.vector));
+  // Without the moments (only the schedule position) the result differs: the test can fail.
+  TwoParameters no_moments;
+  {
+    at::NoGradGuard no_grad;
+    no_moments.matrix.copy_(first_half.matrix);
+    no_moments.vector.copy_(first_half.vector);
+  }
+  Optimizer d(no_moments, config, 6);
+  d.load_state({}, b.counters(), "test");
+  for (int step = 3; step < 6; ++step) {
+    auto [g1, g2] = gradients(step);
+    set_gradients(no_moments, g1, g2);
+    d.step();
+  }
+  EXPECT_FALSE(at::equal(no_moments.matrix, straight.matrix));
+  saved.erase("exp_avg/vector");
+  EXPECT_THROW(d.load_state(saved, b.counters(), "test"), DataError);
 }
 
 TEST(LrSchedule, WarmupThenDecayAsTransformers) {

@@ -10,7 +10,9 @@
 #include "pipeline/tiny_model.h"
 #include "r1forge/core/check.h"
 #include "r1forge/core/config.h"
+#include "r1forge/core/fs.h"
 #include "r1forge/model/hf_io.h"
+#include "r1forge/pipeline/checkpoint.h"
 #include "r1forge/pipeline/stage.h"
 #include "r1forge/rl/reward.h"
 
@@ -174,18 +176,45 @@ TEST_F(GrpoStageTest, KlReferenceDynamicSamplingAndMiniBatchesRun) {
   EXPECT_GT(lines[0]["ratio/max"].get<double>(), 1.0);
   EXPECT_TRUE(lines[3].contains("eval/reward"));
   EXPECT_EQ(lines[3]["step"].get<int64_t>(), 3);
-  // save_total_limit 1 keeps the newest snapshot (step 2; the last step writes final/ only).
-  EXPECT_TRUE(std::filesystem::exists(stage_dir / "checkpoints" / "step-0000002" / "config.json"));
-  EXPECT_FALSE(std::filesystem::exists(stage_dir / "checkpoints" / "step-0000001"));
+  // save_total_limit 1 keeps the newest checkpoint: the last step's, with the reference
+  // (synced at step 2, so it is state) beside the policy.
+  const auto checkpoint = stage_dir / "checkpoints" / "step-0000003";
+  EXPECT_EQ(verify_checkpoint(checkpoint), "");
+  EXPECT_TRUE(std::filesystem::exists(checkpoint / "reference.safetensors"));
+  EXPECT_FALSE(std::filesystem::exists(stage_dir / "checkpoints" / "step-0000002"));
   EXPECT_TRUE(std::filesystem::exists(stage_dir / "final" / "config.json"));
-  // A second run of the same stage starts from step 1 and replaces the logs of the first.
+  const std::string weights = read_file(stage_dir / "final" / "model.safetensors");
+  // Rerunning the finished stage resumes at its last step: nothing is trained again, the
+  // logs stay, and final/ is written again with the same bytes.
   run_stage(config, "toy");
-  EXPECT_EQ(read_jsonl(stage_dir / "metrics.jsonl").size(), 4u);
-  int64_t event_files = 0;
-  for (const auto& entry : std::filesystem::directory_iterator(stage_dir)) {
-    event_files += entry.path().filename().string().find("tfevents") != std::string::npos;
+  EXPECT_EQ(read_jsonl(stage_dir / "metrics.jsonl"), lines);
+  EXPECT_EQ(read_file(stage_dir / "final" / "model.safetensors"), weights);
+
+  // Killed during step 3 (after step 2's checkpoint): the resumed run ends bit for bit as
+  // the uninterrupted one, through the reference sync at step 2, dynamic sampling and the
+  // prompt position. Recreate step 2 by running 2 steps under a config that keeps them.
+  std::string keep_every_checkpoint = extra;
+  keep_every_checkpoint.replace(keep_every_checkpoint.find("save_total_limit: 1"), 19,
+                                "save_total_limit: 0");
+  Config keep_all = load_config_text(
+      config_text(keep_every_checkpoint,
+                  "[{name: test_text_hash}, {name: test_target_rate, weight: 0.5}]"),
+      "toy.yaml");
+  std::filesystem::remove_all(stage_dir);
+  run_stage(keep_all, "toy");
+  EXPECT_EQ(read_file(stage_dir / "final" / "model.safetensors"), weights);
+  std::filesystem::remove_all(stage_dir / "checkpoints" / "step-0000003");
+  std::filesystem::remove_all(stage_dir / "final");
+  run_stage(keep_all, "toy");
+  EXPECT_EQ(read_file(stage_dir / "final" / "model.safetensors"), weights);
+  std::vector<nlohmann::json> resumed = read_jsonl(stage_dir / "metrics.jsonl");
+  ASSERT_EQ(resumed.size(), lines.size());
+  for (size_t i = 0; i < lines.size(); ++i) {
+    for (const auto& [key, value] : lines[i].items()) {
+      if (key.rfind("time/", 0) == 0 || key == "tokens_per_second" || key == "eval/time") continue;
+      EXPECT_EQ(resumed[i][key], value) << "line " << i << " key " << key;
+    }
   }
-  EXPECT_EQ(event_files, 1);
 }
 
 TEST_F(GrpoStageTest, ConfigErrorsBeforeTraining) {

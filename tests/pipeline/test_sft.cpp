@@ -9,8 +9,12 @@
 #include "pipeline/tiny_model.h"
 #include "r1forge/core/check.h"
 #include "r1forge/core/config.h"
+#include "r1forge/core/fs.h"
+#include "r1forge/core/sha256.h"
 #include "r1forge/data/sft_dataset.h"
 #include "r1forge/model/hf_io.h"
+#include "r1forge/model/safetensors.h"
+#include "r1forge/pipeline/checkpoint.h"
 #include "r1forge/pipeline/sft_trainer.h"
 #include "r1forge/pipeline/stage.h"
 
@@ -197,27 +201,69 @@ TEST_F(SftStageTest, AccumulationEqualsTheFullBatchStep) {
   }
 }
 
-TEST_F(SftStageTest, AnInterruptedStageContinuesAfterItsLastSnapshot) {
+// metrics.jsonl lines without the wall-clock values, which no two runs share.
+nlohmann::json without_timings(nlohmann::json line) {
+  for (const char* key : {"time/step", "tokens_per_second"}) line.erase(key);
+  return line;
+}
+
+TEST_F(SftStageTest, AResumedStageEndsBitForBitAsAnUninterruptedOne) {
+  // 5 steps of 2 rows over 6 rows (3 steps an epoch): checkpoints at 2, 4 and the end (5).
   Config c = config("sft", "sft.jsonl",
                     "      max_steps: 5\n      batch_size: 2\n      save_steps: 2\n"
-                    "      save_total_limit: 0\n      optimizer: {learning_rate: 0.003}\n");
+                    "      save_total_limit: 0\n      optimizer: {learning_rate: 0.003, "
+                    "schedule: {lr_scheduler_type: cosine}}\n");
   run_stage(c, "tune");
   const auto stage_dir = dir_ / "run" / "stages" / "01-tune";
   auto first = metrics();
   ASSERT_EQ(first.size(), 5u);
-  // As if killed after step 4's snapshot: the later lines and the final model never existed.
+  const std::string final_weights = read_file(stage_dir / "final" / "model.safetensors");
+  for (const char* step : {"step-0000002", "step-0000004", "step-0000005"}) {
+    EXPECT_EQ(verify_checkpoint(stage_dir / "checkpoints" / step), "") << step;
+  }
+  for (const char* file : {"optimizer.safetensors", "rng.safetensors", "trainer_state.json",
+                           "stage_config.yaml", "config.json", "tokenizer.model"}) {
+    EXPECT_TRUE(std::filesystem::exists(stage_dir / "checkpoints" / "step-0000004" / file)) << file;
+  }
+  // As if killed during step 5: its checkpoint, its final model and most of its line never
+  // existed (a torn line at the end).
   std::filesystem::remove_all(stage_dir / "final");
-  std::ofstream(stage_dir / "metrics.jsonl", std::ios::app) << first[4].dump() << "\n";
+  std::filesystem::remove_all(stage_dir / "checkpoints" / "step-0000005");
+  std::ofstream(stage_dir / "metrics.jsonl", std::ios::app) << "{\"step\": 5, \"lo";
   run_stage(c, "tune");
   auto resumed = metrics();
   ASSERT_EQ(resumed.size(), 5u);  // steps 1-4 kept, step 5 trained again, nothing doubled
-  for (size_t i = 0; i < 4; ++i) EXPECT_EQ(resumed[i], first[i]) << i;
-  EXPECT_EQ(resumed[4]["step"], 5);
-  // The schedule continued: step 5's learning rate is the uninterrupted run's.
-  EXPECT_DOUBLE_EQ(resumed[4]["learning_rate"].get<double>(),
-                   first[4]["learning_rate"].get<double>());
-  EXPECT_DOUBLE_EQ(resumed[4]["epoch"].get<double>(), first[4]["epoch"].get<double>());
-  EXPECT_TRUE(std::filesystem::exists(stage_dir / "final" / "config.json"));
+  for (size_t i = 0; i < 5; ++i) {
+    EXPECT_EQ(without_timings(resumed[i]), without_timings(first[i])) << i;
+  }
+  EXPECT_EQ(read_file(stage_dir / "final" / "model.safetensors"), final_weights);
+
+  // Without the optimizer state (the old model-only snapshot) step 5 would differ: this test
+  // can fail. Resume from step 4 with its AdamW moments zeroed.
+  std::filesystem::remove_all(stage_dir / "final");
+  std::filesystem::remove_all(stage_dir / "checkpoints" / "step-0000005");
+  const auto step4 = stage_dir / "checkpoints" / "step-0000004";
+  {
+    safetensors::SafetensorsFile file(step4 / "optimizer.safetensors");
+    std::vector<std::pair<std::string, at::Tensor>> zeroed;
+    for (const auto& name : file.names()) {
+      at::Tensor tensor = file.tensor(name);
+      zeroed.emplace_back(name, name.rfind("step/", 0) == 0 ? tensor : at::zeros_like(tensor));
+    }
+    std::filesystem::path copy = dir_ / "zeroed.safetensors";
+    safetensors::save_file(copy, zeroed);
+    std::filesystem::copy_file(copy, step4 / "optimizer.safetensors",
+                               std::filesystem::copy_options::overwrite_existing);
+  }
+  // Re-seal the manifest, else the edit is (rightly) caught as damage.
+  nlohmann::json manifest = nlohmann::json::parse(read_file(step4 / "manifest.json"));
+  manifest["files"]["optimizer.safetensors"] = {
+      {"bytes", std::filesystem::file_size(step4 / "optimizer.safetensors")},
+      {"sha256", sha256_file(step4 / "optimizer.safetensors")}};
+  atomic_write_file(step4 / "manifest.json", manifest.dump());
+  ASSERT_EQ(verify_checkpoint(step4), "");
+  run_stage(c, "tune");
+  EXPECT_NE(read_file(stage_dir / "final" / "model.safetensors"), final_weights);
 }
 
 TEST_F(SftStageTest, BadInputIsAClearError) {

@@ -3,7 +3,8 @@
 // Library code reports every failure by throwing one of the typed errors below, with the
 // offending file, key or line in the message; it never calls exit() or abort(). The one catch
 // sits at the edge of the binary (src/apps/r1forge.cpp), which maps the type to an exit code:
-// UsageError and ConfigError exit 2, everything else exits 1.
+// UsageError and ConfigError exit 2, NumericError (training diverged) 3, InterruptedError
+// (SIGINT/SIGTERM, state saved: rerun to continue) 75 (EX_TEMPFAIL), everything else 1.
 // Not here: CUDA error checks (kernels/), torch's own TORCH_CHECK (used for tensor invariants).
 #pragma once
 
@@ -14,7 +15,7 @@
 
 namespace r1forge {
 
-enum class ErrorKind { INTERNAL, USAGE, CONFIG, IO, DATA };
+enum class ErrorKind { INTERNAL, USAGE, CONFIG, IO, DATA, NUMERIC, INTERRUPTED };
 
 // Base error: a user-facing message plus where in r1forge's source it was raised.
 class Error : public std::runtime_error {
@@ -52,6 +53,21 @@ struct DataError : Error {
       : Error(ErrorKind::DATA, std::move(m), f, l) {}
 };
 
+// Training cannot continue: too many consecutive non-finite losses or gradients.
+struct NumericError : Error {
+  explicit NumericError(std::string m, const char* f = "", int l = 0)
+      : Error(ErrorKind::NUMERIC, std::move(m), f, l) {}
+};
+// A stop asked for by SIGINT/SIGTERM after the state was saved; the same command resumes.
+struct InterruptedError : Error {
+  explicit InterruptedError(std::string m, const char* f = "", int l = 0)
+      : Error(ErrorKind::INTERRUPTED, std::move(m), f, l) {}
+};
+
+// Exit codes of the binary (docs/reliability.md): 75 is sysexits' EX_TEMPFAIL, "try again".
+constexpr int kExitDiverged = 3;
+constexpr int kExitInterrupted = 75;
+
 namespace detail {
 template <typename... Args>
 std::string concat(Args&&... args) {
@@ -63,7 +79,13 @@ std::string concat(Args&&... args) {
 
 // Exit code the binary uses for an error of this kind.
 inline int exit_code_for(ErrorKind kind) {
-  return (kind == ErrorKind::USAGE || kind == ErrorKind::CONFIG) ? 2 : 1;
+  switch (kind) {
+    case ErrorKind::USAGE:
+    case ErrorKind::CONFIG: return 2;
+    case ErrorKind::NUMERIC: return kExitDiverged;
+    case ErrorKind::INTERRUPTED: return kExitInterrupted;
+    default: return 1;
+  }
 }
 
 }  // namespace r1forge

@@ -74,7 +74,12 @@ class PromptSampler {
   PromptSampler(int64_t size, bool shuffle, uint64_t seed);
   std::vector<int64_t> next(int64_t count);
   int64_t epoch() const { return epoch_; }
-  int64_t position() const { return position_; }
+  int64_t position() const { return position_; }  // indices handed out in this epoch
+  int64_t size() const { return size_; }
+  // Continues exactly where a sampler at (epoch, position) was: the epoch's order is rebuilt
+  // from (seed, epoch). A position equal to size() is an exhausted epoch; the next call moves
+  // on to the following one, never skipping it. DataError when position is out of range.
+  void restore(int64_t epoch, int64_t position);
 
  private:
   void start_epoch();

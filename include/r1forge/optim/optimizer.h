@@ -1,7 +1,10 @@
 // The optimizer of every training stage: AdamW with Hugging Face Trainer's parameter groups
 // (no weight decay on biases and norm weights), global gradient-norm clipping, and a guard that
-// skips an update whose gradient is not finite. Option names are TRL/HF TrainingArguments'.
-// Not here: the learning-rate schedule (lr_schedule.h), saving optimizer state ([order 5]).
+// skips an update whose gradient is not finite and aborts (NumericError) after too many in a
+// row. Its whole state (moments, per-parameter step counts, schedule position, skip counters)
+// comes out as named tensors and counters for checkpoints, and goes back in bit for bit.
+// Option names are TRL/HF TrainingArguments'.
+// Not here: the learning-rate schedule (lr_schedule.h), checkpoint files (training_state.h).
 #pragma once
 
 #include <ATen/ATen.h>
@@ -9,7 +12,10 @@
 #include <torch/optim/adamw.h>
 
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "r1forge/core/yaml_fields.h"
@@ -25,6 +31,8 @@ struct OptimizerConfig {
   double adam_epsilon = 1e-8;
   double max_grad_norm = 1.0;  // clip the global L2 norm to this; 0 = no clipping (still logged)
   LrScheduleConfig schedule;   // lr_scheduler_type, warmup
+  int64_t skip_nonfinite_steps =
+      3;  // consecutive non-finite updates skipped, then abort; 0 = abort
 
   bool operator==(const OptimizerConfig&) const = default;
   template <class Visitor>
@@ -38,6 +46,9 @@ struct OptimizerConfig {
     v.field("max_grad_norm", max_grad_norm, "clip the global gradient L2 norm; 0 = off",
             RealRange{0.0, 1e12});
     v.field("schedule", schedule, "learning-rate schedule");
+    v.field("skip_nonfinite_steps", skip_nonfinite_steps,
+            "consecutive non-finite loss/gradient updates skipped before aborting; 0 = abort",
+            IntRange{0, 1 << 30});
   }
 };
 
@@ -48,25 +59,43 @@ struct StepResult {
   bool applied = false;  // false: the gradient was not finite, parameters left unchanged
 };
 
+// The optimizer's scalar state, saved beside its tensors.
+struct OptimizerCounters {
+  int64_t steps_taken = 0;            // applied updates: the schedule position
+  int64_t calls = 0;                  // step() calls, applied or skipped
+  int64_t consecutive_nonfinite = 0;  // skipped in a row up to now
+  int64_t nonfinite_skips = 0;        // skipped since the stage started
+};
+
 class Optimizer {
  public:
   // `total_steps`: optimizer steps the stage will take (for decaying schedules).
   Optimizer(torch::nn::Module& model, const OptimizerConfig& config, int64_t total_steps);
   // Clip, then (if the norm is finite) set the scheduled lr and take one AdamW step; gradients
-  // are zeroed either way. Advances the schedule only when the step was applied.
+  // are zeroed either way. Advances the schedule only when the step was applied. A non-finite
+  // norm (from a NaN/inf loss or gradient) skips the update; more than skip_nonfinite_steps in
+  // a row throws NumericError (parameters stay at the last good update).
   StepResult step();
   void zero_grad();
-  int64_t steps_taken() const { return steps_taken_; }
-  // Continues the schedule at `steps` (a stage resumed from a model snapshot); the AdamW
-  // moments start afresh, which exact resume ([order 5]) will restore too.
-  void fast_forward(int64_t steps) { steps_taken_ = steps; }
+  int64_t steps_taken() const { return counters_.steps_taken; }
+  const OptimizerCounters& counters() const { return counters_; }
   const std::vector<at::Tensor>& parameters() const { return parameters_; }
+
+  // AdamW state as `exp_avg/<name>`, `exp_avg_sq/<name>` and `step/<name>` ([1] int64), for
+  // the parameters that have taken a step (names: the module's named_parameters()).
+  std::vector<std::pair<std::string, at::Tensor>> state_tensors() const;
+  // Restores what state_tensors() gave (copied onto each parameter's device and dtype) and the
+  // counters. DataError naming `source` when a tensor is missing or has the wrong shape.
+  void load_state(const std::map<std::string, at::Tensor>& tensors,
+                  const OptimizerCounters& counters,
+                  const std::string& source);
 
  private:
   OptimizerConfig config_;
   int64_t total_steps_;
-  int64_t steps_taken_ = 0;
+  OptimizerCounters counters_;
   std::vector<at::Tensor> parameters_;
+  std::vector<std::string> names_;  // parallel to parameters_
   std::unique_ptr<torch::optim::AdamW> adamw_;
 };
 

@@ -15,6 +15,7 @@
 #include "r1forge/core/yaml_fields.h"
 #include "r1forge/data/prompt_dataset.h"
 #include "r1forge/optim/optimizer.h"
+#include "r1forge/pipeline/checkpoint.h"
 #include "r1forge/rl/advantage.h"
 #include "r1forge/rl/policy_loss.h"
 #include "r1forge/rl/reward.h"
@@ -93,8 +94,7 @@ struct GrpoConfig {
   int64_t logging_steps = 1;    // console line every N steps (metrics.jsonl gets every step)
   int64_t log_completions = 2;  // completions per step written to samples.jsonl; 0 = none
   GrpoEvalConfig eval;
-  int64_t save_steps = 0;        // model snapshot every N steps under checkpoints/; 0 = final only
-  int64_t save_total_limit = 2;  // snapshots kept (oldest removed first); 0 = keep all
+  CheckpointConfig checkpoint;  // save_steps, save_minutes, save_total_limit, best metric
   int64_t logprob_chunk_rows = 1024;  // positions per log-softmax chunk (bounds [C, V] memory)
 
   bool operator==(const GrpoConfig&) const = default;

@@ -72,9 +72,7 @@ void GrpoConfig::visit(Visitor& v) {
   v.field("log_completions", log_completions, "completions per step to samples.jsonl",
           IntRange{0, 1 << 20});
   v.field("eval", eval, "held-out evaluation");
-  v.field("save_steps", save_steps, "model snapshot every N steps; 0 = final only",
-          IntRange{0, kMaxCount});
-  v.field("save_total_limit", save_total_limit, "snapshots kept; 0 = all", IntRange{0, kMaxCount});
+  checkpoint.visit(v);  // its keys sit in this section, as in HF TrainingArguments
   v.field("logprob_chunk_rows", logprob_chunk_rows, "positions per log-softmax chunk",
           IntRange{1, 1 << 24});
 }

@@ -11,6 +11,7 @@
 #include "r1forge/core/yaml_fields.h"
 #include "r1forge/data/sft_dataset.h"
 #include "r1forge/optim/optimizer.h"
+#include "r1forge/pipeline/checkpoint.h"
 
 namespace r1forge {
 
@@ -35,8 +36,7 @@ struct SftConfig {
   OptimizerConfig optimizer = sft_optimizer_defaults();
   int64_t logging_steps = 10;         // console line every N steps (metrics.jsonl gets all)
   int64_t eval_steps = 0;             // held-out loss every N steps and at the end; 0 = end only
-  int64_t save_steps = 0;             // model snapshot every N steps; 0 = final only
-  int64_t save_total_limit = 2;       // snapshots kept; 0 = all
+  CheckpointConfig checkpoint;        // save_steps, save_minutes, save_total_limit, best metric
   int64_t logprob_chunk_rows = 1024;  // positions per log-softmax chunk (bounds [C, V] memory)
 
   bool operator==(const SftConfig&) const = default;
@@ -58,10 +58,7 @@ struct SftConfig {
     v.field("logging_steps", logging_steps, "console line every N steps", IntRange{1, INT64_MAX});
     v.field("eval_steps", eval_steps, "held-out loss every N steps; 0 = end only",
             IntRange{0, INT64_MAX});
-    v.field("save_steps", save_steps, "model snapshot every N steps; 0 = final only",
-            IntRange{0, INT64_MAX});
-    v.field("save_total_limit", save_total_limit, "snapshots kept; 0 = all",
-            IntRange{0, INT64_MAX});
+    checkpoint.visit(v);  // its keys sit in this section, as in HF TrainingArguments
     v.field("logprob_chunk_rows", logprob_chunk_rows, "positions per log-softmax chunk",
             IntRange{1, 1 << 30});
   }

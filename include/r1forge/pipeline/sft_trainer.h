@@ -54,8 +54,15 @@ class SftTrainer {
   void set_auxiliary_loss(AuxiliaryLoss loss) { auxiliary_ = std::move(loss); }
   // Multiplies the cross-entropy term (1 by default; 0 = the auxiliary loss alone).
   void set_nll_weight(double weight) { nll_weight_ = weight; }
+  // Trains from the newest valid checkpoint under `directory`/checkpoints (or from the start)
+  // to the last step, then writes final/. InterruptedError after saving when a signal came.
   SftResult run();
   int64_t total_steps() const { return total_steps_; }
+  // The step being trained (1-based; 0 before the first): lets an auxiliary loss derive
+  // per-step seeds, so a resumed run draws what an uninterrupted one would.
+  int64_t current_step() const { return step_; }
+  // The YAML saved in checkpoints and compared on resume (default: the sft: section alone).
+  void set_stage_config(std::string yaml) { stage_config_ = std::move(yaml); }
 
  private:
   MetricValues train_step(const std::vector<std::vector<int64_t>>& rows);
@@ -66,6 +73,8 @@ class SftTrainer {
   std::filesystem::path directory_;
   std::string name_;
   uint64_t seed_;
+  std::string stage_config_;
+  int64_t step_ = 0;
   SftDataset train_;
   SftDataset held_out_;
   std::vector<std::vector<int64_t>> rows_;  // training rows: one example each, or packed bins

@@ -3,7 +3,8 @@
 // atomically (a staging folder renamed into place), and dispatch by stage type.
 // `r1forge stage CONFIG NAME` calls run_stage, and the pipeline runner (runner.h) calls it for
 // each stage in turn.
-// Not here: the stage algorithms (grpo_stage.h, ...), checkpoints with optimizer state ([order 5]).
+// Not here: the stage algorithms (grpo_stage.h, ...), checkpoints (checkpoint.h,
+// training_state.h).
 #pragma once
 
 #include <cstdint>
@@ -42,20 +43,12 @@ StageModel load_stage_model(const Config& config, const StageConfig& stage);
 // the tokenizer files) into `folder.staging`, then renames it over `folder`, so `folder` is
 // either the previous complete model or the new complete one.
 void save_stage_model(StageModel& model, const std::filesystem::path& folder);
+// The files of that HF folder, written into the existing folder `folder` (a checkpoint's
+// staging folder), each atomically.
+void write_model_files(StageModel& model, const std::filesystem::path& folder);
 
-// The newest model snapshot of an interrupted stage (checkpoints/latest names it): its step,
-// or 0 when there is none or the stage finished (final/ exists). `folder` receives its path.
-int64_t latest_snapshot(const std::filesystem::path& stage_dir, std::filesystem::path& folder);
-// Saves `model` as checkpoints/step-XXXXXXX under `stage_dir`, points checkpoints/latest at it
-// and keeps the newest `keep` snapshots (0 = all).
-void save_snapshot(StageModel& model,
-                   const std::filesystem::path& stage_dir,
-                   int64_t step,
-                   int64_t keep);
-// Loads the weights of the model folder `folder` into `model` in place (same shapes).
-void load_weights_into(Transformer& model, const std::filesystem::path& folder);
 // Keeps the lines of a JSONL log whose "step" is at most `last_step` (a resumed stage's
-// history), dropping the rest; no-op when the file does not exist.
+// history), dropping the rest (and a torn last line); no-op when the file does not exist.
 void truncate_step_log(const std::filesystem::path& file, int64_t last_step);
 
 // A copy of `model` with its own parameters (no gradients): the reference policy.

@@ -29,8 +29,8 @@ struct RewardSample {
   std::string_view completion;  // the decoded completion (special tokens removed)
   // The dataset row's fields (e.g. "answer", "numbers", "target", "language"); never null.
   const nlohmann::json* metadata = nullptr;
-  int64_t completion_tokens = 0;  // completion length in tokens
-  bool truncated = false;         // generation hit max_new_tokens
+  int64_t completion_tokens = 0;      // completion length in tokens
+  bool truncated = false;             // generation hit max_new_tokens
   int64_t max_completion_tokens = 0;  // the stage's max_new_tokens (length-based rewards)
 };
 
@@ -48,8 +48,8 @@ class RewardFunction {
 
 // A reward as written in YAML (one item of a stage's `rewards:` list).
 struct RewardSpec {
-  std::string name;                           // registry name, e.g. accuracy
-  double weight = 1.0;                        // TRL reward_weights: multiplies this score
+  std::string name;                            // registry name, e.g. accuracy
+  double weight = 1.0;                         // TRL reward_weights: multiplies this score
   std::map<std::string, std::string> options;  // reward-specific, see each reward's docs
   // Metrics name (`rewards/<label>/mean`); empty = name. Lets one reward appear twice.
   std::string label;
@@ -77,7 +77,8 @@ class RewardOptions {
   int64_t get_int(const std::string& key, int64_t fallback);
   bool get_bool(const std::string& key, bool fallback);
   // Comma-separated list ("a, b, c"); empty string = empty list.
-  std::vector<std::string> get_list(const std::string& key, const std::vector<std::string>& fallback);
+  std::vector<std::string> get_list(const std::string& key,
+                                    const std::vector<std::string>& fallback);
   bool has(const std::string& key) const { return values_.count(key) != 0; }
   const std::string& where() const { return where_; }
   // ConfigError naming `where` and the key for a value that fails a reward's own check.
@@ -121,6 +122,11 @@ class RewardSet {
   // Seconds spent in each reward's last score() call, by label.
   const std::vector<double>& last_seconds() const { return last_seconds_; }
   std::map<std::string, double> diagnostics() const;  // `<label>/<key>` -> value
+  // Counts carried over from a checkpoint: added to diagnostics() so the counters run on
+  // across a resume as they would have without one.
+  void set_diagnostics_baseline(std::map<std::string, double> baseline) {
+    diagnostics_baseline_ = std::move(baseline);
+  }
   size_t size() const { return functions_.size(); }
 
  private:
@@ -128,6 +134,7 @@ class RewardSet {
   std::vector<std::string> labels_;
   std::vector<double> weights_;
   std::vector<double> last_seconds_;
+  std::map<std::string, double> diagnostics_baseline_;
 };
 
 }  // namespace r1forge

@@ -1,0 +1,66 @@
+// When a training stage saves and how it resumes: the one policy the sft/pretrain/distill and
+// grpo loops share. At construction it removes staging folders an interrupted save left,
+// checks the checkpoint folder (writable, room for one checkpoint) and starts handling
+// SIGINT/SIGTERM. resume() restores the newest valid checkpoint; after_step() saves every
+// save_steps, after save_minutes, at the last step and when a signal asked to stop (then it
+// throws InterruptedError, which the binary turns into exit code 75).
+// Not here: the protocol (checkpoint.h), the files (training_state.h).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "r1forge/core/interrupt.h"
+#include "r1forge/core/metrics.h"
+#include "r1forge/core/timer.h"
+#include "r1forge/pipeline/checkpoint.h"
+#include "r1forge/pipeline/training_state.h"
+
+namespace r1forge {
+
+class StageCheckpointer {
+ public:
+  // `stage_dir` holds checkpoints/; `label` names the stage in messages ("sft 'cold_start'");
+  // `stage_config` is the stage's resolved YAML (saved, and compared on resume). `reference`
+  // (may be null) is saved and restored with the rest.
+  StageCheckpointer(std::filesystem::path stage_dir,
+                    const CheckpointConfig& config,
+                    std::string label,
+                    std::string stage_config,
+                    StageModel& model,
+                    Optimizer& optimizer,
+                    Transformer* reference);
+
+  // Restores the newest valid checkpoint into the model, optimizer, reference and generators;
+  // its state (step 0 and empty progress when there is none: a fresh start).
+  TrainingState resume();
+
+  // Call after step `step` is complete (its metrics written). `progress()` gives the stage's
+  // progress JSON; `metrics` the latest values (for metric_for_best_model).
+  void after_step(int64_t step,
+                  bool last,
+                  const std::function<nlohmann::json()>& progress,
+                  const MetricValues& metrics);
+
+  const std::filesystem::path& checkpoints() const { return checkpoints_; }
+
+ private:
+  void save(int64_t step, const nlohmann::json& progress);
+
+  InterruptScope interrupts_;
+  std::filesystem::path checkpoints_;
+  CheckpointConfig config_;
+  std::string label_;
+  std::string stage_config_;
+  StageModel& model_;
+  Optimizer& optimizer_;
+  Transformer* reference_;
+  Timer since_save_;
+  int64_t last_saved_step_ = -1;
+  std::optional<CheckpointMetric> best_metric_;  // latest value of metric_for_best_model
+};
+
+}  // namespace r1forge

@@ -1,0 +1,47 @@
+// What a training checkpoint holds, and putting it back: the model as a complete HF folder
+// (so any checkpoint loads in transformers or as a stage's init), the AdamW state and the
+// optimizer's counters, the CPU and CUDA generator states, the reference policy when it has
+// been reset, the stage's progress (data position, counters: stage-specific JSON) and the
+// stage's resolved config. Restoring gives bit-identical tensors.
+// Not here: the staging/manifest protocol (checkpoint.h), when to save (stage_checkpointer.h).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "r1forge/model/transformer.h"
+#include "r1forge/optim/optimizer.h"
+#include "r1forge/pipeline/stage.h"
+
+namespace r1forge {
+
+struct TrainingState {
+  int64_t step = 0;          // training steps done (the stage's own step counter)
+  nlohmann::json progress;   // stage-specific: data position, running totals, ...
+  std::string stage_config;  // the stage's resolved YAML when it was saved
+};
+
+// Writes the files into `folder` (a checkpoint's staging folder): model.safetensors,
+// config.json, generation_config.json and tokenizer files; optimizer.safetensors; rng.safetensors;
+// reference.safetensors when `reference` is given; trainer_state.json; stage_config.yaml.
+void write_training_state(const std::filesystem::path& folder,
+                          StageModel& model,
+                          const Optimizer& optimizer,
+                          Transformer* reference,
+                          const TrainingState& state);
+
+// Loads a folder written by write_training_state into `model`, `optimizer` and (when the
+// checkpoint has one) `reference`, in place, and restores the generators. Returns the state.
+// DataError naming the file when a piece is missing or does not fit the model.
+TrainingState read_training_state(const std::filesystem::path& folder,
+                                  StageModel& model,
+                                  Optimizer& optimizer,
+                                  Transformer* reference);
+
+// Bytes one checkpoint of `model` with this optimizer takes (weights + two moments, plus a
+// reference copy when `with_reference`), for the preflight free-space check.
+uint64_t estimated_checkpoint_bytes(Transformer& model, bool with_reference);
+
+}  // namespace r1forge
