@@ -13,13 +13,17 @@
 
 namespace r1forge {
 
-MetricsWriter::MetricsWriter(const std::filesystem::path& path, bool tensorboard) : path_(path) {
+MetricsWriter::MetricsWriter(const std::filesystem::path& path,
+                             bool tensorboard,
+                             int64_t resumed_after)
+    : path_(path) {
   std::error_code error;
   if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), error);
   // TensorBoard first: if it throws, no FILE* is open yet to leak.
   if (tensorboard) {
     const std::filesystem::path folder = path.has_parent_path() ? path.parent_path() : ".";
     tensorboard_ = std::make_unique<TensorBoardWriter>(folder);
+    if (resumed_after > 0) tensorboard_->write_session_start(resumed_after + 1);
   }
   file_ = std::fopen(path.c_str(), "a");
   R1F_CHECK_IO(file_ != nullptr, "cannot open metrics file ", path, ": ", std::strerror(errno));

@@ -29,6 +29,9 @@ constexpr uint32_t kEventWallTime = 1;     // double
 constexpr uint32_t kEventStep = 2;         // int64
 constexpr uint32_t kEventFileVersion = 3;  // string
 constexpr uint32_t kEventSummary = 5;      // Summary
+constexpr uint32_t kEventSessionLog = 7;   // SessionLog
+constexpr uint32_t kSessionLogStatus = 1;  // enum: START = 1
+constexpr uint64_t kSessionStart = 1;
 constexpr uint32_t kSummaryValue = 1;      // repeated Summary.Value
 constexpr uint32_t kValueTag = 1;          // string
 constexpr uint32_t kValueSimpleValue = 2;  // float
@@ -137,6 +140,20 @@ std::string encode_scalars_event(double wall_time, int64_t step, const MetricVal
   return event;
 }
 
+std::string encode_session_start_event(double wall_time, int64_t step) {
+  std::string session_log;
+  append_key(session_log, kSessionLogStatus, kWireVarint);
+  append_varint(session_log, kSessionStart);
+  std::string event;
+  append_double(event, kEventWallTime, wall_time);
+  if (step != 0) {
+    append_key(event, kEventStep, kWireVarint);
+    append_varint(event, static_cast<uint64_t>(step));
+  }
+  append_bytes(event, kEventSessionLog, session_log);
+  return event;
+}
+
 std::string frame_record(std::string_view payload) {
   std::string length;
   append_little_endian(length, payload.size(), 8);
@@ -172,6 +189,11 @@ TensorBoardWriter::TensorBoardWriter(const std::filesystem::path& folder, double
 
 TensorBoardWriter::~TensorBoardWriter() {
   if (file_) std::fclose(file_);
+}
+
+void TensorBoardWriter::write_session_start(int64_t step, double wall_time) {
+  write_record(tensorboard::encode_session_start_event(wall_time, step));
+  flush();
 }
 
 void TensorBoardWriter::write_scalars(int64_t step, const MetricValues& values, double wall_time) {

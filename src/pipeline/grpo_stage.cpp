@@ -103,7 +103,8 @@ class GrpoStage {
     } else {
       discard_previous_logs();
     }
-    metrics_ = std::make_unique<MetricsWriter>(directory_ / "metrics.jsonl", /*tensorboard=*/true);
+    metrics_ = std::make_unique<MetricsWriter>(directory_ / "metrics.jsonl", /*tensorboard=*/true,
+                                               resumed_);
     samples_.open(directory_ / "samples.jsonl", std::ios::app);
     R1F_CHECK_IO(samples_.good(), "cannot open ", directory_ / "samples.jsonl");
     R1F_LOG_INFO("grpo '", stage.name, "': ", train_data_.rows.size(), " prompts, ",

@@ -153,7 +153,7 @@ SftResult SftTrainer::run() {
       }
     }
   }
-  MetricsWriter writer(directory_ / "metrics.jsonl", /*tensorboard=*/true);
+  MetricsWriter writer(directory_ / "metrics.jsonl", /*tensorboard=*/true, resumed.step);
   const int64_t rows_per_epoch = static_cast<int64_t>(rows_.size());
   // The last step of an epoch takes what is left, so an epoch is exactly one pass.
   auto rows_this_step = [&] {

@@ -143,6 +143,14 @@ TEST(TensorBoard, TwoScalarEventIsByteExactAndSkipsWhatFloat32CannotHold) {
             from_hex("2800000000000000 ff70164a " + expected + " 7fbe578d"));
 }
 
+TEST(TensorBoard, SessionStartEventIsByteExact) {
+  // Event{wall_time=3.0, step=4, session_log{status=START}}:
+  //   09 | 00 00 00 00 00 00 08 40   wall_time: field 1 fixed64, 3.0 little-endian
+  //   10 04                          step: field 2 varint 4
+  //   3a 02 | 08 01                  session_log: field 7 length 2 { status: field 1 = START (1) }
+  EXPECT_EQ(to_hex(tb::encode_session_start_event(3.0, 4)), "09000000000000084010043a020801");
+}
+
 TEST(TensorBoard, StepZeroIsLeftOutAndNegativeStepsTakeTenBytes) {
   // wall_time 1.0, then straight to the (empty) summary: 2a 00.
   EXPECT_EQ(to_hex(tb::encode_scalars_event(1.0, 0, {})), "09000000000000f03f2a00");

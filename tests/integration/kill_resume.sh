@@ -7,10 +7,11 @@
 # final weights byte for byte and its metrics.jsonl/samples.jsonl lines (wall-clock values
 # aside): tests/integration/compare_runs.py. Stops at chosen points use the test hook
 # R1F_TEST_STALL_AT (core/fault_injection.h).
-# Usage: kill_resume.sh R1FORGE_BINARY WORK_DIR
+# Usage: kill_resume.sh R1FORGE_BINARY WORK_DIR [PYTHON with tensorboard]
 set -uo pipefail
 r1forge="$1"
 work="$2"
+python="${3:-python3}"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 rm -rf "$work"
 mkdir -p "$work/runs"
@@ -89,13 +90,29 @@ echo "reference run: $reference_ms ms"
 # Mid-step, mid-save, after the rename (before `latest`), after a step's metrics but before
 # its checkpoint, and between stages; pretrain's step 4 ends an epoch, and its checkpoint is
 # taken exactly there: a kill in step 5 must resume into epoch two, not skip it.
-for point in pretrain/mid_step:3 pretrain/checkpoint_write:4 pretrain/mid_step:5 \
+for point in pretrain/mid_step:3 pretrain/checkpoint_write:4 pretrain/mid_step:5 pretrain/after_step:5 \
              rl/mid_step:2 rl/checkpoint_write:2 rl/checkpoint_commit:3 rl/after_step:3 \
              sft/mid_step:2 stage_done:1 stage_done:2; do
   kill_at "$point"
 done
 grep -q "resuming after step 4" runs/kill-pretrain-mid_step-5.log ||
   fail "the epoch-boundary trial did not resume after step 4"
+# TensorBoard reads the resumed stage's two events files as one run: the session start the
+# resumed file begins with drops what the killed run logged after the checkpoint.
+# (Step 5 was logged, then killed before a checkpoint: the old file's step 5 must go.)
+"$python" - runs/kill-pretrain-after_step-5/stages/01-pretrain <<'PY' || fail "TensorBoard after a resume"
+import json, os, struct, sys
+from tensorboard.backend.event_processing import event_accumulator
+stage = sys.argv[1]
+acc = event_accumulator.EventAccumulator(stage, purge_orphaned_data=True)
+acc.Reload()
+steps = [e.step for e in acc.Scalars("loss")]
+losses = [json.loads(l)["loss"] for l in open(os.path.join(stage, "metrics.jsonl"))]
+assert steps == list(range(1, 9)), steps  # 5 once, not twice
+f32 = lambda x: struct.unpack("<f", struct.pack("<f", x))[0]
+assert [e.value for e in acc.Scalars("loss")] == [f32(x) for x in losses]
+assert len([f for f in os.listdir(stage) if "tfevents" in f]) == 2
+PY
 grep -q "left by an interrupted checkpoint save" runs/kill-rl-checkpoint_write-2.log ||
   fail "the mid-save trial did not remove the staged checkpoint"
 

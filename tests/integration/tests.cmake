@@ -31,5 +31,5 @@ set_tests_properties(integration.pipeline_smoke PROPERTIES TIMEOUT 300)
 # double SIGINT, a full disk and NaN gradients, on configs/tiny/resume.yaml.
 add_test(NAME integration.kill_resume
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/kill_resume.sh
-                 $<TARGET_FILE:r1forge> ${CMAKE_BINARY_DIR}/kill_resume)
+                 $<TARGET_FILE:r1forge> ${CMAKE_BINARY_DIR}/kill_resume ${R1F_PYTHON})
 set_tests_properties(integration.kill_resume PROPERTIES TIMEOUT 900)

@@ -26,7 +26,11 @@ class MetricsWriter {
   // Appends to `path` (created with its folder if missing). IoError when it cannot be opened.
   // With `tensorboard`, every write() also goes to a new TensorBoard events file in
   // path.parent_path() (non-finite values left out there; see tensorboard.h).
-  explicit MetricsWriter(const std::filesystem::path& path, bool tensorboard = false);
+  // `resumed_after` > 0 (a resumed stage) starts the TensorBoard file with a session start
+  // at step resumed_after + 1, so the killed run's later events are dropped by TensorBoard.
+  explicit MetricsWriter(const std::filesystem::path& path,
+                         bool tensorboard = false,
+                         int64_t resumed_after = 0);
   ~MetricsWriter();
   MetricsWriter(const MetricsWriter&) = delete;
   MetricsWriter& operator=(const MetricsWriter&) = delete;

@@ -41,6 +41,9 @@ std::string encode_file_version_event(double wall_time);
 // in `values`' (name) order, skipping values that are not finite or exceed float32's range.
 // A step of 0 is left out, as proto3 does for defaults.
 std::string encode_scalars_event(double wall_time, int64_t step, const MetricValues& values);
+// Serialized Event{wall_time, step, session_log{status: START}}: tells TensorBoard that a run
+// restarted at `step`, so it drops the events at or after `step` that earlier files hold.
+std::string encode_session_start_event(double wall_time, int64_t step);
 // The TFRecord around `payload`: uint64 LE length, uint32 LE masked CRC of those 8 bytes,
 // the payload, uint32 LE masked CRC of the payload.
 std::string frame_record(std::string_view payload);
@@ -65,6 +68,9 @@ class TensorBoardWriter {
   void write_scalars(int64_t step,
                      const MetricValues& values,
                      double wall_time = tensorboard::wall_time_now());
+  // Marks a resumed run: the first step it will log is `step` (SessionLog START; TensorBoard
+  // then drops what earlier files logged from `step` on). Flushed.
+  void write_session_start(int64_t step, double wall_time = tensorboard::wall_time_now());
   // Pushes buffered records to the file. IoError naming the path on failure.
   void flush();
 
