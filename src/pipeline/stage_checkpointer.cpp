@@ -2,6 +2,7 @@
 #include "r1forge/pipeline/stage_checkpointer.h"
 
 #include "r1forge/core/check.h"
+#include "r1forge/core/fs.h"
 #include "r1forge/core/log.h"
 
 namespace r1forge {
@@ -75,6 +76,12 @@ void StageCheckpointer::save(int64_t step, const nlohmann::json& progress) {
       checkpoints_, step,
       [&](const fs::path& staging) {
         write_training_state(staging, model_, optimizer_, reference_, state);
+        // The run's whole resolved config beside the stage's (run.dir/stages/NN-x/checkpoints).
+        const fs::path resolved =
+            checkpoints_.parent_path().parent_path().parent_path() / "config.resolved.yaml";
+        if (fs::exists(resolved)) {
+          atomic_write_file(staging / "config.resolved.yaml", read_file(resolved));
+        }
       },
       best_metric_, config_);
   last_saved_step_ = step;
