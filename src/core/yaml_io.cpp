@@ -50,7 +50,51 @@ std::string quote(const std::string& text) {
 
 }  // namespace
 
+size_t find_invalid_utf8(std::string_view text) {
+  size_t i = 0;
+  while (i < text.size()) {
+    const auto lead = static_cast<unsigned char>(text[i]);
+    // Sequence length and the allowed range of the second byte (RFC 3629 table): this rejects
+    // overlong forms, UTF-16 surrogates and code points above U+10FFFF.
+    size_t length = 1;
+    unsigned char low = 0x80, high = 0xBF;
+    if (lead < 0x80) {
+      ++i;
+      continue;
+    } else if (lead >= 0xC2 && lead <= 0xDF) {
+      length = 2;
+    } else if (lead >= 0xE0 && lead <= 0xEF) {
+      length = 3;
+      if (lead == 0xE0) low = 0xA0;
+      if (lead == 0xED) high = 0x9F;
+    } else if (lead >= 0xF0 && lead <= 0xF4) {
+      length = 4;
+      if (lead == 0xF0) low = 0x90;
+      if (lead == 0xF4) high = 0x8F;
+    } else {
+      return i;
+    }
+    if (i + length > text.size()) return i;
+    for (size_t k = 1; k < length; ++k) {
+      const auto byte = static_cast<unsigned char>(text[i + k]);
+      if (byte < (k == 1 ? low : 0x80) || byte > (k == 1 ? high : 0xBF)) return i;
+    }
+    i += length;
+  }
+  return std::string_view::npos;
+}
+
 YAML::Node parse_yaml(std::string_view text, const std::string& source) {
+  const size_t bad = find_invalid_utf8(text);
+  if (bad != std::string_view::npos) {
+    const std::string_view before = text.substr(0, bad);
+    const size_t line_start = before.rfind('\n');
+    const size_t column = line_start == std::string_view::npos ? bad + 1 : bad - line_start;
+    R1F_THROW(ConfigError, source, ":", std::count(before.begin(), before.end(), '\n') + 1, ":",
+              column, ": not valid UTF-8 (byte 0x", std::hex,
+              static_cast<int>(static_cast<unsigned char>(text[bad])),
+              "); YAML files must be UTF-8");
+  }
   try {
     return YAML::Load(std::string(text));
   } catch (const YAML::ParserException& error) {

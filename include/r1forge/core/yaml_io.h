@@ -36,8 +36,12 @@ struct FieldDoc {
   std::string help;
 };
 
-// Parses YAML text; a syntax error is a ConfigError naming `source:line:col`.
+// Parses YAML text; a syntax error or invalid UTF-8 is a ConfigError naming `source:line:col`.
 YAML::Node parse_yaml(std::string_view text, const std::string& source);
+// Byte offset of the first invalid UTF-8 sequence in `text`, npos when it is all valid. YAML
+// is UTF-8: yaml-cpp keeps stray bytes when parsing but writes U+FFFD, so a resolved config
+// with them would name other paths than the file did.
+size_t find_invalid_utf8(std::string_view text);
 // Renders rows as a markdown table.
 std::string fields_markdown(const std::vector<FieldDoc>& rows);
 
