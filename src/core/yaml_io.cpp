@@ -50,10 +50,11 @@ std::string quote(const std::string& text) {
 
 }  // namespace
 
-size_t find_invalid_utf8(std::string_view text) {
+size_t find_invalid_yaml_char(std::string_view text) {
   size_t i = 0;
   while (i < text.size()) {
     const auto lead = static_cast<unsigned char>(text[i]);
+    if ((lead < 0x20 && lead != '\t' && lead != '\n' && lead != '\r') || lead == 0x7F) return i;
     // Sequence length and the allowed range of the second byte (RFC 3629 table): this rejects
     // overlong forms, UTF-16 surrogates and code points above U+10FFFF.
     size_t length = 1;
@@ -85,15 +86,17 @@ size_t find_invalid_utf8(std::string_view text) {
 }
 
 YAML::Node parse_yaml(std::string_view text, const std::string& source) {
-  const size_t bad = find_invalid_utf8(text);
+  const size_t bad = find_invalid_yaml_char(text);
   if (bad != std::string_view::npos) {
     const std::string_view before = text.substr(0, bad);
     const size_t line_start = before.rfind('\n');
     const size_t column = line_start == std::string_view::npos ? bad + 1 : bad - line_start;
+    const auto byte = static_cast<unsigned char>(text[bad]);
     R1F_THROW(ConfigError, source, ":", std::count(before.begin(), before.end(), '\n') + 1, ":",
-              column, ": not valid UTF-8 (byte 0x", std::hex,
-              static_cast<int>(static_cast<unsigned char>(text[bad])),
-              "); YAML files must be UTF-8");
+              column, byte < 0x80 ? ": control character (byte 0x" : ": not valid UTF-8 (byte 0x",
+              std::hex, static_cast<int>(byte),
+              byte < 0x80 ? "); write it as an escape in a double-quoted string"
+                          : "); YAML files must be UTF-8");
   }
   try {
     return YAML::Load(std::string(text));

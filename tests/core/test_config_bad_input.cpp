@@ -1,6 +1,6 @@
 // Regression tests for the YAML config loader on inputs the libFuzzer target found
 // (tests/fuzz/config_yaml_fuzz.cpp; each crash input also sits in its seed corpus), plus the
-// UTF-8 check they led to. Each test states what went wrong before the fix.
+// UTF-8 and control-character check they led to. Each test states what went wrong before the fix.
 // Not here: the loader's ordinary error messages (test_config_yaml.cpp, test_config.cpp).
 #include <gtest/gtest.h>
 
@@ -23,21 +23,21 @@ std::string config_error(const std::string& yaml, const std::vector<std::string>
   return "";
 }
 
-TEST(ConfigBadInputTest, FindInvalidUtf8FollowsRfc3629) {
-  EXPECT_EQ(find_invalid_utf8(""), std::string::npos);
-  EXPECT_EQ(find_invalid_utf8("plain ascii\n"), std::string::npos);
+TEST(ConfigBadInputTest, FindInvalidYamlCharFollowsRfc3629AndYamlPrintable) {
+  EXPECT_EQ(find_invalid_yaml_char(""), std::string::npos);
+  EXPECT_EQ(find_invalid_yaml_char("plain ascii\n"), std::string::npos);
   // 2-, 3- and 4-byte forms: "é", "计", "😀" (U+1F600), and U+10FFFF, the last code point.
-  EXPECT_EQ(find_invalid_utf8("\xC3\xA9 \xE8\xAE\xA1 \xF0\x9F\x98\x80 \xF4\x8F\xBF\xBF"),
+  EXPECT_EQ(find_invalid_yaml_char("\xC3\xA9 \xE8\xAE\xA1 \xF0\x9F\x98\x80 \xF4\x8F\xBF\xBF"),
             std::string::npos);
-  EXPECT_EQ(find_invalid_utf8("ab\xB7"), 2u);            // a lone continuation byte
-  EXPECT_EQ(find_invalid_utf8("a\xC3"), 1u);             // truncated 2-byte sequence
-  EXPECT_EQ(find_invalid_utf8("\xC0\xAF"), 0u);          // overlong '/'
-  EXPECT_EQ(find_invalid_utf8("x\xE0\x80\xAF"), 1u);     // overlong 3-byte form
-  EXPECT_EQ(find_invalid_utf8("xy\xED\xA0\x80"), 2u);    // UTF-16 surrogate U+D800
-  EXPECT_EQ(find_invalid_utf8("\xF4\x90\x80\x80"), 0u);  // U+110000, beyond Unicode
-  EXPECT_EQ(find_invalid_utf8("\xE8\xAE"), 0u);          // truncated 3-byte sequence
-  EXPECT_EQ(find_invalid_utf8("\xE8\xAE\x41"), 0u);      // bad third byte
-  EXPECT_EQ(find_invalid_utf8("ok\xFF"), 2u);            // never valid in UTF-8
+  EXPECT_EQ(find_invalid_yaml_char("ab\xB7"), 2u);            // a lone continuation byte
+  EXPECT_EQ(find_invalid_yaml_char("a\xC3"), 1u);             // truncated 2-byte sequence
+  EXPECT_EQ(find_invalid_yaml_char("\xC0\xAF"), 0u);          // overlong '/'
+  EXPECT_EQ(find_invalid_yaml_char("x\xE0\x80\xAF"), 1u);     // overlong 3-byte form
+  EXPECT_EQ(find_invalid_yaml_char("xy\xED\xA0\x80"), 2u);    // UTF-16 surrogate U+D800
+  EXPECT_EQ(find_invalid_yaml_char("\xF4\x90\x80\x80"), 0u);  // U+110000, beyond Unicode
+  EXPECT_EQ(find_invalid_yaml_char("\xE8\xAE"), 0u);          // truncated 3-byte sequence
+  EXPECT_EQ(find_invalid_yaml_char("\xE8\xAE\x41"), 0u);      // bad third byte
+  EXPECT_EQ(find_invalid_yaml_char("ok\xFF"), 2u);            // never valid in UTF-8
 }
 
 // Fuzzer find (corpus/config_yaml/invalid_utf8_path): a stray byte 0xB7 inside a quoted path.
@@ -69,11 +69,28 @@ TEST(ConfigBadInputTest, InvalidUtf8IsAConfigErrorNamingLineAndColumn) {
   EXPECT_EQ(load_config_text(config_to_yaml(config), "resolved.yaml"), config);
 }
 
+// Fuzzer find (corpus/config_yaml/nul_in_plain_scalar): a NUL inside `teacher: reasonin\0_rl`.
+// yaml-cpp read "\0_" as one stray 0xA0 byte, which the resolved YAML could not hold either.
+TEST(ConfigBadInputTest, ControlCharacterIsAConfigErrorNamingLineAndColumn) {
+  const std::string yaml =
+      std::string("run: {dir: a}\nstages: []\nmodel: {init: tiny\0qwen2}\n", 51);
+  // Line 3; "model: {init: tiny" is 18 characters, so the NUL is column 19.
+  EXPECT_EQ(config_error(yaml),
+            "fuzz.yaml:3:19: control character (byte 0x0); write it as an escape in a "
+            "double-quoted string");
+  // As the message says: an escape in a double-quoted string gives the character, and the
+  // resolved YAML (which escapes it again) reloads to the same config.
+  Config config = load_config_text("model: {init: \"tiny\\x00qwen2\"}\n", "fuzz.yaml");
+  EXPECT_EQ(config.model.init, std::string("tiny\0qwen2", 10));
+  EXPECT_EQ(load_config_text(config_to_yaml(config), "resolved.yaml"), config);
+}
+
 TEST(ConfigBadInputTest, InvalidUtf8InAnOverrideNamesTheOverride) {
   const std::string message = config_error("run: {dir: a}\n", {"run.dir=b\xFF"});
   EXPECT_NE(message.find("run.dir=b"), std::string::npos) << message;
   EXPECT_NE(message.find("not valid UTF-8"), std::string::npos) << message;
   EXPECT_THROW(parse_override("model.init=\xC3"), ConfigError);
+  EXPECT_THROW(parse_override(std::string("model.init=a\0b", 14)), ConfigError);
 }
 
 }  // namespace
