@@ -4,6 +4,8 @@
 // Not here: the loader's ordinary error messages (test_config_yaml.cpp, test_config.cpp).
 #include <gtest/gtest.h>
 
+#include <random>
+#include <regex>
 #include <string>
 
 #include "r1forge/core/check.h"
@@ -91,6 +93,74 @@ TEST(ConfigBadInputTest, InvalidUtf8InAnOverrideNamesTheOverride) {
   EXPECT_NE(message.find("not valid UTF-8"), std::string::npos) << message;
   EXPECT_THROW(parse_override("model.init=\xC3"), ConfigError);
   EXPECT_THROW(parse_override(std::string("model.init=a\0b", 14)), ConfigError);
+}
+
+// The core schema's regular expressions (yaml.org/spec/1.2.2 §10.3.2), as classify_plain used
+// them before it was rewritten by hand; here they are the oracle on short strings.
+yaml_detail::ScalarKind classify_by_regex(const std::string& text) {
+  using yaml_detail::ScalarKind;
+  static const std::regex null_pattern("~|null|Null|NULL|");
+  static const std::regex bool_pattern("true|True|TRUE|false|False|FALSE");
+  static const std::regex int_pattern("[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+");
+  static const std::regex float_pattern(
+      "[-+]?(\\.[0-9]+|[0-9]+(\\.[0-9]*)?)([eE][-+]?[0-9]+)?|[-+]?\\.(inf|Inf|INF)|\\.(nan|NaN|"
+      "NAN)");
+  if (std::regex_match(text, null_pattern)) return ScalarKind::NULL_VALUE;
+  if (std::regex_match(text, bool_pattern)) return ScalarKind::BOOL;
+  if (std::regex_match(text, int_pattern)) return ScalarKind::INT;
+  if (std::regex_match(text, float_pattern)) return ScalarKind::FLOAT;
+  return ScalarKind::STRING;
+}
+
+TEST(ConfigBadInputTest, ClassifyPlainMatchesTheCoreSchemaRegexes) {
+  // Every string of length <= 4 over the characters the grammar cares about, the schema's
+  // words with neighbours, and random longer strings.
+  const std::string alphabet = "0179aefxoEA+-.inN";
+  std::vector<std::string> texts = {"",      "~",     "null", "Null",  "NULL",  "nul",   "true",
+                                    "True",  "TRUE",  "tRue", "false", "FALSE", ".inf",  "-.Inf",
+                                    "+.INF", ".iNf",  ".nan", ".NaN",  ".NAN",  "-.nan", "0o17",
+                                    "0o8",   "0x1F",  "0xg",  "0x",    "0o",    "+0x1",  "1e5",
+                                    "1.e-5", ".5E+3", "1e",   "1e+",   "-.e1",  "+.",    "1..2"};
+  std::vector<std::string> level = {""};
+  for (int length = 1; length <= 4; ++length) {
+    std::vector<std::string> next;
+    for (const auto& prefix : level) {
+      for (char c : alphabet) next.push_back(prefix + c);
+    }
+    texts.insert(texts.end(), next.begin(), next.end());
+    level = std::move(next);
+  }
+  std::mt19937 rng(7);
+  for (int i = 0; i < 20000; ++i) {
+    std::string text(5 + rng() % 8, ' ');
+    for (char& c : text) c = alphabet[rng() % alphabet.size()];
+    texts.push_back(text);
+  }
+  int64_t mismatches = 0;
+  for (const auto& text : texts) {
+    if (yaml_detail::classify_plain(text) != classify_by_regex(text) && ++mismatches <= 5) {
+      ADD_FAILURE() << "'" << text << "': hand-written "
+                    << static_cast<int>(yaml_detail::classify_plain(text)) << ", regex "
+                    << static_cast<int>(classify_by_regex(text));
+    }
+  }
+  EXPECT_EQ(mismatches, 0) << "of " << texts.size() << " strings";
+}
+
+// Found by hand while fuzzing (beyond libFuzzer's input sizes): a plain scalar of 300,000
+// digits crashed `r1forge config` with SIGSEGV, a stack overflow inside std::regex_match
+// (classify_plain). Reading it, and writing it back quoted, must now work at any length.
+TEST(ConfigBadInputTest, LongPlainScalarsDoNotOverflowTheStack) {
+  const std::string digits(1'000'000, '7');
+  Config config = load_config_text("run: {dir: " + digits + "}\n", "fuzz.yaml");
+  EXPECT_EQ(config.run.dir, digits);
+  const std::string resolved = config_to_yaml(config);
+  EXPECT_NE(resolved.find("dir: \"" + digits + "\""), std::string::npos);  // quoted: a string
+  EXPECT_EQ(load_config_text(resolved, "resolved.yaml"), config);
+  EXPECT_EQ(config_error("run: {seed: " + digits + "}\n"),
+            "fuzz.yaml:1:13: 'run.seed' = " + digits + " is out of range for a 64-bit integer");
+  EXPECT_EQ(yaml_detail::classify_plain("1." + digits + "e-" + digits),
+            yaml_detail::ScalarKind::FLOAT);
 }
 
 }  // namespace
