@@ -40,6 +40,16 @@ int run(int argc, char** argv) {
     commands.emplace_back(subcommands.back(), std::move(action));
   }
 
+  // CLI11 answers an unknown first word with "A subcommand is required"; name the word instead.
+  if (argc >= 2 && argv[1][0] != '-') {
+    std::string names;
+    bool known = false;
+    for (const auto& [subcommand, action] : commands) {
+      known = known || subcommand->get_name() == argv[1];
+      names += (names.empty() ? "" : ", ") + subcommand->get_name();
+    }
+    if (!known) R1F_THROW(UsageError, "unknown command '", argv[1], "'; commands: ", names);
+  }
   try {
     root.parse(argc, argv);
   } catch (const CLI::ParseError& error) {

@@ -138,6 +138,9 @@ void apply_to_map(YAML::Node& map,
 Override parse_override(std::string_view text) {
   Override override;
   override.text = std::string(text);
+  if (find_invalid_yaml_char(text) != std::string_view::npos) {
+    fail(override, "not valid UTF-8 or holds a control character; overrides follow YAML rules");
+  }
   std::string_view rest = text;
   if (rest.rfind("++", 0) == 0) {
     override.kind = OverrideKind::OVERRIDE_UPSERT;

@@ -9,7 +9,7 @@ nlohmann::json read_json_file(const std::filesystem::path& path) {
   std::string text = read_file(path);
   try {
     return nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& error) {
+  } catch (const nlohmann::json::exception& error) {  // also out_of_range: 1e400
     R1F_THROW(ConfigError, path.string(), ": invalid JSON: ", error.what());
   }
 }

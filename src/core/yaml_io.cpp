@@ -1,39 +1,98 @@
 // Scalar parsing with YAML 1.2 core-schema rules, key checks and emission; see
 // include/r1forge/core/yaml_io.h. yaml-cpp's own as<T>() is too lenient for configs (it reads
 // `yes` as true and `1.5` as 1 in places), so plain scalars are classified here by the core
-// schema's regular expressions and parsed with std::from_chars.
+// schema's grammar and parsed with std::from_chars.
 #include "r1forge/core/yaml_io.h"
 
 #include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <map>
-#include <regex>
 
 #include "r1forge/core/check.h"
 
 namespace r1forge {
+namespace yaml_detail {
 namespace {
 
-enum class ScalarKind { NULL_VALUE, BOOL, INT, FLOAT, STRING };
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+
+// Length of the run of characters matching `pred` at the start of `text`.
+template <class Pred>
+size_t span(std::string_view text, Pred pred) {
+  size_t n = 0;
+  while (n < text.size() && pred(text[n])) ++n;
+  return n;
+}
+
+// [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?, the core schema's finite float.
+bool is_finite_float(std::string_view text) {
+  if (!text.empty() && (text[0] == '-' || text[0] == '+')) text.remove_prefix(1);
+  const size_t whole = span(text, is_digit);
+  text.remove_prefix(whole);
+  if (!text.empty() && text[0] == '.') {
+    text.remove_prefix(1);
+    const size_t fraction = span(text, is_digit);
+    if (whole == 0 && fraction == 0) return false;
+    text.remove_prefix(fraction);
+  } else if (whole == 0) {
+    return false;
+  }
+  if (text.empty()) return true;
+  if (text[0] != 'e' && text[0] != 'E') return false;
+  text.remove_prefix(1);
+  if (!text.empty() && (text[0] == '-' || text[0] == '+')) text.remove_prefix(1);
+  return !text.empty() && span(text, is_digit) == text.size();
+}
+
+}  // namespace
+
+// Hand-written rather than std::regex: libstdc++'s regex executor recurses once per character,
+// so a long plain scalar of digits (a few hundred thousand) overflowed the stack.
+ScalarKind classify_plain(std::string_view text) {
+  if (text.empty() || text == "~" || text == "null" || text == "Null" || text == "NULL") {
+    return ScalarKind::NULL_VALUE;
+  }
+  for (std::string_view word : {"true", "True", "TRUE", "false", "False", "FALSE"}) {
+    if (text == word) return ScalarKind::BOOL;
+  }
+  // [-+]?[0-9]+ | 0o[0-7]+ | 0x[0-9a-fA-F]+
+  std::string_view digits = text;
+  if (digits[0] == '-' || digits[0] == '+') digits.remove_prefix(1);
+  if (!digits.empty() && span(digits, is_digit) == digits.size()) return ScalarKind::INT;
+  if (text.size() > 2 && text.substr(0, 2) == "0o" &&
+      span(text.substr(2), [](char c) { return c >= '0' && c <= '7'; }) == text.size() - 2) {
+    return ScalarKind::INT;
+  }
+  if (text.size() > 2 && text.substr(0, 2) == "0x" &&
+      span(text.substr(2), [](char c) {
+        return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+      }) == text.size() - 2) {
+    return ScalarKind::INT;
+  }
+  // [-+]?\.(inf|Inf|INF) | \.(nan|NaN|NAN) | the finite form
+  std::string_view unsigned_text = text;
+  if (unsigned_text[0] == '-' || unsigned_text[0] == '+') unsigned_text.remove_prefix(1);
+  for (std::string_view word : {".inf", ".Inf", ".INF"}) {
+    if (unsigned_text == word) return ScalarKind::FLOAT;
+  }
+  for (std::string_view word : {".nan", ".NaN", ".NAN"}) {
+    if (text == word) return ScalarKind::FLOAT;
+  }
+  return is_finite_float(text) ? ScalarKind::FLOAT : ScalarKind::STRING;
+}
+
+}  // namespace yaml_detail
+
+namespace {
+
+using yaml_detail::classify_plain;
+using yaml_detail::ScalarKind;
 
 bool is_plain(const YAML::Node& node) {
   return node.Tag() == "?";
-}
-
-// YAML 1.2 core schema (yaml.org/spec/1.2.2 §10.3.2) resolution of a plain scalar.
-ScalarKind classify_plain(const std::string& text) {
-  static const std::regex null_pattern("~|null|Null|NULL|");
-  static const std::regex bool_pattern("true|True|TRUE|false|False|FALSE");
-  static const std::regex int_pattern("[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+");
-  static const std::regex float_pattern(
-      "[-+]?(\\.[0-9]+|[0-9]+(\\.[0-9]*)?)([eE][-+]?[0-9]+)?|[-+]?\\.(inf|Inf|INF)|\\.(nan|NaN|"
-      "NAN)");
-  if (std::regex_match(text, null_pattern)) return ScalarKind::NULL_VALUE;
-  if (std::regex_match(text, bool_pattern)) return ScalarKind::BOOL;
-  if (std::regex_match(text, int_pattern)) return ScalarKind::INT;
-  if (std::regex_match(text, float_pattern)) return ScalarKind::FLOAT;
-  return ScalarKind::STRING;
 }
 
 // Kind of a scalar node: plain scalars by the core schema, quoted ones are strings.
@@ -50,7 +109,54 @@ std::string quote(const std::string& text) {
 
 }  // namespace
 
+size_t find_invalid_yaml_char(std::string_view text) {
+  size_t i = 0;
+  while (i < text.size()) {
+    const auto lead = static_cast<unsigned char>(text[i]);
+    if ((lead < 0x20 && lead != '\t' && lead != '\n' && lead != '\r') || lead == 0x7F) return i;
+    // Sequence length and the allowed range of the second byte (RFC 3629 table): this rejects
+    // overlong forms, UTF-16 surrogates and code points above U+10FFFF.
+    size_t length = 1;
+    unsigned char low = 0x80, high = 0xBF;
+    if (lead < 0x80) {
+      ++i;
+      continue;
+    } else if (lead >= 0xC2 && lead <= 0xDF) {
+      length = 2;
+    } else if (lead >= 0xE0 && lead <= 0xEF) {
+      length = 3;
+      if (lead == 0xE0) low = 0xA0;
+      if (lead == 0xED) high = 0x9F;
+    } else if (lead >= 0xF0 && lead <= 0xF4) {
+      length = 4;
+      if (lead == 0xF0) low = 0x90;
+      if (lead == 0xF4) high = 0x8F;
+    } else {
+      return i;
+    }
+    if (i + length > text.size()) return i;
+    for (size_t k = 1; k < length; ++k) {
+      const auto byte = static_cast<unsigned char>(text[i + k]);
+      if (byte < (k == 1 ? low : 0x80) || byte > (k == 1 ? high : 0xBF)) return i;
+    }
+    i += length;
+  }
+  return std::string_view::npos;
+}
+
 YAML::Node parse_yaml(std::string_view text, const std::string& source) {
+  const size_t bad = find_invalid_yaml_char(text);
+  if (bad != std::string_view::npos) {
+    const std::string_view before = text.substr(0, bad);
+    const size_t line_start = before.rfind('\n');
+    const size_t column = line_start == std::string_view::npos ? bad + 1 : bad - line_start;
+    const auto byte = static_cast<unsigned char>(text[bad]);
+    R1F_THROW(ConfigError, source, ":", std::count(before.begin(), before.end(), '\n') + 1, ":",
+              column, byte < 0x80 ? ": control character (byte 0x" : ": not valid UTF-8 (byte 0x",
+              std::hex, static_cast<int>(byte),
+              byte < 0x80 ? "); write it as an escape in a double-quoted string"
+                          : "); YAML files must be UTF-8");
+  }
   try {
     return YAML::Load(std::string(text));
   } catch (const YAML::ParserException& error) {

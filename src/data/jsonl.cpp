@@ -34,7 +34,8 @@ bool JsonlReader::next(JsonlLine& line) {
     line.line_number = line_number_;
     try {
       line.value = nlohmann::json::parse(text);
-    } catch (const nlohmann::json::parse_error& error) {
+    } catch (const nlohmann::json::exception& error) {
+      // parse_error for syntax; out_of_range (406) for a number beyond double, e.g. 1e400.
       R1F_THROW(DataError, source_name_, ":", line_number_, ": invalid JSON: ", error.what());
     }
     return true;

@@ -35,7 +35,10 @@ void validate(const GenerationRequest& request,
                    " is outside the vocabulary [0, ", vocab, ")");
   }
   const SamplingParams& p = request.params;
-  R1F_CHECK_DATA(p.max_new_tokens >= 0, where, ": max_new_tokens must be >= 0");
+  // The same bound as sampling.max_new_tokens in YAML: beyond it prompt + max_new_tokens sized
+  // the KV cache past what any machine holds (or overflowed int64).
+  R1F_CHECK_DATA(p.max_new_tokens >= 0 && p.max_new_tokens <= (int64_t{1} << 24), where,
+                 ": max_new_tokens must be in [0, 16777216], got ", p.max_new_tokens);
   R1F_CHECK_DATA(p.temperature >= 0, where, ": temperature must be >= 0");
   R1F_CHECK_DATA(p.top_p > 0 && p.top_p <= 1, where, ": top_p must be in (0, 1]");
   R1F_CHECK_DATA(p.min_p >= 0 && p.min_p <= 1, where, ": min_p must be in [0, 1]");

@@ -33,3 +33,10 @@ add_test(NAME integration.kill_resume
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/kill_resume.sh
                  $<TARGET_FILE:r1forge> ${CMAKE_BINARY_DIR}/kill_resume ${R1F_PYTHON})
 set_tests_properties(integration.kill_resume PROPERTIES TIMEOUT 900)
+
+# Bad input through the binary, per loader (YAML and overrides, sft/grpo JSONL, safetensors,
+# config.json, tokenizer files, CLI flags): exit 1..127, file and line/key named, no output left.
+add_test(NAME integration.bad_input
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/bad_input.sh
+                 $<TARGET_FILE:r1forge> ${CMAKE_BINARY_DIR}/bad_input)
+set_tests_properties(integration.bad_input PROPERTIES TIMEOUT 300)

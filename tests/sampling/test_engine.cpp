@@ -193,6 +193,13 @@ TEST(Engine, RejectsBadRequestsClearly) {
   GenerationRequest top_p = request({1}, 1, 3);
   top_p.params.top_p = 0;
   EXPECT_NE(message(top_p).find("top_p must be in (0, 1]"), std::string::npos);
+  // bad_input.sh find: `generate --max-new-tokens 100000000000` sized a KV cache of 12.8 TB
+  // (abort) and INT64_MAX overflowed prompt + max_new_tokens; YAML's bound now holds here too.
+  for (int64_t tokens : {int64_t{-1}, (int64_t{1} << 24) + 1, int64_t{100000000000}, INT64_MAX}) {
+    EXPECT_NE(message(request({1}, 1, tokens)).find("max_new_tokens must be in [0, 16777216]"),
+              std::string::npos)
+        << tokens;
+  }
 }
 
 }  // namespace

@@ -81,6 +81,9 @@ void check_constraint(const std::string& value,
                       const ReadContext& context);
 void require_finite(double value, const YAML::Node& node, const ReadContext& context);
 
+// YAML 1.2 core-schema resolution of a plain scalar (yaml.org/spec/1.2.2 §10.3.2).
+enum class ScalarKind { NULL_VALUE, BOOL, INT, FLOAT, STRING };
+ScalarKind classify_plain(std::string_view text);
 std::string format_real(double value);  // shortest text that parses back to the same double
 void emit_scalar(YAML::Emitter& out, bool value);
 void emit_scalar(YAML::Emitter& out, int64_t value);

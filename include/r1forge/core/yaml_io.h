@@ -36,8 +36,14 @@ struct FieldDoc {
   std::string help;
 };
 
-// Parses YAML text; a syntax error is a ConfigError naming `source:line:col`.
+// Parses YAML text; a syntax error, invalid UTF-8 or a control character is a ConfigError
+// naming `source:line:col`.
 YAML::Node parse_yaml(std::string_view text, const std::string& source);
+// Byte offset of the first byte that starts an invalid UTF-8 sequence or is an ASCII control
+// character other than tab, LF and CR (outside YAML 1.2's printable set); npos when none.
+// yaml-cpp keeps such bytes (and turns a NUL into a stray 0xA0) when parsing but writes U+FFFD,
+// so a resolved config made from them would name other paths than the file did.
+size_t find_invalid_yaml_char(std::string_view text);
 // Renders rows as a markdown table.
 std::string fields_markdown(const std::vector<FieldDoc>& rows);
 

@@ -103,7 +103,8 @@ CommandAction setup(CLI::App& root) {
       ->check(CLI::Range(1, 1 << 24));
   command->add_option("--max-problems", e.max_problems, "first N problems; 0 = all")
       ->check(CLI::NonNegativeNumber);
-  command->add_option("--seed", options->seed, "sample j of problem i draws from (seed, i, j)");
+  command->add_option("--seed", options->seed, "sample j of problem i draws from (seed, i, j)")
+      ->check(CLI::NonNegativeNumber);  // CLI11 would wrap "-3" into a uint64_t
   command->add_option("--threads", options->threads, "CPU threads; 0 = all cores");
   command->add_option("--batch-size", options->batch_size, "sequences decoded together")
       ->check(CLI::Range(1, 1 << 20));

@@ -149,7 +149,8 @@ CommandAction setup(CLI::App& root) {
   command->add_option("--repetition-penalty", s.repetition_penalty, "1 = off");
   command->add_option("--presence-penalty", s.presence_penalty, "0 = off");
   command->add_option("--stop", s.stop, "stop string (repeatable)");
-  command->add_option("--seed", options->seed, "sample j of prompt i uses seed (seed, i, j)");
+  command->add_option("--seed", options->seed, "sample j of prompt i uses seed (seed, i, j)")
+      ->check(CLI::NonNegativeNumber);  // CLI11 would wrap "-3" into a uint64_t
   command->add_flag("--ignore-eos", options->ignore_eos, "do not stop at EOS (benchmarks)");
   command->add_option("--batch-size", s.max_batch_size, "sequences decoded together");
   command->add_option("--max-cached-tokens", s.max_cached_tokens, "KV positions bound; 0 = none");

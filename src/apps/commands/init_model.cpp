@@ -56,7 +56,8 @@ CommandAction setup(CLI::App& root) {
   command->add_option("--preset", options->preset, "preset name: " + presets);
   command->add_option("--config", options->config_json, "HF config.json to initialise from");
   command->add_option("--out", options->out, "output model folder")->required();
-  command->add_option("--seed", options->seed, "initialisation seed");
+  command->add_option("--seed", options->seed, "initialisation seed")
+      ->check(CLI::NonNegativeNumber);  // CLI11 would wrap "-3" into a uint64_t
   command->add_option("--dtype", options->dtype,
                       "storage dtype: float32|bfloat16|float16 (default: the config's)");
   command->add_option("--vocab-size", options->vocab_size,

@@ -66,8 +66,10 @@ CommandAction setup(CLI::App& root) {
   command->add_option("--train", options->request.train,
                       "rows of train.jsonl (corpus: lines of corpus.jsonl)");
   command->add_option("--test", options->request.test, "rows of test.jsonl (corpus: 0)");
-  command->add_option("--seed", options->request.seed,
-                      "seed of the sampling and of the train/test split hash");
+  command
+      ->add_option("--seed", options->request.seed,
+                   "seed of the sampling and of the train/test split hash")
+      ->check(CLI::NonNegativeNumber);  // CLI11 would wrap "-3" into a uint64_t
   command->add_option("--set", options->request.settings,
                       "task option key=value (YAML value; nested keys with dots); repeatable; "
                       "--options lists them");
