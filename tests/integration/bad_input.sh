@@ -173,6 +173,15 @@ expect jsonl "rl_empty.jsonl: no usable prompts" "$(final_of rl rl_empty.jsonl)"
 printf '{"question": "caf\xe9?", "answer": "#### 1"}\n' >rl_utf8.jsonl
 expect jsonl "rl_utf8.jsonl:1: invalid JSON" "$(final_of rl rl_utf8.jsonl)" -- $(stage_data rl rl_utf8.jsonl)
 
+# `r1forge run` on the same broken file: the stage fails, no final/, and pipeline_state.json (if
+# written) records no finished stage.
+expect jsonl "sft_broken.jsonl:3: invalid JSON" "$work/run_pipe/stages/01-sft/final" -- \
+  "$r1forge" run run.yaml run.dir="$work/run_pipe" stages.sft.sft.data.path="$work/sft_broken.jsonl"
+if [ -f run_pipe/pipeline_state.json ] && grep -q '"sft"' run_pipe/pipeline_state.json; then
+  failures=$((failures + 1))
+  echo "FAIL [jsonl]: run_pipe/pipeline_state.json names the failed stage: $(cat run_pipe/pipeline_state.json)"
+fi
+
 # ---- safetensors ---------------------------------------------------------------------------
 # damage NAME PYTHON: a copy of the model whose model.safetensors bytes `data` PYTHON rewrites.
 damage() {
