@@ -89,20 +89,14 @@ class GrpoStage {
     resumed_ = resumed.step;
     if (resumed_ > 0) {
       const nlohmann::json& progress = resumed.progress;
-      R1F_CHECK_DATA(progress.value("prompts", int64_t{-1}) == sampler_.size(),
-                     checkpointer_->checkpoints().string(), ": the checkpoint was taken over ",
-                     progress.value("prompts", int64_t{-1}), " prompts, ", grpo_.data.path,
-                     " now has ", sampler_.size(), "; the data changed (restore it, or delete ",
-                     "the checkpoints)");
-      sampler_.restore(progress.at("epoch").get<int64_t>(), progress.at("position").get<int64_t>());
+      restore_sampler(sampler_, progress.at("sampler"), checkpointer_->checkpoints(),
+                      grpo_.data.path);
       tokens_seen_ = progress.at("tokens_seen").get<int64_t>();
       rewards_.set_diagnostics_baseline(
           progress.value("reward_diagnostics", std::map<std::string, double>{}));
-      truncate_step_log(directory_ / "metrics.jsonl", resumed_);
-      truncate_step_log(directory_ / "samples.jsonl", resumed_);
-    } else {
-      discard_previous_logs();
     }
+    prepare_step_logs(directory_, resumed_, {"metrics.jsonl", "samples.jsonl"},
+                      "grpo '" + stage.name + "'");
     metrics_ = std::make_unique<MetricsWriter>(directory_ / "metrics.jsonl", /*tensorboard=*/true,
                                                resumed_);
     samples_.open(directory_ / "samples.jsonl", std::ios::app);
@@ -130,7 +124,6 @@ class GrpoStage {
         MetricValues evaluation = evaluate(step);
         metrics.insert(evaluation.begin(), evaluation.end());
       }
-      test_stall_point("after_step", step);
       checkpointer_->after_step(
           step, last, [&] { return progress(); }, metrics);
     }
@@ -139,23 +132,6 @@ class GrpoStage {
   }
 
  private:
-  // A fresh start (no snapshot to continue from): logs of an earlier attempt in the same folder
-  // would interleave with this run's steps, so they are removed, with a warning.
-  void discard_previous_logs() {
-    std::vector<fs::path> stale;
-    for (const auto& entry : fs::directory_iterator(directory_)) {
-      const std::string name = entry.path().filename().string();
-      if (name == "metrics.jsonl" || name == "samples.jsonl" ||
-          name.find("tfevents") != std::string::npos) {
-        stale.push_back(entry.path());
-      }
-    }
-    if (stale.empty()) return;
-    R1F_LOG_WARN("grpo '", stage_.name, "': starting from step 1; replacing the logs of an ",
-                 "earlier attempt in ", directory_.string());
-    for (const auto& path : stale) fs::remove(path);
-  }
-
   // One GRPO step; returns its metrics line.
   MetricValues train_step(int64_t step) {
     Timer step_timer;
@@ -278,9 +254,7 @@ class GrpoStage {
 
   // What a checkpoint needs beyond the tensors to continue exactly.
   nlohmann::json progress() const {
-    return nlohmann::json{{"prompts", sampler_.size()},
-                          {"epoch", sampler_.epoch()},
-                          {"position", sampler_.position()},
+    return nlohmann::json{{"sampler", sampler_progress(sampler_)},
                           {"tokens_seen", tokens_seen_},
                           {"reward_diagnostics", rewards_.diagnostics()}};
   }

@@ -134,25 +134,14 @@ SftResult SftTrainer::run() {
   TrainingState resumed = checkpointer.resume();
   if (resumed.step > 0) {
     const nlohmann::json& progress = resumed.progress;
-    R1F_CHECK_DATA(progress.value("rows", int64_t{-1}) == static_cast<int64_t>(rows_.size()),
-                   checkpointer.checkpoints().string(), ": the checkpoint was taken over ",
-                   progress.value("rows", int64_t{-1}), " training rows, the data now gives ",
-                   rows_.size(), "; the data changed (restore it, or delete the checkpoints)");
-    sampler.restore(progress.at("epoch").get<int64_t>(), progress.at("position").get<int64_t>());
+    restore_sampler(sampler, progress.at("sampler"), checkpointer.checkpoints(), config_.data.path);
     tokens_seen = progress.at("tokens_seen").get<int64_t>();
     rows_consumed = progress.at("rows_consumed").get<int64_t>();
     result.final_loss = progress.value("final_loss", 0.0);
     result.held_out_loss = progress.value("held_out_loss", -1.0);
     result.steps = resumed.step;
-    truncate_step_log(directory_ / "metrics.jsonl", resumed.step);
-  } else {
-    fs::remove(directory_ / "metrics.jsonl");
-    for (const auto& entry : fs::directory_iterator(directory_)) {
-      if (entry.path().filename().string().find("tfevents") != std::string::npos) {
-        fs::remove(entry.path());  // an earlier attempt's events would interleave with these
-      }
-    }
   }
+  prepare_step_logs(directory_, resumed.step, {"metrics.jsonl"}, name_);
   MetricsWriter writer(directory_ / "metrics.jsonl", /*tensorboard=*/true, resumed.step);
   const int64_t rows_per_epoch = static_cast<int64_t>(rows_.size());
   // The last step of an epoch takes what is left, so an epoch is exactly one pass.
@@ -161,9 +150,7 @@ SftResult SftTrainer::run() {
     return config_.max_steps > 0 ? config_.batch_size : std::min<int64_t>(config_.batch_size, left);
   };
   auto progress = [&] {
-    return nlohmann::json{{"rows", rows_per_epoch},
-                          {"epoch", sampler.epoch()},
-                          {"position", sampler.position()},
+    return nlohmann::json{{"sampler", sampler_progress(sampler)},
                           {"rows_consumed", rows_consumed},
                           {"tokens_seen", tokens_seen},
                           {"final_loss", result.final_loss},
@@ -204,7 +191,6 @@ SftResult SftTrainer::run() {
            "tokens_per_second", "time/step"}));
     }
     result.steps = step;
-    test_stall_point("after_step", step);
     checkpointer.after_step(step, last, progress, metrics);
   }
   model_.model->eval();

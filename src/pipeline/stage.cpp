@@ -167,6 +167,28 @@ void truncate_step_log(const fs::path& file, int64_t last_step) {
   atomic_write_file(file, kept);
 }
 
+void prepare_step_logs(const fs::path& directory,
+                       int64_t resumed_step,
+                       const std::vector<std::string>& logs,
+                       const std::string& label) {
+  if (resumed_step > 0) {
+    for (const auto& name : logs) truncate_step_log(directory / name, resumed_step);
+    return;
+  }
+  std::vector<fs::path> stale;
+  for (const auto& entry : fs::directory_iterator(directory)) {
+    const std::string name = entry.path().filename().string();
+    if (std::find(logs.begin(), logs.end(), name) != logs.end() ||
+        name.find("tfevents") != std::string::npos) {
+      stale.push_back(entry.path());
+    }
+  }
+  if (stale.empty()) return;
+  R1F_LOG_WARN(label, ": starting from step 1; replacing the logs of an earlier attempt in ",
+               directory.string());
+  for (const auto& path : stale) fs::remove(path);
+}
+
 Transformer clone_model(Transformer& model) {
   Transformer copy(model->config(), /*initialize=*/false);
   copy->to(model->device(), model->dtype());

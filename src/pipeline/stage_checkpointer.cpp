@@ -2,6 +2,7 @@
 #include "r1forge/pipeline/stage_checkpointer.h"
 
 #include "r1forge/core/check.h"
+#include "r1forge/core/fault_injection.h"
 #include "r1forge/core/fs.h"
 #include "r1forge/core/log.h"
 
@@ -49,6 +50,7 @@ void StageCheckpointer::after_step(int64_t step,
                                    bool last,
                                    const std::function<nlohmann::json()>& progress,
                                    const MetricValues& metrics) {
+  test_stall_point("after_step", step);
   if (!config_.metric_for_best_model.empty()) {
     // The latest value seen: evaluations need not fall on the steps that save.
     auto found = metrics.find(config_.metric_for_best_model);
@@ -87,6 +89,21 @@ void StageCheckpointer::save(int64_t step, const nlohmann::json& progress) {
   last_saved_step_ = step;
   since_save_.reset();
   R1F_LOG_INFO(label_, ": checkpoint ", folder.string(), " (", timer.seconds(), " s)");
+}
+
+nlohmann::json sampler_progress(const PromptSampler& sampler) {
+  return {{"size", sampler.size()}, {"epoch", sampler.epoch()}, {"position", sampler.position()}};
+}
+
+void restore_sampler(PromptSampler& sampler,
+                     const nlohmann::json& progress,
+                     const fs::path& checkpoints,
+                     const std::string& data) {
+  const int64_t size = progress.value("size", int64_t{-1});
+  R1F_CHECK_DATA(size == sampler.size(), checkpoints.string(), ": the checkpoint was taken over ",
+                 size, " rows of ", data, ", which now gives ", sampler.size(),
+                 "; the data changed (restore it, or delete the checkpoints)");
+  sampler.restore(progress.at("epoch").get<int64_t>(), progress.at("position").get<int64_t>());
 }
 
 }  // namespace r1forge

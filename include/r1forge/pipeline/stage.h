@@ -50,6 +50,14 @@ void write_model_files(StageModel& model, const std::filesystem::path& folder);
 // Keeps the lines of a JSONL log whose "step" is at most `last_step` (a resumed stage's
 // history), dropping the rest (and a torn last line); no-op when the file does not exist.
 void truncate_step_log(const std::filesystem::path& file, int64_t last_step);
+// A training stage's step logs (`logs` in `directory`, e.g. metrics.jsonl) before its first
+// step: resumed after `resumed_step` > 0, each is cut back to that step; on a fresh start
+// they and the TensorBoard events files of an earlier attempt (which would interleave with
+// this run's steps) are removed, with a warning naming `label`.
+void prepare_step_logs(const std::filesystem::path& directory,
+                       int64_t resumed_step,
+                       const std::vector<std::string>& logs,
+                       const std::string& label);
 
 // A copy of `model` with its own parameters (no gradients): the reference policy.
 Transformer clone_model(Transformer& model);

@@ -16,6 +16,7 @@
 #include "r1forge/core/interrupt.h"
 #include "r1forge/core/metrics.h"
 #include "r1forge/core/timer.h"
+#include "r1forge/data/prompt_dataset.h"
 #include "r1forge/pipeline/checkpoint.h"
 #include "r1forge/pipeline/training_state.h"
 
@@ -38,8 +39,9 @@ class StageCheckpointer {
   // its state (step 0 and empty progress when there is none: a fresh start).
   TrainingState resume();
 
-  // Call after step `step` is complete (its metrics written). `progress()` gives the stage's
-  // progress JSON; `metrics` the latest values (for metric_for_best_model).
+  // Call after step `step` is complete (its metrics written; the test hook after_step stops
+  // here). `progress()` gives the stage's progress JSON; `metrics` the latest values (for
+  // metric_for_best_model).
   void after_step(int64_t step,
                   bool last,
                   const std::function<nlohmann::json()>& progress,
@@ -62,5 +64,14 @@ class StageCheckpointer {
   int64_t last_saved_step_ = -1;
   std::optional<CheckpointMetric> best_metric_;  // latest value of metric_for_best_model
 };
+
+// A data sampler's place for a stage's progress JSON: {"size", "epoch", "position"}.
+nlohmann::json sampler_progress(const PromptSampler& sampler);
+// Puts `sampler` back at that place. DataError naming `checkpoints` and `data` when the
+// dataset no longer has the size it had (the data changed since the checkpoint).
+void restore_sampler(PromptSampler& sampler,
+                     const nlohmann::json& progress,
+                     const std::filesystem::path& checkpoints,
+                     const std::string& data);
 
 }  // namespace r1forge
