@@ -6,8 +6,11 @@
 #include <torch/cuda.h>
 
 #include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <string>
+#include <vector>
 
 namespace r1forge::testing {
 
@@ -36,6 +39,14 @@ inline std::filesystem::path source_dir() {
 }
 inline std::filesystem::path testdata_dir() {
   return R1F_TESTDATA_DIR;
+}
+
+// Every line of a JSONL file (metrics.jsonl, samples.jsonl, data.jsonl), parsed.
+inline std::vector<nlohmann::json> read_jsonl(const std::filesystem::path& path) {
+  std::vector<nlohmann::json> lines;
+  std::ifstream in(path);
+  for (std::string line; std::getline(in, line);) lines.push_back(nlohmann::json::parse(line));
+  return lines;
 }
 
 // Max |a - b| over all elements, in double.

@@ -5,6 +5,7 @@
 
 #include <set>
 
+#include "data/arithmetic_oracle.h"
 #include "r1forge/core/check.h"
 #include "r1forge/data/tasks/arithmetic.h"
 #include "r1forge/data/tasks/task_registry.h"
@@ -13,22 +14,7 @@
 namespace r1forge::tasks {
 namespace {
 
-// Evaluates "7+5-8" left to right, independently of the generator; also returns the operands.
-int64_t evaluate(const std::string& expression, std::vector<int64_t>* operands = nullptr) {
-  int64_t value = 0, current = 0;
-  char op = '+';
-  for (size_t i = 0; i <= expression.size(); ++i) {
-    if (i < expression.size() && std::isdigit(static_cast<unsigned char>(expression[i]))) {
-      current = current * 10 + (expression[i] - '0');
-      continue;
-    }
-    value += op == '+' ? current : -current;
-    if (operands) operands->push_back(current);
-    current = 0;
-    if (i < expression.size()) op = expression[i];
-  }
-  return value;
-}
+using testing::evaluate_arithmetic;
 
 TEST(ArithmeticTask, TraceIsARunningSum) {
   const ArithmeticProblem sum{{7, 5, 8}, "++"};
@@ -74,7 +60,7 @@ TEST(ArithmeticTask, RowsAreCorrectScoreOneAndSplitsAreDisjoint) {
       EXPECT_EQ(row["task"], "arithmetic");
       EXPECT_EQ(row["language"], "en");
       std::vector<int64_t> operands;
-      const int64_t value = evaluate(prompt, &operands);
+      const int64_t value = evaluate_arithmetic(prompt, &operands);
       EXPECT_EQ(row["answer"], std::to_string(value)) << prompt;
       EXPECT_EQ(row["num_terms"], static_cast<int64_t>(operands.size()));
       EXPECT_GE(operands.size(), 3u);

@@ -5,6 +5,7 @@
 
 #include <set>
 
+#include "data/arithmetic_oracle.h"
 #include "r1forge/core/check.h"
 #include "r1forge/data/tasks/corpus.h"
 #include "r1forge/data/tasks/task_registry.h"
@@ -12,21 +13,7 @@
 namespace r1forge::tasks {
 namespace {
 
-// "7+5-8" -> value, left to right (independent of the generator).
-int64_t evaluate(const std::string& expression) {
-  int64_t value = 0, current = 0;
-  char op = '+';
-  for (size_t i = 0; i <= expression.size(); ++i) {
-    if (i < expression.size() && std::isdigit(static_cast<unsigned char>(expression[i]))) {
-      current = current * 10 + (expression[i] - '0');
-      continue;
-    }
-    value += op == '+' ? current : -current;
-    current = 0;
-    if (i < expression.size()) op = expression[i];
-  }
-  return value;
-}
+using testing::evaluate_arithmetic;
 
 int64_t count_terms(const std::string& expression) {
   return 1 + static_cast<int64_t>(std::count_if(expression.begin(), expression.end(),
@@ -63,7 +50,7 @@ TEST(CorpusTask, SharesCharactersTruthAndNoTestProblem) {
       EXPECT_EQ(test_problems.count(expression), 0u) << text;
       // "e: s1 s2 ... = v": each step true, chained, and v the value of e.
       const size_t last = text.rfind(" = ");
-      EXPECT_EQ(std::stoll(text.substr(last + 3)), evaluate(expression)) << text;
+      EXPECT_EQ(std::stoll(text.substr(last + 3)), evaluate_arithmetic(expression)) << text;
       std::string steps = text.substr(colon + 2, last - colon - 2);
       int64_t running = 0, step_count = 0;
       for (size_t at = 0; at <= steps.size();) {
@@ -72,7 +59,7 @@ TEST(CorpusTask, SharesCharactersTruthAndNoTestProblem) {
         const std::string step = steps.substr(at, end - at);
         const size_t equals = step.find('=');
         const std::string lhs = step.substr(0, equals);
-        EXPECT_EQ(evaluate(lhs), std::stoll(step.substr(equals + 1))) << step;
+        EXPECT_EQ(evaluate_arithmetic(lhs), std::stoll(step.substr(equals + 1))) << step;
         if (step_count > 0) {
           EXPECT_EQ(std::stoll(lhs), running) << text;  // each step starts from the last
         }
@@ -86,7 +73,7 @@ TEST(CorpusTask, SharesCharactersTruthAndNoTestProblem) {
     const size_t equals = text.find('=');
     ASSERT_NE(equals, std::string::npos) << text;
     const std::string expression = text.substr(0, equals);
-    EXPECT_EQ(evaluate(expression), std::stoll(text.substr(equals + 1))) << text;
+    EXPECT_EQ(evaluate_arithmetic(expression), std::stoll(text.substr(equals + 1))) << text;
     if (count_terms(expression) == 2) {
       ++facts;  // min_terms is 3, so a two-term line is a fact
     } else {

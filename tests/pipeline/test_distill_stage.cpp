@@ -48,25 +48,13 @@ void write_model_with_tokenizer(const fs::path& folder,
   write_tokenizer_folder_files(folder, tokenizer_file);
 }
 
-std::vector<nlohmann::json> read_metrics(const fs::path& file) {
-  std::vector<nlohmann::json> lines;
-  std::ifstream in(file);
-  for (std::string line; std::getline(in, line);) lines.push_back(nlohmann::json::parse(line));
-  return lines;
-}
+using testing::read_jsonl;
 
 class DistillStageTest : public ::testing::Test {
  protected:
   void SetUp() override {
     testing::write_tiny_model_folder(dir_ / "teacher", /*seed=*/5);  // + tiny-tokenizer.model
-    std::ofstream rows(dir_ / "traces.jsonl");
-    const char* pairs[][2] = {{"add one and two", "<think>1+2=3</think><answer>3</answer>"},
-                              {"add two and two", "<think>2+2=4</think><answer>4</answer>"},
-                              {"add three and one", "<think>3+1=4</think><answer>4</answer>"},
-                              {"add one and one", "<think>1+1=2</think><answer>2</answer>"}};
-    for (const auto& pair : pairs) {
-      rows << nlohmann::json{{"prompt", pair[0]}, {"completion", pair[1]}}.dump() << "\n";
-    }
+    testing::write_tiny_traces(dir_ / "traces.jsonl");
   }
   // Two stages: `teach` (sft of the fixture folder on the traces, so the teacher is peaked, not
   // the near-uniform random fixture) and `student`, a distill stage from the tiny-qwen2 preset
@@ -87,9 +75,7 @@ class DistillStageTest : public ::testing::Test {
   }
   fs::path stage_dir() const { return dir_ / "run" / "stages" / "02-student"; }
   fs::path trained_teacher() const { return dir_ / "run" / "stages" / "01-teach" / "final"; }
-  std::vector<nlohmann::json> metrics() const {
-    return read_metrics(stage_dir() / "metrics.jsonl");
-  }
+  std::vector<nlohmann::json> metrics() const { return read_jsonl(stage_dir() / "metrics.jsonl"); }
   // Steps each over all 4 traces in one micro-batch (so every step sees the same rows).
   static std::string full_batch_steps(int steps) {
     return "      max_steps: " + std::to_string(steps) +

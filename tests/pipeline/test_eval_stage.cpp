@@ -35,12 +35,7 @@ class HashParity : public RewardFunction {
   }
 };
 
-std::vector<nlohmann::json> read_jsonl(const fs::path& path) {
-  std::vector<nlohmann::json> lines;
-  std::ifstream in(path);
-  for (std::string line; std::getline(in, line);) lines.push_back(nlohmann::json::parse(line));
-  return lines;
-}
+using testing::read_jsonl;
 
 struct CommandResult {
   int status = -1;

@@ -59,12 +59,7 @@ void register_test_rewards() {
                   [](RewardOptions&) { return std::make_unique<TextHash>(); });
 }
 
-std::vector<nlohmann::json> read_jsonl(const std::filesystem::path& path) {
-  std::vector<nlohmann::json> lines;
-  std::ifstream in(path);
-  for (std::string line; std::getline(in, line);) lines.push_back(nlohmann::json::parse(line));
-  return lines;
-}
+using testing::read_jsonl;
 
 class GrpoStageTest : public ::testing::Test {
  protected:

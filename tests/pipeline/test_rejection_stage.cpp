@@ -67,12 +67,7 @@ const char* const kPrompts[] = {"add two and three", "the quick brown fox", "we 
                                 "check the result",  "the lazy dog",        "first then sum"};
 constexpr int64_t kNonReasoningRows = 5;
 
-std::vector<nlohmann::json> read_jsonl(const std::filesystem::path& path) {
-  std::vector<nlohmann::json> lines;
-  std::ifstream in(path);
-  for (std::string line; std::getline(in, line);) lines.push_back(nlohmann::json::parse(line));
-  return lines;
-}
+using testing::read_jsonl;
 
 class RejectionStageTest : public ::testing::Test {
  protected:

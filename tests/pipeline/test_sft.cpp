@@ -116,14 +116,7 @@ class SftStageTest : public ::testing::Test {
  protected:
   void SetUp() override {
     testing::write_tiny_model_folder(dir_ / "model", /*seed=*/5);
-    std::ofstream rows(dir_ / "sft.jsonl");
-    const char* pairs[][2] = {{"add one and two", "<think>1+2=3</think><answer>3</answer>"},
-                              {"add two and two", "<think>2+2=4</think><answer>4</answer>"},
-                              {"add three and one", "<think>3+1=4</think><answer>4</answer>"},
-                              {"add one and one", "<think>1+1=2</think><answer>2</answer>"}};
-    for (const auto& pair : pairs) {
-      rows << nlohmann::json{{"prompt", pair[0]}, {"completion", pair[1]}}.dump() << "\n";
-    }
+    testing::write_tiny_traces(dir_ / "sft.jsonl");
     std::ofstream text(dir_ / "text.jsonl");
     for (int i = 0; i < 6; ++i)
       text << nlohmann::json{{"text", "the quick brown fox"}}.dump() << "\n";
@@ -137,10 +130,7 @@ class SftStageTest : public ::testing::Test {
                             "sft.yaml");
   }
   std::vector<nlohmann::json> metrics() {
-    std::vector<nlohmann::json> lines;
-    std::ifstream in(dir_ / "run" / "stages" / "01-tune" / "metrics.jsonl");
-    for (std::string line; std::getline(in, line);) lines.push_back(nlohmann::json::parse(line));
-    return lines;
+    return testing::read_jsonl(dir_ / "run" / "stages" / "01-tune" / "metrics.jsonl");
   }
   testing::TempDir dir_;
 };

@@ -1,9 +1,12 @@
 // Test fixture: a tiny Qwen2-shaped model folder with a real SentencePiece tokenizer (300
 // pieces, the reasoning tags as single tokens), trained and initialised deterministically.
-// Used by the rollout, data and GRPO stage tests. Not a pretrained model: its outputs are noise.
+// Used by the rollout, data and stage tests, with four R1-format traces for the SFT-style ones.
+// Not a pretrained model: its outputs are noise.
 #pragma once
 
 #include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "r1forge/model/hf_io.h"
 #include "r1forge/model/model_config.h"
@@ -27,6 +30,19 @@ inline void write_tiny_model_folder(const std::filesystem::path& folder, uint64_
   model->init_weights(seed);
   save_model(model, folder);
   write_tokenizer_folder_files(folder, tokenizer_file);
+}
+
+// Writes four prompt/completion rows in R1's format ("add one and two" -> <think>1+2=3</think>
+// <answer>3</answer>, ...) to `path`: the SFT and distillation stage tests' training data.
+inline void write_tiny_traces(const std::filesystem::path& path) {
+  std::ofstream rows(path);
+  const char* pairs[][2] = {{"add one and two", "<think>1+2=3</think><answer>3</answer>"},
+                            {"add two and two", "<think>2+2=4</think><answer>4</answer>"},
+                            {"add three and one", "<think>3+1=4</think><answer>4</answer>"},
+                            {"add one and one", "<think>1+1=2</think><answer>2</answer>"}};
+  for (const auto& pair : pairs) {
+    rows << nlohmann::json{{"prompt", pair[0]}, {"completion", pair[1]}}.dump() << "\n";
+  }
 }
 
 }  // namespace r1forge::testing

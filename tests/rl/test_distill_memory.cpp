@@ -3,13 +3,12 @@
 // that the peak is a few [C, V] buffers (the naive path keeps several [N·T, V]); the _CUDA
 // tests check the GPU path against the CPU one (skipped without a GPU).
 #include <ATen/ATen.h>
-#include <c10/core/CPUAllocator.h>
 #include <gtest/gtest.h>
 
-#include <atomic>
 #include <cstdint>
 #include <string>
 
+#include "counting_allocator.h"
 #include "r1forge/core/check.h"
 #include "r1forge/rl/distill_loss.h"
 #include "r1forge/rl/teacher_topk.h"
@@ -18,63 +17,7 @@
 namespace r1forge {
 namespace {
 
-// Counts live and peak bytes of CPU allocations (the scheme of test_logprobs.cpp).
-class CountingAllocator final : public c10::Allocator {
- public:
-  explicit CountingAllocator(c10::Allocator* base) : base_(base) {}
-  c10::DataPtr allocate(size_t bytes) override {
-    c10::DataPtr inner = base_->allocate(bytes);
-    void* data = inner.get();
-    const c10::Device device = inner.device();
-    const int64_t live = live_.fetch_add(bytes) + static_cast<int64_t>(bytes);
-    int64_t peak = peak_.load();
-    while (live > peak && !peak_.compare_exchange_weak(peak, live)) {
-    }
-    return {data, new Block{std::move(inner), bytes, this}, &CountingAllocator::release, device};
-  }
-  void copy_data(void* dest, const void* src, std::size_t count) const override {
-    default_copy_data(dest, src, count);
-  }
-  int64_t live() const { return live_.load(); }
-  int64_t peak() const { return peak_.load(); }
-  void reset_peak() { peak_.store(live_.load()); }
-
- private:
-  struct Block {
-    c10::DataPtr inner;
-    size_t bytes;
-    CountingAllocator* owner;
-  };
-  static void release(void* context) {
-    auto* block = static_cast<Block*>(context);
-    block->owner->live_.fetch_sub(static_cast<int64_t>(block->bytes));
-    delete block;
-  }
-  c10::Allocator* base_;
-  std::atomic<int64_t> live_{0}, peak_{0};
-};
-
-// Installs the counting allocator for its lifetime; the allocator itself is never destroyed
-// (tensors it handed out may outlive the scope).
-class CountingScope {
- public:
-  CountingScope() : base_(c10::GetCPUAllocator()) {
-    static CountingAllocator* counting = new CountingAllocator(c10::GetCPUAllocator());
-    counting_ = counting;
-    c10::SetCPUAllocator(counting_, /*priority=*/255);
-  }
-  ~CountingScope() { c10::SetCPUAllocator(base_, /*priority=*/255); }
-  CountingAllocator& counter() { return *counting_; }
-
- private:
-  c10::Allocator* base_;
-  CountingAllocator* counting_;
-};
-
-struct MemoryUse {
-  int64_t kept_after_forward;  // bytes the graph holds between forward and backward
-  int64_t peak;                // peak bytes above the start, forward + backward
-};
+using testing::MemoryUse;
 
 struct Inputs {
   at::Tensor hidden, weight, mask;
@@ -93,19 +36,13 @@ at::Tensor naive_forward_kl(const at::Tensor& hidden,
 }
 
 MemoryUse measure(bool chunked, const Inputs& in, int64_t chunk) {
-  CountingScope scope;
-  CountingAllocator& counter = scope.counter();
-  at::Tensor hidden = in.hidden.clone().set_requires_grad(true);
-  at::Tensor weight = in.weight.clone().set_requires_grad(true);
-  const int64_t start = counter.live();
-  counter.reset_peak();
   DistillLossConfig config;
   config.chunk_rows = chunk;
-  at::Tensor loss = chunked ? distillation_loss(hidden, weight, in.teacher, in.mask, config).loss
-                            : naive_forward_kl(hidden, weight, in.teacher);
-  const int64_t kept = counter.live() - start;
-  loss.backward();
-  return {kept, counter.peak() - start};
+  return testing::measure_forward_backward(
+      in.hidden, in.weight, [&](const at::Tensor& hidden, const at::Tensor& weight) {
+        return chunked ? distillation_loss(hidden, weight, in.teacher, in.mask, config).loss
+                       : naive_forward_kl(hidden, weight, in.teacher);
+      });
 }
 
 TEST(DistillLossMemory, GraphKeepsNoFullLogitsAndPeakIsAFewChunks) {

@@ -5,14 +5,13 @@
 // allocator showing that the graph keeps no [N·T, V] tensor (which the naive path does).
 // Double backward is not supported (the backward is once-differentiable); tested as such.
 #include <ATen/ATen.h>
-#include <c10/core/CPUAllocator.h>
 #include <gtest/gtest.h>
 #include <torch/autograd.h>
 
-#include <atomic>
 #include <cstdint>
 #include <vector>
 
+#include "counting_allocator.h"
 #include "r1forge/core/check.h"
 #include "r1forge/rl/logprobs.h"
 #include "test_util.h"
@@ -284,99 +283,38 @@ TEST(TokenLogprobs, RejectsBadTargetsAndOptions) {
                c10::Error);
 }
 
-// ---- memory: a CPU allocator that counts live and peak bytes ---------------------------------
+// ---- memory: bytes kept between forward and backward, and the peak ---------------------------
 
-class CountingAllocator final : public c10::Allocator {
- public:
-  explicit CountingAllocator(c10::Allocator* base) : base_(base) {}
-  c10::DataPtr allocate(size_t bytes) override {
-    c10::DataPtr inner = base_->allocate(bytes);
-    void* data = inner.get();
-    const c10::Device device = inner.device();
-    const int64_t live = live_.fetch_add(bytes) + static_cast<int64_t>(bytes);
-    int64_t peak = peak_.load();
-    while (live > peak && !peak_.compare_exchange_weak(peak, live)) {
-    }
-    return {data, new Block{std::move(inner), bytes, this}, &CountingAllocator::release, device};
-  }
-  void copy_data(void* dest, const void* src, std::size_t count) const override {
-    default_copy_data(dest, src, count);
-  }
-  int64_t live() const { return live_.load(); }
-  int64_t peak() const { return peak_.load(); }
-  void reset_peak() { peak_.store(live_.load()); }
-
- private:
-  struct Block {
-    c10::DataPtr inner;
-    size_t bytes;
-    CountingAllocator* owner;
-  };
-  static void release(void* context) {
-    auto* block = static_cast<Block*>(context);
-    block->owner->live_.fetch_sub(static_cast<int64_t>(block->bytes));
-    delete block;  // frees through the base allocator
-  }
-  c10::Allocator* base_;
-  std::atomic<int64_t> live_{0}, peak_{0};
-};
-
-// Installs the counting allocator for its lifetime. The allocator itself is never destroyed:
-// tensors it handed out may outlive the guard.
-class CountingScope {
- public:
-  CountingScope() : base_(c10::GetCPUAllocator()) {
-    static CountingAllocator* counting = new CountingAllocator(c10::GetCPUAllocator());
-    counting_ = counting;
-    c10::SetCPUAllocator(counting_, /*priority=*/255);
-  }
-  ~CountingScope() { c10::SetCPUAllocator(base_, /*priority=*/255); }
-  CountingAllocator& counter() { return *counting_; }
-
- private:
-  c10::Allocator* base_;
-  CountingAllocator* counting_;
-};
-
-struct MemoryUse {
-  int64_t kept_after_forward;  // bytes the autograd graph holds between forward and backward
-  int64_t peak;                // peak bytes above the start, forward + backward
-};
+using testing::MemoryUse;
 
 enum class Variant { CHUNKED, NAIVE, AUTOGRAD_THROUGH_CHUNKS };
 
 MemoryUse measure(Variant variant, const Problem& p, int64_t chunk) {
-  CountingScope scope;
-  CountingAllocator& counter = scope.counter();
-  at::Tensor hidden = p.hidden.clone().set_requires_grad(true);
-  at::Tensor weight = p.weight.clone().set_requires_grad(true);
-  const int64_t start = counter.live();
-  counter.reset_peak();
-  at::Tensor logprobs, entropy;
-  if (variant == Variant::CHUNKED) {
-    TokenLogprobs out =
-        compute_token_logprobs(hidden, weight, p.targets, make_options(chunk, 1, true));
-    logprobs = out.logprobs, entropy = out.entropy;
-  } else if (variant == Variant::NAIVE) {
-    Naive out = naive_logprobs(hidden, weight, p.targets);
-    logprobs = out.logprobs, entropy = out.entropy;
-  } else {
-    // The pre-[order 3] implementation: chunked forward, autograd records every chunk.
-    std::vector<at::Tensor> lp, ent;
-    at::Tensor flat = hidden.reshape({-1, hidden.size(2)});
-    at::Tensor flat_targets = p.targets.reshape({-1, 1});
-    for (int64_t s = 0; s < flat.size(0); s += chunk) {
-      const int64_t c = std::min(chunk, flat.size(0) - s);
-      at::Tensor chunk_logp = at::log_softmax(at::linear(flat.narrow(0, s, c), weight), 1);
-      lp.push_back(chunk_logp.gather(1, flat_targets.narrow(0, s, c)).squeeze(1));
-      ent.push_back(-(chunk_logp.exp() * chunk_logp).sum(1));
-    }
-    logprobs = at::cat(lp), entropy = at::cat(ent);
-  }
-  at::Tensor loss = logprobs.sum() + entropy.sum();
-  const int64_t kept = counter.live() - start;
-  loss.backward();
-  return {kept, counter.peak() - start};
+  return testing::measure_forward_backward(
+      p.hidden, p.weight, [&](const at::Tensor& hidden, const at::Tensor& weight) {
+        at::Tensor logprobs, entropy;
+        if (variant == Variant::CHUNKED) {
+          TokenLogprobs out =
+              compute_token_logprobs(hidden, weight, p.targets, make_options(chunk, 1, true));
+          logprobs = out.logprobs, entropy = out.entropy;
+        } else if (variant == Variant::NAIVE) {
+          Naive out = naive_logprobs(hidden, weight, p.targets);
+          logprobs = out.logprobs, entropy = out.entropy;
+        } else {
+          // The pre-[order 3] implementation: chunked forward, autograd records every chunk.
+          std::vector<at::Tensor> lp, ent;
+          at::Tensor flat = hidden.reshape({-1, hidden.size(2)});
+          at::Tensor flat_targets = p.targets.reshape({-1, 1});
+          for (int64_t s = 0; s < flat.size(0); s += chunk) {
+            const int64_t c = std::min(chunk, flat.size(0) - s);
+            at::Tensor chunk_logp = at::log_softmax(at::linear(flat.narrow(0, s, c), weight), 1);
+            lp.push_back(chunk_logp.gather(1, flat_targets.narrow(0, s, c)).squeeze(1));
+            ent.push_back(-(chunk_logp.exp() * chunk_logp).sum(1));
+          }
+          logprobs = at::cat(lp), entropy = at::cat(ent);
+        }
+        return logprobs.sum() + entropy.sum();
+      });
 }
 
 TEST(TokenLogprobs, GraphKeepsNoFullLogitsAndPeakIsOneChunk) {
