@@ -24,6 +24,7 @@
 #include "../command.h"
 #include "bench_distill.h"
 #include "bench_memory.h"
+#include "bench_stats.h"
 #include "r1forge/core/check.h"
 #include "r1forge/core/rng.h"
 #include "r1forge/core/threads.h"
@@ -47,12 +48,6 @@ struct BenchTrainOptions {
   bool gradient_checkpointing = false;
   std::string profile;  // chrome-trace file of the timed steps; empty = no profiling
 };
-
-double median(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  size_t middle = values.size() / 2;
-  return values.size() % 2 ? values[middle] : 0.5 * (values[middle - 1] + values[middle]);
-}
 
 void run_bench_train(const BenchTrainOptions& options) {
   R1F_CHECK_USAGE(options.batch_size > 0 && options.sequence_length > 1 && options.steps > 0 &&
@@ -307,21 +302,17 @@ void run_bench_logprobs(const BenchLogprobsOptions& o) {
       "MiB | baseline RSS MiB |\n|---|---|---|---|---|---|---|---|---|---|\n");
   double time[2], memory[2], cpu[2];
   for (int v = 0; v < 2; ++v) {
-    std::vector<double> times, growths, baselines, cpus;
-    for (const auto& run : runs[v]) {
-      times.push_back(run["median_seconds"]);
-      cpus.push_back(run["median_cpu_seconds"]);
-      growths.push_back(run["peak_growth_bytes"].get<double>());
-      baselines.push_back(run["baseline_rss_bytes"].get<double>());
-    }
-    time[v] = median(times), memory[v] = median(growths), cpu[v] = median(cpus);
+    time[v] = median_of(runs[v], "median_seconds");
+    memory[v] = median_of(runs[v], "peak_growth_bytes");
+    cpu[v] = median_of(runs[v], "median_cpu_seconds");
     const char* name = v == 0 ? "chunked" : "naive";
     std::printf("| %s | %lld x %lld | %lld | %lld | %s | %lld | %.1f | %.1f | %.1f | %.1f |\n",
                 name, static_cast<long long>(o.rows), static_cast<long long>(o.sequence_length),
                 static_cast<long long>(o.vocab), static_cast<long long>(o.width),
                 v == 0 ? std::to_string(o.chunk_rows).c_str() : "-",
                 static_cast<long long>(runs[v][0]["threads"].get<int64_t>()), time[v] * 1e3,
-                cpu[v] * 1e3, memory[v] / (1 << 20), median(baselines) / (1 << 20));
+                cpu[v] * 1e3, memory[v] / (1 << 20),
+                median_of(runs[v], "baseline_rss_bytes") / (1 << 20));
     summary[name] = {{"median_seconds", time[v]},
                      {"median_cpu_seconds", cpu[v]},
                      {"peak_growth_bytes", memory[v]},

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "bench_memory.h"
+#include "bench_stats.h"
 #include "r1forge/core/check.h"
 #include "r1forge/core/rng.h"
 #include "r1forge/core/threads.h"
@@ -36,12 +37,6 @@ struct BenchDistillOptions {
   int64_t repeats = 1;            // processes per variant, interleaved
   int64_t threads = 0;
 };
-
-double median(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  const size_t middle = values.size() / 2;
-  return values.size() % 2 ? values[middle] : 0.5 * (values[middle - 1] + values[middle]);
-}
 
 // The naive reference: the whole [N, T, V] log-softmax and autograd through it.
 at::Tensor naive_distill_loss(const at::Tensor& hidden,
@@ -136,13 +131,8 @@ void run_bench_distill(const BenchDistillOptions& o) {
       "RSS MiB |\n|---|---|---|---|---|---|---|---|---|---|\n");
   double time[2], memory[2];
   for (int v = 0; v < 2; ++v) {
-    std::vector<double> times, growths, baselines;
-    for (const auto& run : runs[v]) {
-      times.push_back(run["median_seconds"]);
-      growths.push_back(run["peak_growth_bytes"].get<double>());
-      baselines.push_back(run["baseline_rss_bytes"].get<double>());
-    }
-    time[v] = median(times), memory[v] = median(growths);
+    time[v] = median_of(runs[v], "median_seconds");
+    memory[v] = median_of(runs[v], "peak_growth_bytes");
     const char* name = v == 0 ? "chunked" : "naive";
     std::printf("| %s | %lld x %lld | %lld | %lld | %lld | %s | %.6f | %.1f | %.1f | %.1f |\n",
                 name, static_cast<long long>(o.rows), static_cast<long long>(o.sequence_length),
@@ -150,7 +140,7 @@ void run_bench_distill(const BenchDistillOptions& o) {
                 static_cast<long long>(o.top_k),
                 v == 0 ? std::to_string(o.loss.chunk_rows).c_str() : "-",
                 runs[v][0]["loss"].get<double>(), time[v] * 1e3, memory[v] / (1 << 20),
-                median(baselines) / (1 << 20));
+                median_of(runs[v], "baseline_rss_bytes") / (1 << 20));
     summary[name] = {
         {"median_seconds", time[v]}, {"peak_growth_bytes", memory[v]}, {"runs", runs[v]}};
   }
