@@ -13,10 +13,8 @@ r1forge="$1"
 work="$2"
 python="${3:-python3}"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-rm -rf "$work"
-mkdir -p "$work/runs"
-R1F_BINARY="$r1forge" bash "$root/scripts/make_tiny_data.sh" "$work/runs/tiny-smoke-data" small \
-  >"$work/data.log" 2>&1 || { cat "$work/data.log"; exit 1; }
+source "$root/tests/integration/stall_util.sh"
+make_smoke_data "$r1forge" "$work" "$root"
 cd "$work"
 config="$root/configs/tiny/resume.yaml"
 compare="$root/tests/integration/compare_runs.py"
@@ -36,23 +34,11 @@ run() {
   "$r1forge" run "$config" run.dir="$dir" "$@" >>"$dir.log" 2>&1
 }
 
-# start_stalled DIR POINT [overrides...]: starts the run in the background, stopping at the
-# test hook POINT; returns once it is there ($pid is the process).
-start_stalled() {
+# stall_run DIR POINT [overrides...]: the run of DIR, stopped at the hook POINT (stall_util.sh).
+stall_run() {
   local dir="$1" point="$2"
   shift 2
-  rm -f "$dir.marker"
-  R1F_TEST_STALL_AT="$point" R1F_TEST_STALL_MARKER="$PWD/$dir.marker" \
-    "$r1forge" run "$config" run.dir="$dir" "$@" >>"$dir.log" 2>&1 &
-  pid=$!
-  for _ in $(seq 1 1200); do
-    [ -e "$dir.marker" ] && return 0
-    kill -0 "$pid" 2>/dev/null || { echo "  the run ended before reaching $point"; return 1; }
-    sleep 0.1
-  done
-  echo "  timed out waiting for $point"
-  kill -9 "$pid"
-  return 1
+  start_stalled "$dir.log" "$PWD/$dir.marker" "$point" "$r1forge" run "$config" run.dir="$dir" "$@"
 }
 
 # finish_and_compare DIR WHAT: restarts the same command, which must end well and equal the
@@ -73,7 +59,7 @@ finish_and_compare() {
 kill_at() {
   local point="$1" dir="runs/kill-${1//[\/:]/-}"
   trials=$((trials + 1))
-  if start_stalled "$dir" "$point"; then
+  if stall_run "$dir" "$point"; then
     kill -9 "$pid"; wait "$pid" 2>/dev/null; kills=$((kills + 1))
     finish_and_compare "$dir" "SIGKILL at $point"
   else
@@ -132,9 +118,9 @@ done
 # Killed twice, in two stages.
 trials=$((trials + 1))
 dir=runs/kill-twice
-if start_stalled "$dir" pretrain/mid_step:6; then
+if stall_run "$dir" pretrain/mid_step:6; then
   kill -9 "$pid"; wait "$pid" 2>/dev/null; kills=$((kills + 1))
-  if start_stalled "$dir" rl/checkpoint_write:3; then
+  if stall_run "$dir" rl/checkpoint_write:3; then
     kill -9 "$pid"; wait "$pid" 2>/dev/null; kills=$((kills + 1))
     finish_and_compare "$dir" "SIGKILL twice (pretrain step 6, then rl's step-3 save)"
   else
@@ -147,7 +133,7 @@ fi
 # SIGTERM: finish the step, save, exit 75 with a message; the same command continues.
 trials=$((trials + 1))
 dir=runs/sigterm
-if start_stalled "$dir" rl/mid_step:2; then
+if stall_run "$dir" rl/mid_step:2; then
   kill -TERM "$pid"; wait "$pid"; code=$?
   [ "$code" = 75 ] || fail "SIGTERM: exit $code, want 75"
   grep -q "stopped by SIGTERM after step 2" "$dir.log" || fail "SIGTERM: no stop message"
@@ -162,7 +148,7 @@ fi
 trials=$((trials + 1))
 dir=runs/sigint-twice
 export R1F_TEST_STALL_SECONDS=5  # the hook holds on, so the second signal finds the step
-if start_stalled "$dir" rl/mid_step:3; then
+if stall_run "$dir" rl/mid_step:3; then
   kill -INT "$pid"; sleep 0.5; kill -INT "$pid"; wait "$pid"; code=$?
   [ "$code" = 130 ] || fail "double SIGINT: exit $code, want 130"
   finish_and_compare "$dir" "double SIGINT (exit $code)"
@@ -175,7 +161,7 @@ unset R1F_TEST_STALL_SECONDS
 # step 3: exit 1 naming the checkpoint; step 2 stays the newest, nothing staged is left.
 trials=$((trials + 1))
 dir=runs/disk-full
-if start_stalled "$dir" rl/mid_step:3; then
+if stall_run "$dir" rl/mid_step:3; then
   kill -9 "$pid"; wait "$pid" 2>/dev/null; kills=$((kills + 1))
   limit_kb=$(( $(stat -c %s runs/reference/stages/02-rl/final/model.safetensors) / 2048 ))
   (trap '' XFSZ; ulimit -f "$limit_kb"; exec "$r1forge" run "$config" run.dir="$dir") \

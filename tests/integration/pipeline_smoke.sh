@@ -7,10 +7,8 @@ set -euo pipefail
 r1forge="$1"
 work="$2"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-rm -rf "$work"
-mkdir -p "$work/runs"
-R1F_BINARY="$r1forge" bash "$root/scripts/make_tiny_data.sh" "$work/runs/tiny-smoke-data" small \
-  >"$work/data.log" 2>&1 || { cat "$work/data.log"; exit 1; }
+source "$root/tests/integration/stall_util.sh"
+make_smoke_data "$r1forge" "$work" "$root"
 cd "$work"
 start=$(date +%s)
 "$r1forge" run "$root/configs/tiny/smoke.yaml" >"$work/run.log" 2>&1 || { tail -40 "$work/run.log"; exit 1; }
@@ -73,16 +71,9 @@ echo "pipeline smoke test passed"
 # stage's weights, logs, data and evaluations equal to the uninterrupted run's.
 killed=runs/tiny-smoke-killed
 for point in stage_done:4 distill/mid_step:2; do
-  rm -f "$work/stall.marker"
-  R1F_TEST_STALL_AT="$point" R1F_TEST_STALL_MARKER="$work/stall.marker" \
-    "$r1forge" run "$root/configs/tiny/smoke.yaml" run.dir="$killed" >>"$work/killed.log" 2>&1 &
-  pid=$!
-  for _ in $(seq 1 1200); do
-    [ -e "$work/stall.marker" ] && break
-    kill -0 "$pid" 2>/dev/null || { echo "the run ended before $point"; tail -20 "$work/killed.log"; exit 1; }
-    sleep 0.1
-  done
-  [ -e "$work/stall.marker" ] || { echo "timed out waiting for $point"; kill -9 "$pid"; exit 1; }
+  start_stalled "$work/killed.log" "$work/stall.marker" "$point" \
+    "$r1forge" run "$root/configs/tiny/smoke.yaml" run.dir="$killed" ||
+    { tail -20 "$work/killed.log"; exit 1; }
   kill -9 "$pid"
   wait "$pid" 2>/dev/null || true
 done
