@@ -75,6 +75,22 @@ class DistillStageTest : public ::testing::Test {
   }
   fs::path stage_dir() const { return dir_ / "run" / "stages" / "02-student"; }
   fs::path trained_teacher() const { return dir_ / "run" / "stages" / "01-teach" / "final"; }
+  // What the oracles of step 1 start from: the student exactly as the stage builds it (same
+  // preset, same init stream), the trained teacher, and the traces.
+  struct OracleInputs {
+    StageModel student;
+    StageModel teacher;
+    SftDataset data;
+  };
+  OracleInputs oracle_inputs(const Config& c) const {
+    OracleInputs inputs;
+    inputs.student = load_stage_model(c, c.stages[1]);
+    StageConfig teacher_stage = c.stages[1];
+    teacher_stage.init = trained_teacher().string();
+    inputs.teacher = load_stage_model(c, teacher_stage);
+    inputs.data = load_sft_dataset(c.stages[1].sft->data, *inputs.student.tokenizer, false);
+    return inputs;
+  }
   std::vector<nlohmann::json> metrics() const { return read_jsonl(stage_dir() / "metrics.jsonl"); }
   // Steps each over all 4 traces in one micro-batch (so every step sees the same rows).
   static std::string full_batch_steps(int steps) {
@@ -122,11 +138,7 @@ TEST_F(DistillStageTest, ForwardKlOnTracesFallsAndStartsAtTheDirectLoss) {
   // position mean, so row order and padding do not matter.
   double expected_first = 0.0;
   {
-    StageModel student = load_stage_model(c, c.stages[1]);
-    StageConfig teacher_stage = c.stages[1];
-    teacher_stage.init = trained_teacher().string();
-    StageModel teacher = load_stage_model(c, teacher_stage);
-    SftDataset data = load_sft_dataset(c.stages[1].sft->data, *student.tokenizer, false);
+    auto [student, teacher, data] = oracle_inputs(c);
     ASSERT_EQ(data.examples.size(), 4u);
     SftBatch batch = make_sft_batch(data.examples, {{0}, {1}, {2}, {3}}, student.pad_id,
                                     /*completion_only=*/true, /*packed=*/false);
@@ -195,11 +207,7 @@ TEST_F(DistillStageTest, OnStudentSamplesRunsAndLogsTheMeanDivergence) {
   run_stage(c, "teach");
   double expected_first = 0.0;
   {
-    StageModel student = load_stage_model(c, c.stages[1]);
-    StageConfig teacher_stage = c.stages[1];
-    teacher_stage.init = trained_teacher().string();
-    StageModel teacher = load_stage_model(c, teacher_stage);
-    SftDataset data = load_sft_dataset(c.stages[1].sft->data, *student.tokenizer, false);
+    auto [student, teacher, data] = oracle_inputs(c);
     at::NoGradGuard no_grad;
     std::unique_ptr<ModelBackend> backend = make_model_backend("torch", student.model);
     Engine engine(*backend, student.tokenizer.get(), student.eos_ids, c.sampling.engine());
