@@ -13,6 +13,7 @@
 #include "r1forge/core/json_file.h"
 #include "r1forge/model/hf_io.h"
 #include "r1forge/model/safetensors.h"
+#include "r1forge/model/safetensors_folder.h"
 
 namespace r1forge {
 namespace fs = std::filesystem;
@@ -88,13 +89,12 @@ TrainingState read_training_state(const fs::path& folder,
     state.stage_config = read_file(folder / "stage_config.yaml");
 
   {
-    // Through the model-folder loader, so sharded weights work as they do for any init.
-    ModelLoadOptions options;
-    options.dtype = model.model->dtype();
-    options.device = model.model->device();
-    Transformer saved = load_model(folder, options);
-    at::NoGradGuard no_grad;
-    load_hf_tensors(model.model, hf_named_tensors(saved), folder.string());
+    // Straight from the folder's (possibly sharded) weights into the parameters, in the dtype
+    // they were saved in: no second model is built.
+    safetensors::SafetensorsFolder weights(folder);
+    std::vector<std::pair<std::string, at::Tensor>> named;
+    for (const auto& name : weights.names()) named.emplace_back(name, weights.tensor(name));
+    load_hf_tensors(model.model, named, folder.string());
   }
   const nlohmann::json& saved = trainer["optimizer"];
   OptimizerCounters counters;
