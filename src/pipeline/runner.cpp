@@ -25,8 +25,10 @@ namespace {
 
 constexpr int kStateVersion = 1;
 
-// FNV-1a over the text: a stage's identity is its resolved section plus what shapes every
-// stage (model, sampling, seed), so changing any of them reruns the stage.
+// An FNV-1a-style hash of the text: a stage's identity is its resolved section plus what shapes
+// every stage (model, sampling, seed), so changing any of them reruns the stage. The offset
+// basis is a digit short of FNV's (14695981039346656037, which core/rng.cpp uses), so this is
+// not rng.cpp's hash; kept as it is, since pipeline_state.json files record these values.
 std::string stage_fingerprint(const Config& resolved, const StageConfig& stage) {
   const std::string text = to_yaml(stage) + to_yaml(resolved.model) + to_yaml(resolved.sampling) +
                            std::to_string(resolved.run.seed);
