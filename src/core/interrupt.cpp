@@ -65,8 +65,4 @@ const char* interrupt_signal_name() {
   }
 }
 
-void clear_interrupt() {
-  received_signal.store(0);
-}
-
 }  // namespace r1forge

@@ -20,7 +20,5 @@ class InterruptScope {
 bool interrupt_requested();
 // "SIGINT" or "SIGTERM" for messages; "" when none arrived.
 const char* interrupt_signal_name();
-// Forgets an earlier signal (tests; a new run in the same process).
-void clear_interrupt();
 
 }  // namespace r1forge

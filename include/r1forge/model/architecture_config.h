@@ -37,7 +37,6 @@ struct ArchitectureConfig {
     v.field("max_position_embeddings", max_position_embeddings,
             "longest sequence; 0 = the preset's", size);
   }
-  bool is_default() const { return *this == ArchitectureConfig{}; }
 };
 
 // `preset` with the overrides applied (head_dim = E / H when the width or heads change) and

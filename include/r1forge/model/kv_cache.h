@@ -1,10 +1,11 @@
 // Preallocated key/value cache for incremental decoding: per layer [N, Hkv, S_max, D].
 //
-// The transformer writes the keys and values of new positions at [length, length + T) for all
-// rows and attends over [0, length + T); rows of different prompt lengths are left-padded and
-// told apart by the key mask the caller passes. No per-step allocation: tensors are written
-// with narrow().copy_(). Slot reuse and per-row bookkeeping for continuous batching belong to
-// the sampling engine (sampling/, [order 2]), which owns a KvCache and manages its rows.
+// Two ways to write: uniformly, the keys and values of new positions at [length, length + T)
+// for all rows (a prefill), or per row, each row's one new position at its own index
+// (ForwardInputs::write_positions, decoding), with a key mask marking each row's filled
+// positions. No per-step allocation: tensors are written in place. Slot reuse and per-row
+// bookkeeping for continuous batching belong to the sampling engine (sampling/engine.h), which
+// owns a KvCache and manages its rows.
 #pragma once
 
 #include <ATen/ATen.h>

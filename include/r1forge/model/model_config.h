@@ -49,7 +49,6 @@ struct ModelConfig {
   std::vector<int64_t> eos_token_ids;  // int or list in config.json
   std::optional<int64_t> pad_token_id;
 
-  int64_t kv_groups() const { return num_attention_heads / num_key_value_heads; }
   // Throws ConfigError naming `source` and the key when the architecture is inconsistent.
   void validate(const std::string& source) const;
 };

@@ -2,9 +2,10 @@
 //
 // Weights are stored fused for fewer, larger matmuls: q/k/v as one [(H + 2 Hkv) D, E] matrix
 // and gate/up as one [2I, E] matrix; hf_io.h splits and joins them under the HF names.
-// Padding: the engine left-pads prompts (every row's last token at the same index) and passes
-// a key mask; training and scoring right-pad, where causality alone keeps real tokens from
-// seeing padding, so no mask is needed (the fast is_causal attention path).
+// Padding: training and scoring right-pad, where causality alone keeps real tokens from seeing
+// padding, so no mask is needed (the fast is_causal attention path). The engine decodes every
+// row at its own position (ForwardInputs::write_positions) under a key mask of the row's
+// filled cache positions; packed SFT rows pass segment ids (a block-diagonal causal mask).
 // Shapes: N rows, T new positions, S = cached + T key positions, E width, V vocab.
 // Not here: loading/saving (hf_io.h), log-probs (rl/logprobs.h), generation (sampling/).
 #pragma once

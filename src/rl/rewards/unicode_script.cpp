@@ -115,26 +115,6 @@ bool is_combining_mark(char32_t code_point) {
   return find(kMarks, code_point) != nullptr;
 }
 
-const char* script_name(Script script) {
-  switch (script) {
-    case Script::NEUTRAL: return "neutral";
-    case Script::LATIN: return "latin";
-    case Script::GREEK: return "greek";
-    case Script::CYRILLIC: return "cyrillic";
-    case Script::ARMENIAN: return "armenian";
-    case Script::HEBREW: return "hebrew";
-    case Script::ARABIC: return "arabic";
-    case Script::DEVANAGARI: return "devanagari";
-    case Script::BENGALI: return "bengali";
-    case Script::THAI: return "thai";
-    case Script::HANGUL: return "hangul";
-    case Script::HIRAGANA: return "hiragana";
-    case Script::KATAKANA: return "katakana";
-    case Script::HAN: return "han";
-  }
-  return "neutral";
-}
-
 size_t skip_markup_tag(const std::vector<char32_t>& text, size_t i) {
   if (text[i] != '<') return i;
   size_t k = i + 1;

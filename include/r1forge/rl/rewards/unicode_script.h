@@ -32,7 +32,6 @@ enum class Script {
 std::vector<char32_t> decode_utf8(std::string_view text);
 
 Script script_of(char32_t code_point);
-const char* script_name(Script script);
 
 // Han, Hiragana and Katakana characters are words on their own (no spaces between words).
 inline bool is_ideographic(Script script) {
