@@ -1,11 +1,16 @@
 # CTest entries for the rewards beyond the gtest binary (included from tests/rl/tests.cmake).
 
-# ---- the math-verify fixture must still be what the installed TRL accuracy_reward and
-# math-verify say (reruns the generator with --check).
+# ---- the math-verify fixtures must still be what the installed TRL accuracy_reward and
+# math-verify say (reruns each generator with --check).
 if(R1F_PYTHON)
   add_test(NAME rl.reward_math_verify_fixture_matches
            COMMAND ${R1F_PYTHON} ${CMAKE_CURRENT_LIST_DIR}/make_math_verify_fixtures.py --check)
   set_tests_properties(rl.reward_math_verify_fixture_matches PROPERTIES TIMEOUT 180)
+  # The everyday-answer set (\pm, binomials, sets, products, trig, logs, percent, ...).
+  add_test(NAME rl.reward_math_verify_everyday_fixture_matches
+           COMMAND ${R1F_PYTHON} ${CMAKE_CURRENT_LIST_DIR}/make_math_verify_everyday_fixtures.py
+                   --check)
+  set_tests_properties(rl.reward_math_verify_everyday_fixture_matches PROPERTIES TIMEOUT 240)
 endif()
 
 # ---- answer fuzzer (extraction, normalization, grammar, equivalence, UTF-8): built with clang
