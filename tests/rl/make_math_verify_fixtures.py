@@ -24,6 +24,7 @@ import logging
 import pathlib
 import random
 import sys
+import threading
 from fractions import Fraction
 
 import trl
@@ -382,7 +383,15 @@ def plain_pairs():
 
 
 def trl_verdict(completion, gold):
-    return accuracy_reward([[{"role": "assistant", "content": completion}]], [gold])[0]
+    """TRL's accuracy_reward on one pair, run off the main thread: there TRL gives math-verify
+    no timeouts (in the main thread it sets 10 s / 5 s alarms, and on a loaded machine a slow
+    sympy simplification then times out into a 0), so the verdict is the same on any machine."""
+    verdict = []
+    worker = threading.Thread(target=lambda: verdict.append(
+        accuracy_reward([[{"role": "assistant", "content": completion}]], [gold])[0]))
+    worker.start()
+    worker.join()
+    return verdict[0]
 
 
 def build_pairs():

@@ -10,7 +10,7 @@ if(R1F_PYTHON)
   add_test(NAME rl.reward_math_verify_everyday_fixture_matches
            COMMAND ${R1F_PYTHON} ${CMAKE_CURRENT_LIST_DIR}/make_math_verify_everyday_fixtures.py
                    --check)
-  set_tests_properties(rl.reward_math_verify_everyday_fixture_matches PROPERTIES TIMEOUT 240)
+  set_tests_properties(rl.reward_math_verify_everyday_fixture_matches PROPERTIES TIMEOUT 300)
 endif()
 
 # ---- answer fuzzer (extraction, normalization, grammar, equivalence, UTF-8): built with clang
