@@ -23,9 +23,15 @@ if(R1F_CLANGXX)
       ${CMAKE_SOURCE_DIR}/src/rl/rewards/answer_normalization.cpp
       ${CMAKE_SOURCE_DIR}/src/rl/rewards/math_answer.cpp
       ${CMAKE_SOURCE_DIR}/src/rl/rewards/math_equivalence.cpp
+      ${CMAKE_SOURCE_DIR}/src/rl/rewards/math_evaluate.cpp
       ${CMAKE_SOURCE_DIR}/src/rl/rewards/math_parse.cpp
+      ${CMAKE_SOURCE_DIR}/src/rl/rewards/math_parse_commands.cpp
+      ${CMAKE_SOURCE_DIR}/src/rl/rewards/math_parse_expression.cpp
+      ${CMAKE_SOURCE_DIR}/src/rl/rewards/math_plus_minus.cpp
+      ${CMAKE_SOURCE_DIR}/src/rl/rewards/math_set_union.cpp
       ${CMAKE_SOURCE_DIR}/src/rl/rewards/unicode_script.cpp)
-  file(GLOB R1F_REWARD_FUZZ_HEADERS ${CMAKE_SOURCE_DIR}/include/r1forge/rl/rewards/*.h)
+  file(GLOB R1F_REWARD_FUZZ_HEADERS ${CMAKE_SOURCE_DIR}/include/r1forge/rl/rewards/*.h
+       ${CMAKE_SOURCE_DIR}/src/rl/rewards/*.h)
   add_custom_command(
     OUTPUT ${R1F_REWARD_FUZZER}
     COMMAND ${R1F_CLANGXX} -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined
