@@ -24,6 +24,7 @@ import logging
 import pathlib
 import random
 import sys
+import threading
 from fractions import Fraction
 
 import trl
@@ -382,38 +383,57 @@ def plain_pairs():
 
 
 def trl_verdict(completion, gold):
-    return accuracy_reward([[{"role": "assistant", "content": completion}]], [gold])[0]
+    """TRL's accuracy_reward on one pair, run off the main thread: there TRL gives math-verify
+    no timeouts (in the main thread it sets 10 s / 5 s alarms, and on a loaded machine a slow
+    sympy simplification then times out into a 0), so the verdict is the same on any machine."""
+    verdict = []
+    worker = threading.Thread(target=lambda: verdict.append(
+        accuracy_reward([[{"role": "assistant", "content": completion}]], [gold])[0]))
+    worker.start()
+    worker.join()
+    return verdict[0]
+
+
+def build_pairs():
+    """The pairs before labelling, duplicates included (the everyday set leaves these out)."""
+    return handwritten_pairs() + plain_pairs() + generated_pairs() + random_pairs()
+
+
+def label(pair):
+    """The fixture entry for one pair: TRL's verdict on it (and on its twin, if any)."""
+    entry = {"completion": pair["completion"], "gold": pair["gold"],
+             "math_verify": trl_verdict(pair["completion"], pair["gold"])}
+    if pair["twin"] is not None:
+        entry["twin"] = pair["twin"]
+        entry["math_verify_twin"] = trl_verdict(pair["twin"], pair["gold"])
+    entry["note"] = pair["note"]
+    return entry
 
 
 def build():
     logging.disable(logging.WARNING)
-    pairs = handwritten_pairs() + plain_pairs() + generated_pairs() + random_pairs()
     seen = set()
     out = []
-    for pair in pairs:
+    for pair in build_pairs():
         key = (pair["completion"], pair["gold"])
         if key in seen:
             continue
         seen.add(key)
-        entry = {"completion": pair["completion"], "gold": pair["gold"],
-                 "math_verify": trl_verdict(pair["completion"], pair["gold"])}
-        if pair["twin"] is not None:
-            entry["twin"] = pair["twin"]
-            entry["math_verify_twin"] = trl_verdict(pair["twin"], pair["gold"])
-        entry["note"] = pair["note"]
-        out.append(entry)
+        out.append(label(pair))
     return {"generator": "tests/rl/make_math_verify_fixtures.py",
             "oracle": f"trl {trl.__version__} accuracy_reward, "
                       f"math-verify {importlib.metadata.version('math-verify')}",
             "pairs": out}
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def write_or_check(build_fixture, default_out, doc):
+    """The command line shared by the fixture generators: write the fixture, or with --check
+    compare it with the committed file and return 1 if math-verify now says something else."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--check", action="store_true")
-    parser.add_argument("--out", type=pathlib.Path, default=DEFAULT_OUT)
+    parser.add_argument("--out", type=pathlib.Path, default=default_out)
     args = parser.parse_args()
-    fixture = build()
+    fixture = build_fixture()
     text = json.dumps(fixture, indent=1, ensure_ascii=False) + "\n"
     if args.check:
         committed = json.loads(args.out.read_text(encoding="utf-8"))
@@ -424,7 +444,7 @@ def main():
                 q = old.get((p["completion"], p["gold"]))
                 if q != p:
                     print(f"differs: {json.dumps(p, ensure_ascii=False)}\n   was: {json.dumps(q, ensure_ascii=False)}")
-            print(f"{args.out} is stale: rerun {pathlib.Path(__file__).name} without --check")
+            print(f"{args.out} is stale: rerun {fixture['generator']} without --check")
             return 1
         print(f"{args.out}: {len(fresh['pairs'])} pairs match {fresh['oracle']}")
         return 0
@@ -432,6 +452,10 @@ def main():
     args.out.write_text(text, encoding="utf-8")
     print(f"wrote {len(fixture['pairs'])} pairs to {args.out}")
     return 0
+
+
+def main():
+    return write_or_check(build, DEFAULT_OUT, __doc__)
 
 
 if __name__ == "__main__":

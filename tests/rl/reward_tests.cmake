@@ -1,11 +1,16 @@
 # CTest entries for the rewards beyond the gtest binary (included from tests/rl/tests.cmake).
 
-# ---- the math-verify fixture must still be what the installed TRL accuracy_reward and
-# math-verify say (reruns the generator with --check).
+# ---- the math-verify fixtures must still be what the installed TRL accuracy_reward and
+# math-verify say (reruns each generator with --check).
 if(R1F_PYTHON)
   add_test(NAME rl.reward_math_verify_fixture_matches
            COMMAND ${R1F_PYTHON} ${CMAKE_CURRENT_LIST_DIR}/make_math_verify_fixtures.py --check)
   set_tests_properties(rl.reward_math_verify_fixture_matches PROPERTIES TIMEOUT 180)
+  # The everyday-answer set (\pm, binomials, sets, products, trig, logs, percent, ...).
+  add_test(NAME rl.reward_math_verify_everyday_fixture_matches
+           COMMAND ${R1F_PYTHON} ${CMAKE_CURRENT_LIST_DIR}/make_math_verify_everyday_fixtures.py
+                   --check)
+  set_tests_properties(rl.reward_math_verify_everyday_fixture_matches PROPERTIES TIMEOUT 300)
 endif()
 
 # ---- answer fuzzer (extraction, normalization, grammar, equivalence, UTF-8): built with clang
@@ -18,9 +23,15 @@ if(R1F_CLANGXX)
       ${CMAKE_SOURCE_DIR}/src/rl/rewards/answer_normalization.cpp
       ${CMAKE_SOURCE_DIR}/src/rl/rewards/math_answer.cpp
       ${CMAKE_SOURCE_DIR}/src/rl/rewards/math_equivalence.cpp
+      ${CMAKE_SOURCE_DIR}/src/rl/rewards/math_evaluate.cpp
       ${CMAKE_SOURCE_DIR}/src/rl/rewards/math_parse.cpp
+      ${CMAKE_SOURCE_DIR}/src/rl/rewards/math_parse_commands.cpp
+      ${CMAKE_SOURCE_DIR}/src/rl/rewards/math_parse_expression.cpp
+      ${CMAKE_SOURCE_DIR}/src/rl/rewards/math_plus_minus.cpp
+      ${CMAKE_SOURCE_DIR}/src/rl/rewards/math_set_union.cpp
       ${CMAKE_SOURCE_DIR}/src/rl/rewards/unicode_script.cpp)
-  file(GLOB R1F_REWARD_FUZZ_HEADERS ${CMAKE_SOURCE_DIR}/include/r1forge/rl/rewards/*.h)
+  file(GLOB R1F_REWARD_FUZZ_HEADERS ${CMAKE_SOURCE_DIR}/include/r1forge/rl/rewards/*.h
+       ${CMAKE_SOURCE_DIR}/src/rl/rewards/*.h)
   add_custom_command(
     OUTPUT ${R1F_REWARD_FUZZER}
     COMMAND ${R1F_CLANGXX} -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined

@@ -148,7 +148,7 @@ std::string normalize_answer(std::string_view answer) {
       {"\u2009", " "},
       {"\u202f", " "},
       {"\uff05", "%"},
-      {"\u00b0", ""},
+      {"\u00b0", "^\\circ "},
   }};
   for (const auto& [from, to] : kUnicode) replace_all(text, from, to);
   replace_all(text, "\\$", "");
@@ -158,20 +158,26 @@ std::string normalize_answer(std::string_view answer) {
   for (std::string_view sizing : {"left", "right", "bigl", "bigr", "Bigl", "Bigr", "big", "Big"}) {
     replace_command(text, sizing, "");
   }
+  // A matrix row break \\ becomes \cr before "\ " (a spacing command) can eat its second half.
+  replace_all(text, "\\\\", " \\cr ");
   replace_all(text, "\\!", "");
   for (std::string_view space : {"\\,", "\\;", "\\:", "\\ ", "~"}) replace_all(text, space, " ");
   replace_command(text, "qquad", " ");
   replace_command(text, "quad", " ");
   for (std::string_view frac : {"dfrac", "tfrac", "cfrac"}) replace_command(text, frac, "\\frac");
+  for (std::string_view binom : {"dbinom", "tbinom"}) replace_command(text, binom, "\\binom");
   for (std::string_view style : {"mathrm", "mathbf", "mathit", "textbf", "textit", "textrm",
                                  "textnormal", "mbox", "operatorname"}) {
     replace_command(text, style, "\\text");
   }
   replace_all(text, "{,}", ",");
-  replace_all(text, "^{\\circ}", "");
-  replace_all(text, "^\\circ", "");
-  replace_command(text, "circ", "");
-  replace_command(text, "degree", "");
+  // Every degree sign as ^\circ: the grammar drops it, except in a trig function's argument.
+  replace_all(text, "^{\\circ}", "^\\circ ");
+  replace_command(text, "degree", "^\\circ ");
+  replace_where(text, "\\circ", "", [&](size_t end) {
+    const bool longer_command = end < text.size() && is_letter(text[end]);
+    return !longer_command && (end < 6 || text[end - 6] != '^');
+  });
   replace_all(text, "\\%", "%");
   replace_all(text, "\\text{percent}", "%");
   replace_percent_words(text);
@@ -191,6 +197,7 @@ std::string normalize_answer(std::string_view answer) {
 std::string text_form(std::string_view normalized) {
   std::string text(normalized);
   unwrap_text(text);
+  replace_all(text, "^\\circ", "");
   std::string out;
   for (char c : text) {
     if (!is_space(c)) out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

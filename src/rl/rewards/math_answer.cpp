@@ -147,6 +147,14 @@ std::optional<std::string> last_environment(std::string_view text) {
   return last->content;
 }
 
+// \text{} or a command that normalization turns into one: its words are words, not variables.
+bool has_text_command(std::string_view answer) {
+  for (std::string_view command : {"\\text", "\\mathrm", "\\mbox", "\\operatorname"}) {
+    if (answer.find(command) != std::string_view::npos) return true;
+  }
+  return false;
+}
+
 // "-?12" or "1.5" / "1,5": the numbers math-verify's bare-fraction pattern accepts.
 bool is_simple_number(std::string_view text) {
   size_t i = !text.empty() && text[0] == '-' ? 1 : 0;
@@ -362,7 +370,13 @@ bool answers_equivalent(std::string_view gold, std::string_view predicted) {
   std::optional<ParsedMath> pred_math = parse_math(pred_text);
   if (gold_math && pred_math) return math_equivalent(*gold_math, *pred_math);
   std::string gold_form = text_form(gold_text);
-  return !gold_form.empty() && gold_form == text_form(pred_text);
+  if (!gold_form.empty() && gold_form == text_form(pred_text)) return true;
+  // Letters outside \text are variables, as sympy reads them: abc equals cba and a \cdot b c.
+  if (has_text_command(gold) || has_text_command(predicted)) return false;
+  const ParseOptions letters{.letter_runs_are_products = true};
+  if (!gold_math) gold_math = parse_math(gold_text, letters);
+  if (!pred_math) pred_math = parse_math(pred_text, letters);
+  return gold_math && pred_math && math_equivalent(*gold_math, *pred_math);
 }
 
 }  // namespace r1forge::math

@@ -1,275 +1,24 @@
-// Evaluation and equivalence of parsed answers; see
-// include/r1forge/rl/rewards/math_equivalence.h. Arithmetic is exact (128-bit rationals) while
-// it fits and falls back to long double otherwise.
+// Equivalence of parsed answers; see include/r1forge/rl/rewards/math_equivalence.h. Items
+// compare as math-verify's sympy_expr_eq does (constants with its rounding and percent rules,
+// expressions with variables by their values at fixed sample points, equations up to a constant
+// factor); lists as tuples, intervals or sets; matrices entry by entry. Unions are
+// math_set_union.cpp's.
 #include "r1forge/rl/rewards/math_equivalence.h"
 
 #include <algorithm>
 #include <array>
 #include <cmath>
-#include <cstdlib>
 #include <limits>
 #include <set>
 #include <string>
 
+#include "math_compare.h"
+#include "math_evaluate.h"
+
 namespace r1forge::math {
 namespace {
 
-// ---- evaluation ---------------------------------------------------------------------------------
-
-using i128 = __int128;
-
-i128 gcd128(i128 a, i128 b) {
-  if (a < 0) a = -a;
-  if (b < 0) b = -b;
-  while (b != 0) {
-    i128 t = a % b;
-    a = b;
-    b = t;
-  }
-  return a;
-}
-
-struct Exact {
-  i128 num = 0;
-  i128 den = 1;  // > 0, gcd(num, den) == 1
-};
-
-std::optional<Exact> make_exact(i128 num, i128 den) {
-  if (den == 0) return std::nullopt;
-  if (den < 0) {
-    if (num == std::numeric_limits<i128>::min() || den == std::numeric_limits<i128>::min()) {
-      return std::nullopt;
-    }
-    num = -num;
-    den = -den;
-  }
-  i128 g = gcd128(num, den);
-  if (g > 1) {
-    num /= g;
-    den /= g;
-  }
-  return Exact{num, den};
-}
-
-std::optional<Exact> exact_add(const Exact& a, const Exact& b, bool subtract) {
-  i128 left, right, num, den;
-  i128 b_num = b.num;
-  if (subtract) {
-    if (b_num == std::numeric_limits<i128>::min()) return std::nullopt;
-    b_num = -b_num;
-  }
-  if (__builtin_mul_overflow(a.num, b.den, &left) || __builtin_mul_overflow(b_num, a.den, &right) ||
-      __builtin_add_overflow(left, right, &num) || __builtin_mul_overflow(a.den, b.den, &den)) {
-    return std::nullopt;
-  }
-  return make_exact(num, den);
-}
-
-std::optional<Exact> exact_mul(const Exact& a, const Exact& b) {
-  i128 num, den;
-  if (__builtin_mul_overflow(a.num, b.num, &num) || __builtin_mul_overflow(a.den, b.den, &den)) {
-    return std::nullopt;
-  }
-  return make_exact(num, den);
-}
-
-// An integer power by repeated squaring; nullopt on overflow.
-std::optional<Exact> exact_pow(Exact base, i128 exponent) {
-  if (exponent < 0) {
-    if (base.num == 0) return std::nullopt;
-    base = *make_exact(base.den, base.num);
-    exponent = -exponent;
-  }
-  Exact result{1, 1};
-  while (exponent > 0) {
-    if (exponent & 1) {
-      auto next = exact_mul(result, base);
-      if (!next) return std::nullopt;
-      result = *next;
-    }
-    exponent >>= 1;
-    if (exponent > 0) {
-      auto squared = exact_mul(base, base);
-      if (!squared) return std::nullopt;
-      base = *squared;
-    }
-  }
-  return result;
-}
-
-std::optional<i128> exact_isqrt(i128 value) {
-  if (value < 0) return std::nullopt;
-  i128 root = static_cast<i128>(std::sqrt(static_cast<long double>(value)));
-  for (i128 r = root > 2 ? root - 2 : 0; r <= root + 2; ++r) {
-    if (r * r == value) return r;
-  }
-  return std::nullopt;
-}
-
-struct Value {
-  long double approx = 0;
-  std::optional<Exact> exact;
-};
-
-Value from_exact(const Exact& e) {
-  return {static_cast<long double>(e.num) / static_cast<long double>(e.den), e};
-}
-Value nan_value() {
-  return {std::numeric_limits<long double>::quiet_NaN(), std::nullopt};
-}
-
-std::optional<Exact> parse_exact_literal(const std::string& digits) {
-  i128 num = 0;
-  i128 den = 1;
-  bool after_point = false;
-  for (char c : digits) {
-    if (c == '.') {
-      after_point = true;
-      continue;
-    }
-    if (__builtin_mul_overflow(num, static_cast<i128>(10), &num) ||
-        __builtin_add_overflow(num, static_cast<i128>(c - '0'), &num)) {
-      return std::nullopt;
-    }
-    if (after_point && __builtin_mul_overflow(den, static_cast<i128>(10), &den)) {
-      return std::nullopt;
-    }
-  }
-  return make_exact(num, den);
-}
-
-using Assignment = std::vector<std::pair<std::string, long double>>;
-
-Value evaluate(const ParsedMath& math, int index, const Assignment& point) {
-  const Node& node = math.nodes[index];
-  auto child = [&](size_t i) { return evaluate(math, node.children[i], point); };
-  switch (node.kind) {
-    case NodeKind::NUMBER: {
-      std::optional<Exact> exact = parse_exact_literal(node.text);
-      if (exact) return from_exact(*exact);
-      return {std::strtold(node.text.c_str(), nullptr), std::nullopt};
-    }
-    case NodeKind::SYMBOL:
-      for (const auto& [name, value] : point) {
-        if (name == node.text) return {value, std::nullopt};
-      }
-      return nan_value();
-    case NodeKind::PI: return {3.14159265358979323846264338327950288L, std::nullopt};
-    case NodeKind::EULER: return {2.71828182845904523536028747135266250L, std::nullopt};
-    case NodeKind::INFINITE: return {std::numeric_limits<long double>::infinity(), std::nullopt};
-    case NodeKind::NEGATE: {
-      Value a = child(0);
-      if (a.exact && a.exact->num != std::numeric_limits<i128>::min()) {
-        return from_exact({-a.exact->num, a.exact->den});
-      }
-      return {-a.approx, std::nullopt};
-    }
-    case NodeKind::ADD:
-    case NodeKind::SUB: {
-      Value a = child(0), b = child(1);
-      bool subtract = node.kind == NodeKind::SUB;
-      if (a.exact && b.exact) {
-        if (auto sum = exact_add(*a.exact, *b.exact, subtract)) return from_exact(*sum);
-      }
-      return {subtract ? a.approx - b.approx : a.approx + b.approx, std::nullopt};
-    }
-    case NodeKind::MUL: {
-      Value a = child(0), b = child(1);
-      if (a.exact && b.exact) {
-        if (auto product = exact_mul(*a.exact, *b.exact)) return from_exact(*product);
-      }
-      return {a.approx * b.approx, std::nullopt};
-    }
-    case NodeKind::DIV: {
-      Value a = child(0), b = child(1);
-      if (b.approx == 0) return nan_value();  // 1/0 is no number (sympy's zoo)
-      if (a.exact && b.exact) {
-        if (auto quotient = exact_mul(*a.exact, *make_exact(b.exact->den, b.exact->num))) {
-          return from_exact(*quotient);
-        }
-      }
-      return {a.approx / b.approx, std::nullopt};
-    }
-    case NodeKind::POW: {
-      Value base = child(0), exponent = child(1);
-      if (base.exact && exponent.exact && exponent.exact->den == 1 &&
-          exponent.exact->num >= -4096 && exponent.exact->num <= 4096) {
-        if (auto power = exact_pow(*base.exact, exponent.exact->num)) return from_exact(*power);
-      }
-      if (base.approx == 0 && exponent.approx < 0) return nan_value();
-      return {std::pow(base.approx, exponent.approx), std::nullopt};
-    }
-    case NodeKind::FACTORIAL: {
-      Value a = child(0);
-      if (!a.exact || a.exact->den != 1 || a.exact->num < 0) return nan_value();
-      if (a.exact->num > 170) return {std::numeric_limits<long double>::infinity(), std::nullopt};
-      Exact product{1, 1};
-      bool exact = true;
-      long double approx = 1;
-      for (i128 k = 2; k <= a.exact->num; ++k) {
-        approx *= static_cast<long double>(k);
-        if (exact) {
-          auto next = exact_mul(product, Exact{k, 1});
-          exact = next.has_value();
-          if (next) product = *next;
-        }
-      }
-      return exact ? from_exact(product) : Value{approx, std::nullopt};
-    }
-    case NodeKind::PERCENT: {
-      Value a = child(0);
-      if (a.exact) {
-        if (auto scaled = exact_mul(*a.exact, Exact{1, 100})) return from_exact(*scaled);
-      }
-      return {a.approx / 100, std::nullopt};
-    }
-    case NodeKind::SQRT: {
-      Value radicand = child(0);
-      if (node.children.size() == 2) {
-        Value index = child(1);
-        if (index.approx == 0) return nan_value();
-        if (radicand.approx < 0) {
-          // An odd integer root of a negative number is real: \sqrt[3]{-8} = -2.
-          bool odd = index.exact && index.exact->den == 1 && (index.exact->num % 2 != 0);
-          if (!odd) return nan_value();
-          return {-std::pow(-radicand.approx, 1 / index.approx), std::nullopt};
-        }
-        return {std::pow(radicand.approx, 1 / index.approx), std::nullopt};
-      }
-      if (radicand.approx < 0) return nan_value();
-      if (radicand.exact) {
-        auto num = exact_isqrt(radicand.exact->num);
-        auto den = exact_isqrt(radicand.exact->den);
-        if (num && den) return from_exact(*make_exact(*num, *den));
-      }
-      return {std::sqrt(radicand.approx), std::nullopt};
-    }
-    case NodeKind::FUNCTION: {
-      long double x = child(0).approx;
-      if (node.text == "sin") return {std::sin(x), std::nullopt};
-      if (node.text == "cos") return {std::cos(x), std::nullopt};
-      if (node.text == "tan") return {std::tan(x), std::nullopt};
-      if (node.text == "exp") return {std::exp(x), std::nullopt};
-      if (node.text == "abs") {
-        Value a = child(0);
-        if (a.exact)
-          return from_exact({a.exact->num < 0 ? -a.exact->num : a.exact->num, a.exact->den});
-        return {std::fabs(x), std::nullopt};
-      }
-      if (x <= 0) return nan_value();
-      if (node.text == "ln") return {std::log(x), std::nullopt};
-      if (node.text == "log") return {std::log10(x), std::nullopt};  // latex2sympy: base 10
-      return nan_value();
-    }
-  }
-  return nan_value();
-}
-
-void collect_symbols(const ParsedMath& math, int index, std::set<std::string>* out) {
-  const Node& node = math.nodes[index];
-  if (node.kind == NodeKind::SYMBOL) out->insert(node.text);
-  for (int child : node.children) collect_symbols(math, child, out);
-}
+// ---- constants ----------------------------------------------------------------------------------
 
 // How math-verify sees a constant: sympy keeps literals (5, 0.5, \frac{1}{2}, 3\frac{1}{2},
 // 50%) as atomic Numbers and everything else (2^{10}, 0.1+0.2, \sqrt{2}) as expressions.
@@ -310,12 +59,6 @@ Atom classify(const ParsedMath& math, int index) {
     atom.is_integer = value.exact && value.exact->den == 1;
   }
   return atom;
-}
-
-bool approx_equal(long double a, long double b, long double relative) {
-  if (std::isinf(a) || std::isinf(b)) return a == b;
-  long double scale = std::max({1.0L, std::fabs(a), std::fabs(b)});
-  return std::fabs(a - b) <= relative * scale;
 }
 
 bool values_equal(const Value& a, const Value& b) {
@@ -365,26 +108,40 @@ bool constants_equal(const ParsedMath& gold, int g, const ParsedMath& pred, int 
   return values_equal(gold_value, pred_value);
 }
 
+// ---- expressions with variables and equations -------------------------------------------------
+
 // Fixed, irregular sample points: equal functions agree at all of them, different ones
 // (almost surely) do not.
 constexpr std::array<long double, 12> kSamplePoints = {0.5377L, 1.8339L,  -2.2588L, 0.8622L,
                                                        0.3188L, -1.3077L, -0.4336L, 0.3426L,
                                                        3.5784L, 2.7694L,  -1.3499L, 3.0349L};
+constexpr int kPointCount = 4;
+
+// The k-th sample point for the variables of both trees (a variable one side lacks may cancel
+// out: \sin^2 x + \cos^2 x equals 1).
+Assignment sample_point(const std::set<std::string>& symbols, int k) {
+  Assignment point;
+  int i = 0;
+  for (const std::string& name : symbols) {
+    point.emplace_back(name, kSamplePoints[(3 * i + k) % kSamplePoints.size()] + 0.25L * i);
+    ++i;
+  }
+  return point;
+}
+
+std::set<std::string> symbols_of(const ParsedMath& gold, int g, const ParsedMath& pred, int p) {
+  std::set<std::string> symbols;
+  collect_symbols(gold, g, &symbols);
+  collect_symbols(pred, p, &symbols);
+  return symbols;
+}
 
 bool scalars_equal(const ParsedMath& gold, int g, const ParsedMath& pred, int p) {
-  std::set<std::string> gold_symbols, pred_symbols;
-  collect_symbols(gold, g, &gold_symbols);
-  collect_symbols(pred, p, &pred_symbols);
-  if (gold_symbols.empty() && pred_symbols.empty()) return constants_equal(gold, g, pred, p);
-  if (gold_symbols != pred_symbols) return false;
+  const std::set<std::string> symbols = symbols_of(gold, g, pred, p);
+  if (symbols.empty()) return constants_equal(gold, g, pred, p);
   int compared = 0;
-  for (int k = 0; k < 4; ++k) {
-    Assignment point;
-    int i = 0;
-    for (const std::string& name : gold_symbols) {
-      point.emplace_back(name, kSamplePoints[(3 * i + k) % kSamplePoints.size()] + 0.25L * i);
-      ++i;
-    }
+  for (int k = 0; k < kPointCount; ++k) {
+    const Assignment point = sample_point(symbols, k);
     Value a = evaluate(gold, g, point), b = evaluate(pred, p, point);
     bool a_finite = std::isfinite(a.approx), b_finite = std::isfinite(b.approx);
     if (a_finite != b_finite) return false;
@@ -395,7 +152,152 @@ bool scalars_equal(const ParsedMath& gold, int g, const ParsedMath& pred, int p)
   return compared > 0;
 }
 
+// lhs - rhs of an equation at a point, and the scale of its sides (for "is it zero").
+std::pair<long double, long double> imbalance(const ParsedMath& math,
+                                              int equation,
+                                              const Assignment& point) {
+  const Node& node = math.nodes[equation];
+  const long double lhs = evaluate(math, node.children[0], point).approx;
+  const long double rhs = evaluate(math, node.children[1], point).approx;
+  return {lhs - rhs, std::max({1.0L, std::fabs(lhs), std::fabs(rhs)})};
+}
+
+// Two equations are equal when one's lhs - rhs is a constant non-zero multiple of the other's
+// (same solutions: math-verify solves both; x^2 + y^2 = 25 equals 2x^2 + 2y^2 = 50 and
+// 25 = x^2 + y^2, not x^2 - y^2 = 25; x = 1 is not y = 1).
+bool equations_equal(const ParsedMath& gold, int g, const ParsedMath& pred, int p) {
+  const std::set<std::string> symbols = symbols_of(gold, g, pred, p);
+  long double ratio = std::numeric_limits<long double>::quiet_NaN();
+  int compared = 0;
+  for (int k = 0; k < kPointCount; ++k) {
+    const Assignment point = sample_point(symbols, k);
+    auto [a, a_scale] = imbalance(gold, g, point);
+    auto [b, b_scale] = imbalance(pred, p, point);
+    if (std::isfinite(a) != std::isfinite(b)) return false;
+    if (!std::isfinite(a)) continue;
+    const bool a_zero = std::fabs(a) <= 1e-12L * a_scale;
+    const bool b_zero = std::fabs(b) <= 1e-12L * b_scale;
+    ++compared;
+    if (a_zero || b_zero) {
+      if (a_zero != b_zero) return false;
+      continue;
+    }
+    if (std::isnan(ratio)) {
+      ratio = a / b;
+    } else if (!approx_equal(a / b, ratio, 1e-9L)) {
+      return false;
+    }
+  }
+  return compared > 0;
+}
+
+// math-verify's is_expr_of_only_symbols: x, x + y, f(x), a/s, f^{-1} -- no numbers.
+bool only_symbols(const ParsedMath& math, int index) {
+  const Node& node = math.nodes[index];
+  switch (node.kind) {
+    case NodeKind::SYMBOL: return true;
+    case NodeKind::POW: {  // s^{-1}
+      const Node& exponent = math.nodes[node.children[1]];
+      const bool minus_one = exponent.kind == NodeKind::NEGATE &&
+                             math.nodes[exponent.children[0]].kind == NodeKind::NUMBER &&
+                             math.nodes[exponent.children[0]].text == "1";
+      return minus_one && only_symbols(math, node.children[0]);
+    }
+    case NodeKind::ADD:
+    case NodeKind::SUB:
+    case NodeKind::MUL:
+    case NodeKind::DIV:
+    case NodeKind::FUNCTION:
+      return std::all_of(node.children.begin(), node.children.end(),
+                         [&](int child) { return only_symbols(math, child); });
+    default: return false;
+  }
+}
+
+bool is_equation(const ParsedMath& math, int index) {
+  return math.nodes[index].kind == NodeKind::EQUATION;
+}
+int rhs_of(const ParsedMath& math, int equation) {
+  return math.nodes[equation].children[1];
+}
+
+// ---- lists ------------------------------------------------------------------------------------
+
+// Each item of `from` equals some item of `to`.
+bool included(const ListView& from, const ListView& to, bool from_is_gold) {
+  for (int a : from.items) {
+    bool found = false;
+    for (int b : to.items) {
+      found = from_is_gold ? items_equal(*from.math, a, *to.math, b)
+                           : items_equal(*to.math, b, *from.math, a);
+      if (found) break;
+    }
+    if (!found) return false;
+  }
+  return true;
+}
+
+bool is_set_like(const ListView& view) {
+  return !view.is_list || view.open == '{' || view.open == 0;
+}
+
+bool matrices_equal(const ParsedMath& gold, const ParsedMath& pred) {
+  if (gold.open != 'M' || pred.open != 'M' || gold.columns != pred.columns ||
+      gold.items.size() != pred.items.size()) {
+    return false;
+  }
+  for (size_t i = 0; i < gold.items.size(); ++i) {
+    if (!items_equal(gold, gold.items[i], pred, pred.items[i])) return false;
+  }
+  return true;
+}
+
 }  // namespace
+
+bool items_equal(const ParsedMath& gold, int g, const ParsedMath& pred, int p) {
+  // math-verify: an equation predicted for a value answers with its right-hand side
+  // ("x = 5" for 5); an assignment gold ("x = 5") compares its value with a value.
+  const bool gold_equation = is_equation(gold, g), pred_equation = is_equation(pred, p);
+  if (pred_equation && !gold_equation) {
+    p = rhs_of(pred, p);
+  } else if (gold_equation && !pred_equation && only_symbols(gold, gold.nodes[g].children[0])) {
+    g = rhs_of(gold, g);
+  }
+  if (is_equation(gold, g) && is_equation(pred, p)) return equations_equal(gold, g, pred, p);
+  if (is_equation(gold, g) || is_equation(pred, p)) return false;
+  return scalars_equal(gold, g, pred, p);
+}
+
+bool lists_equal(const ListView& gold, const ListView& pred) {
+  if (!gold.is_list && !pred.is_list) {
+    return items_equal(*gold.math, gold.items[0], *pred.math, pred.items[0]);
+  }
+  const bool gold_tuple = gold.is_list && (gold.open == '(' || gold.open == '[');
+  const bool pred_tuple = pred.is_list && (pred.open == '(' || pred.open == '[');
+  if (gold_tuple && pred_tuple && (gold.open != pred.open || gold.close != pred.close)) {
+    return false;  // (0, 1] is not [0, 1]
+  }
+  // A closed or half-open interval is no tuple and no set: [1, 2] != {1, 2}.
+  auto interval_like = [](const ListView& v) { return v.open == '[' || v.close == ']'; };
+  if (gold_tuple != pred_tuple && (interval_like(gold) || interval_like(pred))) return false;
+  if (gold_tuple) {  // in order, a predicted set as written
+    if (!pred.is_list || gold.items.size() != pred.items.size()) return false;
+    for (size_t i = 0; i < gold.items.size(); ++i) {
+      if (!items_equal(*gold.math, gold.items[i], *pred.math, pred.items[i])) return false;
+    }
+    return true;
+  }
+  // A set (or bare list) against a set or a scalar (a one-element set: \{3\} equals 3): the
+  // same elements in any order, repeats counted once; against a tuple of its size (math-verify
+  // sorts both): the same elements in any order.
+  if (!is_set_like(gold)) return false;
+  if (pred_tuple && (!gold.is_list || gold.items.size() != pred.items.size())) return false;
+  return included(gold, pred, true) && included(pred, gold, false);
+}
+
+ListView whole_view(const ParsedMath& math) {
+  return {&math, math.items, math.is_list, math.open, math.close};
+}
 
 double evaluate_constant(const ParsedMath& math, size_t item) {
   if (item >= math.items.size()) return std::numeric_limits<double>::quiet_NaN();
@@ -406,35 +308,9 @@ double evaluate_constant(const ParsedMath& math, size_t item) {
 }
 
 bool math_equivalent(const ParsedMath& gold, const ParsedMath& predicted) {
-  if (gold.items.size() != predicted.items.size()) return false;
-  if (!gold.is_list) return scalars_equal(gold, gold.items[0], predicted, predicted.items[0]);
-  const bool gold_tuple = gold.open == '(' || gold.open == '[';
-  const bool pred_tuple = predicted.open == '(' || predicted.open == '[';
-  if (gold_tuple && pred_tuple && (gold.open != predicted.open || gold.close != predicted.close)) {
-    return false;  // (0, 1] is not [0, 1]
-  }
-  // A closed or half-open interval is no tuple and no set: [1, 2] != {1, 2}.
-  auto interval_like = [](const ParsedMath& m) { return m.open == '[' || m.close == ']'; };
-  if (gold_tuple != pred_tuple && (interval_like(gold) || interval_like(predicted))) return false;
-  const size_t n = gold.items.size();
-  if (gold_tuple || pred_tuple) {
-    for (size_t i = 0; i < n; ++i) {
-      if (!scalars_equal(gold, gold.items[i], predicted, predicted.items[i])) return false;
-    }
-    return true;
-  }
-  // Two sets (or bare lists "1, 2"): order does not matter.
-  std::vector<bool> used(n, false);
-  for (size_t i = 0; i < n; ++i) {
-    bool found = false;
-    for (size_t j = 0; j < n && !found; ++j) {
-      if (!used[j] && scalars_equal(gold, gold.items[i], predicted, predicted.items[j])) {
-        used[j] = found = true;
-      }
-    }
-    if (!found) return false;
-  }
-  return true;
+  if (gold.open == 'U' || predicted.open == 'U') return unions_equal(gold, predicted);
+  if (gold.open == 'M' || predicted.open == 'M') return matrices_equal(gold, predicted);
+  return lists_equal(whole_view(gold), whole_view(predicted));
 }
 
 }  // namespace r1forge::math

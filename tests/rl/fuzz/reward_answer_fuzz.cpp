@@ -34,13 +34,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   const std::string normalized = math::normalize_answer(gold);
   math::text_form(normalized);
-  if (auto parsed = math::parse_math(normalized)) {
+  math::ParseOptions letters;
+  letters.letter_runs_are_products = true;
+  for (const math::ParseOptions& options : {math::ParseOptions{}, letters}) {
+    auto parsed = math::parse_math(normalized, options);
+    if (!parsed) continue;
     bool defined = true;
     for (size_t i = 0; i < parsed->items.size(); ++i) {
       double value = math::evaluate_constant(*parsed, i);
       if (!std::isfinite(value)) defined = false;
     }
-    // A list of defined constants equals itself (sets match each item to some item).
+    // A list, set, union or matrix of defined constants equals itself (sets match each item to
+    // some item; unions of constant intervals compare as merged sets of reals).
     if (defined && !math::math_equivalent(*parsed, *parsed)) __builtin_trap();
   }
   return 0;

@@ -54,7 +54,8 @@ std::optional<std::string> extract_completion_answer(std::string_view completion
 std::optional<std::string> extract_gold_answer(const nlohmann::json& gold);
 
 // Whether the predicted answer is equivalent to the gold one: both normalized; math when both
-// parse (math_equivalence.h), else their text forms must be equal (and non-empty).
+// parse (math_equivalence.h), else their text forms must be equal (and non-empty), else, when
+// neither has \text, math again with runs of letters read as products (abc = cba, as sympy).
 bool answers_equivalent(std::string_view gold, std::string_view predicted);
 
 // A gold answer that can be compared: non-empty after normalization and balanced braces.

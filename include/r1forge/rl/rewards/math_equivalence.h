@@ -2,7 +2,9 @@
 // accuracy_reward calls it) judges them, without a computer-algebra system: constants compare
 // exactly as 128-bit rationals while they fit, a decimal literal compares rounded to 6 places,
 // 50% equals both 0.5 and 50, expressions with variables compare by evaluating both sides at
-// fixed sample points, tuples in order, sets in any order. Rules: docs/rewards.md.
+// fixed sample points, equations up to a constant factor, tuples in order, sets in any order (a
+// scalar is a one-element set), unions of intervals as sets of reals, matrices entry by entry.
+// Rules: docs/rewards.md.
 // Not here: the grammar (math_parse.h), extraction and text answers (math_answer.h).
 #pragma once
 
