@@ -12,6 +12,7 @@
 #include "r1forge/core/check.h"
 #include "r1forge/core/cuda_loader.h"
 #include "r1forge/core/log.h"
+#include "r1forge/core/threads.h"
 
 namespace {
 
@@ -69,6 +70,7 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  r1forge::use_passive_openmp_wait(argv);  // re-executes once; see core/threads.h
   try {
     return run(argc, argv);
   } catch (const r1forge::Error& error) {

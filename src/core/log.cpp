@@ -6,6 +6,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <mutex>
 
 namespace r1forge::log {
@@ -82,6 +83,31 @@ void add_file_sink(const std::filesystem::path& path) {
   }
   file_sink->set_pattern("[%Y-%m-%d %H:%M:%S.%e] %l %v");
   sinks.push_back(file_sink);
+  // Every line reaches the file at once: a SIGKILLed run's log ends where the run did.
+  target.flush_on(spdlog::level::trace);
+}
+
+void remove_file_sink() {
+  auto& target = get_logger();
+  std::lock_guard<std::mutex> lock(logger_mutex);
+  if (!file_sink) return;
+  file_sink->flush();
+  auto& sinks = target.sinks();
+  sinks.erase(std::remove(sinks.begin(), sinks.end(), file_sink), sinks.end());
+  file_sink.reset();
+}
+
+void write_file_only(Level level, std::string_view message) {
+  std::shared_ptr<spdlog::sinks::basic_file_sink_mt> sink;
+  {
+    std::lock_guard<std::mutex> lock(logger_mutex);
+    sink = file_sink;
+  }
+  if (!sink) return;
+  spdlog::details::log_msg entry(get_logger().name(), to_spdlog(level),
+                                 spdlog::string_view_t(message.data(), message.size()));
+  sink->log(entry);
+  sink->flush();
 }
 
 void set_level(Level level) {

@@ -10,6 +10,7 @@
 #include "r1forge/model/hf_io.h"
 #include "r1forge/pipeline/sft_trainer.h"
 #include "r1forge/pipeline/stage.h"
+#include "r1forge/pipeline/stage_references.h"
 #include "r1forge/rl/teacher_topk.h"
 #include "r1forge/sampling/backends.h"
 #include "r1forge/sampling/engine.h"
@@ -97,7 +98,7 @@ void run_distill_stage(const Config& config, const StageConfig& stage) {
   SftTrainer trainer(*stage.sft, student, stage_directory(config, stage), stage.name,
                      derive_seed(config.run.seed, "stage:" + stage.name), /*text_rows=*/false);
   trainer.set_nll_weight(distill.sft_weight);
-  trainer.set_stage_config(to_yaml(stage));
+  trainer.set_stage_config(to_yaml(portable_stage(config, stage)));
   R1F_LOG_INFO(stage.name, ": student of ", parameter_count(student.model->config()),
                " parameters (", student.model->config().num_hidden_layers, " layers, width ",
                student.model->config().hidden_size, ")");

@@ -21,6 +21,7 @@
 #include "r1forge/pipeline/grpo_update.h"
 #include "r1forge/pipeline/stage.h"
 #include "r1forge/pipeline/stage_checkpointer.h"
+#include "r1forge/pipeline/stage_references.h"
 #include "r1forge/rl/advantage.h"
 #include "r1forge/rl/kl.h"
 #include "r1forge/sampling/backends.h"
@@ -80,9 +81,9 @@ class GrpoStage {
     fs::create_directories(directory_);
     // The reference is state only when it gets reset; otherwise it is the init, rebuilt.
     Transformer* saved_reference = grpo_.beta > 0 && grpo_.sync_ref_model ? &reference_ : nullptr;
-    checkpointer_ = std::make_unique<StageCheckpointer>(directory_, grpo_.checkpoint,
-                                                        "grpo '" + stage.name + "'", to_yaml(stage),
-                                                        model_, *optimizer_, saved_reference);
+    checkpointer_ = std::make_unique<StageCheckpointer>(
+        directory_, grpo_.checkpoint, "grpo '" + stage.name + "'",
+        to_yaml(portable_stage(config, stage)), model_, *optimizer_, saved_reference);
     // A checkpoint continues exactly: weights, AdamW state, reference, prompt position,
     // running totals and reward counters (rollout seeds derive from the step).
     TrainingState resumed = checkpointer_->resume();

@@ -16,6 +16,7 @@
 #include "r1forge/pipeline/rejection_select.h"
 #include "r1forge/pipeline/rejection_stats.h"
 #include "r1forge/pipeline/stage.h"
+#include "r1forge/pipeline/stage_references.h"
 #include "r1forge/sampling/backends.h"
 
 namespace r1forge {
@@ -80,7 +81,8 @@ class RejectionStage {
         rs_(*stage.rejection_sampling),
         directory_(stage_directory(config, stage)),
         seed_(derive_seed(config.run.seed, "stage:" + stage.name)),
-        policy_(stage.init == "base" ? config.model.init : stage.init),
+        // Relative to run.dir when it is an earlier stage's model: the records move with it.
+        policy_(run_relative_path(config, stage.init == "base" ? config.model.init : stage.init)),
         model_(load_stage_model(config, stage)),
         rewards_(rs_.rewards, "stage '" + stage.name + "' rejection_sampling.rewards"),
         data_(load_prompt_dataset(rs_.data, *model_.tokenizer)),

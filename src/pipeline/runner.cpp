@@ -1,12 +1,11 @@
 // The staged pipeline runner and its report; see pipeline/runner.h.
 #include "r1forge/pipeline/runner.h"
 
-#include <chrono>
 #include <cstdio>
-#include <ctime>
-#include <iomanip>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <vector>
 
 #include "r1forge/core/check.h"
 #include "r1forge/core/fault_injection.h"
@@ -15,38 +14,22 @@
 #include "r1forge/core/json_file.h"
 #include "r1forge/core/log.h"
 #include "r1forge/core/timer.h"
+#include "r1forge/core/utc_time.h"
 #include "r1forge/pipeline/distill_stage.h"
+#include "r1forge/pipeline/run_session.h"
 #include "r1forge/pipeline/stage.h"
+#include "r1forge/pipeline/stage_attempt.h"
 #include "r1forge/pipeline/stage_references.h"
+#include "r1forge/rl/reward.h"
 
 namespace r1forge {
 namespace fs = std::filesystem;
 namespace {
 
-constexpr int kStateVersion = 1;
-
-// An FNV-1a-style hash of the text: a stage's identity is its resolved section plus what shapes
-// every stage (model, sampling, seed), so changing any of them reruns the stage. The offset
-// basis is a digit short of FNV's (14695981039346656037, which core/rng.cpp uses), so this is
-// not rng.cpp's hash; kept as it is, since pipeline_state.json files record these values.
-std::string stage_fingerprint(const Config& resolved, const StageConfig& stage) {
-  const std::string text = to_yaml(stage) + to_yaml(resolved.model) + to_yaml(resolved.sampling) +
-                           std::to_string(resolved.run.seed);
-  uint64_t hash = 1469598103934665603ull;
-  for (unsigned char c : text) hash = (hash ^ c) * 1099511628211ull;
-  char hex[17];
-  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(hash));
-  return hex;
-}
-
-std::string utc_now() {
-  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  std::ostringstream out;
-  out << std::put_time(&tm, "%Y-%m-%dT%H:%M:%SZ");
-  return out.str();
-}
+// Version 2: stage outputs relative to run.dir, fingerprints from stage_attempt.h. Version 1
+// files (absolute outputs, older fingerprints) are still read: their stages never match a
+// fingerprint, so attempt.json decides (stage_attempt.h).
+constexpr int kStateVersion = 2;
 
 fs::path state_path(const Config& config) {
   return fs::path(config.run.dir) / "pipeline_state.json";
@@ -55,11 +38,13 @@ fs::path state_path(const Config& config) {
 nlohmann::ordered_json load_state(const Config& config) {
   const fs::path path = state_path(config);
   if (!fs::exists(path)) return {{"version", kStateVersion}, {"stages", nlohmann::json::array()}};
-  nlohmann::json state = read_json_file(path);
-  R1F_CHECK_DATA(state.is_object() && state.value("version", 0) == kStateVersion &&
-                     state.contains("stages") && state["stages"].is_array(),
+  nlohmann::ordered_json state = read_json_file(path);
+  const int version = state.is_object() ? state.value("version", 0) : 0;
+  R1F_CHECK_DATA((version == 1 || version == kStateVersion) && state.contains("stages") &&
+                     state["stages"].is_array(),
                  path.string(), ": not a pipeline state of version ", kStateVersion,
                  " (delete it to rerun every stage)");
+  state["version"] = kStateVersion;
   return state;
 }
 
@@ -124,6 +109,105 @@ void write_report(const Config& config) {
   atomic_write_file(fs::path(config.run.dir) / "report.md", markdown.str());
 }
 
+namespace {
+
+// Runs `work` with the attempt's errors also written to its log file (the binary prints
+// them to the console).
+template <class Work>
+void logging_errors(const Work& work) {
+  try {
+    work();
+  } catch (const std::exception& error) {
+    log::write_file_only(log::Level::ERROR, std::string("r1forge: error: ") + error.what());
+    throw;
+  }
+}
+
+// A stage builds its rewards when it starts; building them here as well (nothing runs until a
+// reward scores) makes an unknown reward name or option fail before any attempt is planned,
+// with the reward's own message rather than as a changed setting.
+void check_stage_rewards(const StageConfig& stage, const std::string& source) {
+  const std::string where = source + ": stage '" + stage.name + "' ";
+  if (stage.grpo && !stage.grpo->rewards.empty()) {
+    RewardSet(stage.grpo->rewards, where + "grpo.rewards");
+  }
+  if (stage.rejection_sampling && !stage.rejection_sampling->rewards.empty()) {
+    RewardSet(stage.rejection_sampling->rewards, where + "rejection_sampling.rewards");
+  }
+  if (stage.eval) RewardSet(stage.eval->reward_specs(), where + "eval.rewards");
+}
+
+// The pipeline inside its run session: plan every stage's attempt first (so a refused change
+// stops the run before any work), then run the stages that need to.
+void run_stages(const Config& config, const std::string& source) {
+  nlohmann::ordered_json state = load_state(config);
+  const std::map<std::string, StageIdentity> identities = pipeline_identities(config);
+  std::vector<AttemptPlan> plans;
+  std::string refusals;
+  for (const auto& stage : config.stages) {
+    const StageIdentity& now = identities.at(stage.name);
+    const nlohmann::ordered_json* entry = find_entry(state, stage.name);
+    const bool finished =
+        entry && entry->value("fingerprint", "") == now.fingerprint && outputs_exist(config, stage);
+    plans.push_back(
+        plan_stage_attempt(stage_directory(config, stage), now, finished, config.run.on_change));
+    if (plans.back().action == AttemptAction::REFUSE) {
+      if (!refusals.empty()) refusals += "\n";
+      refusals += refusal_message(stage.name, stage_directory(config, stage), plans.back());
+    }
+  }
+  R1F_CHECK_CONFIG(refusals.empty(), source, ": run.on_change is ", config.run.on_change,
+                   ", and nothing was run:\n", refusals);
+  write_resolved_config(config, config.run.dir);
+
+  Timer pipeline_timer;
+  InterruptScope interrupts;  // a signal between two stages stops before the next one starts
+  for (size_t stage_index = 0; stage_index < config.stages.size(); ++stage_index) {
+    const StageConfig& stage = config.stages[stage_index];
+    const AttemptPlan& plan = plans[stage_index];
+    if (plan.action == AttemptAction::SKIP) {
+      R1F_LOG_INFO("stage '", stage.name, "' finished earlier (",
+                   find_entry(state, stage.name)->value("finished_at", ""), "); skipped");
+      continue;
+    }
+    if (interrupt_requested()) {
+      R1F_THROW(InterruptedError, "stopped by ", interrupt_signal_name(), " before stage '",
+                stage.name, "'; the stages before it are recorded in ", state_path(config).string(),
+                ". Run the same command again to continue");
+    }
+    const StageIdentity& now = identities.at(stage.name);
+    begin_stage_attempt(stage_directory(config, stage), stage.name, plan, now);
+    Timer timer;
+    run_stage(config, stage.name, source);
+    test_stall_point("stage_done", static_cast<int64_t>(stage_index) + 1);
+    nlohmann::ordered_json done = {{"name", stage.name},
+                                   {"type", stage.type},
+                                   {"fingerprint", now.fingerprint},
+                                   {"output_id", now.output_id},
+                                   {"seconds", timer.seconds()},
+                                   {"finished_at", utc_time_iso()}};
+    // Relative to run.dir, like every record in it: the folder may move.
+    if (stage_produces_model(stage.type)) {
+      done["output"] = run_relative_path(config, stage_directory(config, stage) / "final");
+    } else if (!stage_data_output(config, stage).empty()) {
+      done["output"] = run_relative_path(config, stage_data_output(config, stage));
+    }
+    nlohmann::ordered_json stages = nlohmann::json::array();
+    for (const auto& previous : state["stages"]) {
+      if (previous.value("name", "") != stage.name) stages.push_back(previous);
+    }
+    stages.push_back(done);
+    state["stages"] = stages;
+    atomic_write_file(state_path(config), state.dump(2) + "\n");
+    write_report(config);
+  }
+  write_report(config);
+  R1F_LOG_INFO("pipeline finished in ", pipeline_timer.seconds(), " s; report in ",
+               (fs::path(config.run.dir) / "report.md").string());
+}
+
+}  // namespace
+
 void run_pipeline(const Config& config, const std::string& source) {
   R1F_CHECK_CONFIG(!config.stages.empty(), source, ": the config has no stages: list to run");
   // Everything that can be checked before training is: references, input files, tokenizer.
@@ -145,67 +229,40 @@ void run_pipeline(const Config& config, const std::string& source) {
           source + ": stage '" + stage.name + "' distill.teacher " + teacher.string());
     }
   }
+  for (const auto& stage : config.stages) check_stage_rewards(stage, source);
   apply_runtime(config.run);
   fs::create_directories(config.run.dir);
-  write_resolved_config(config, config.run.dir);
+  RunSession session(config.run.dir);  // no second process in this folder from here on
+  logging_errors([&] { run_stages(config, source); });
+}
 
-  nlohmann::ordered_json state = load_state(config);
-  bool upstream_ran = false;  // once a stage runs, every later stage's inputs are new
-  Timer pipeline_timer;
-  InterruptScope interrupts;  // a signal between two stages stops before the next one starts
-  for (size_t stage_index = 0; stage_index < config.stages.size(); ++stage_index) {
-    const StageConfig& stage = config.stages[stage_index];
-    if (interrupt_requested()) {
-      R1F_THROW(InterruptedError, "stopped by ", interrupt_signal_name(), " before stage '",
-                stage.name, "'; the stages before it are recorded in ", state_path(config).string(),
-                ". Run the same command again to continue");
+void run_pipeline_stage(const Config& config, const std::string& name, const std::string& source) {
+  const StageConfig& stage = find_stage(config, name);
+  resolve_stage_inputs(config, name, source);  // bad references fail before anything changes
+  check_stage_rewards(stage, source);
+  apply_runtime(config.run);
+  fs::create_directories(config.run.dir);
+  RunSession session(config.run.dir, name);
+  logging_errors([&] {
+    // The stages it reads as they are on disk: their attempts' output ids where recorded (a
+    // stage rerun on its own with other settings gave another output), else the config's.
+    const std::map<std::string, StageIdentity> planned = pipeline_identities(config);
+    std::map<std::string, std::string> inputs;
+    for (const auto& input : stage_input_names(config, stage)) {
+      const auto recorded = read_stage_attempt(stage_directory(config, find_stage(config, input)));
+      inputs[input] = recorded && !recorded->output_id.empty() ? recorded->output_id
+                                                               : planned.at(input).output_id;
     }
-    const std::string fingerprint = stage_fingerprint(resolved, find_stage(resolved, stage.name));
-    const nlohmann::ordered_json* entry = find_entry(state, stage.name);
-    if (entry && !upstream_ran) {
-      if (entry->value("fingerprint", "") == fingerprint && outputs_exist(config, stage)) {
-        R1F_LOG_INFO("stage '", stage.name, "' finished earlier (", entry->value("finished_at", ""),
-                     "); skipped");
-        continue;
-      }
-      R1F_LOG_WARN("stage '", stage.name, "': its config or outputs changed since it finished; ",
-                   "rerunning it and every stage after it");
-    }
-    upstream_ran = true;
-    // Snapshots continue an interrupted attempt of this very config; any other attempt's
-    // (a finished stage rerun, a changed config) must not be continued from.
+    const StageIdentity now = stage_identity(config, stage, inputs);
     const fs::path directory = stage_directory(config, stage);
-    const fs::path attempt = directory / "attempt.json";
-    const bool same_attempt = !entry && fs::exists(attempt) &&
-                              read_json_file(attempt).value("fingerprint", "") == fingerprint;
-    if (!same_attempt) fs::remove_all(directory / "checkpoints");
-    fs::create_directories(directory);
-    atomic_write_file(attempt, nlohmann::json{{"fingerprint", fingerprint}}.dump() + "\n");
-    Timer timer;
-    run_stage(config, stage.name, source);
-    test_stall_point("stage_done", static_cast<int64_t>(stage_index) + 1);
-    nlohmann::ordered_json done = {{"name", stage.name},
-                                   {"type", stage.type},
-                                   {"fingerprint", fingerprint},
-                                   {"seconds", timer.seconds()},
-                                   {"finished_at", utc_now()}};
-    if (stage_produces_model(stage.type)) {
-      done["output"] = (stage_directory(config, stage) / "final").string();
-    } else if (!stage_data_output(config, stage).empty()) {
-      done["output"] = stage_data_output(config, stage).string();
+    const AttemptPlan plan =
+        plan_stage_attempt(directory, now, /*finished=*/false, config.run.on_change);
+    if (plan.action == AttemptAction::REFUSE) {
+      R1F_THROW(ConfigError, source, ": ", refusal_message(name, directory, plan));
     }
-    nlohmann::ordered_json stages = nlohmann::json::array();
-    for (const auto& previous : state["stages"]) {
-      if (previous.value("name", "") != stage.name) stages.push_back(previous);
-    }
-    stages.push_back(done);
-    state["stages"] = stages;
-    atomic_write_file(state_path(config), state.dump(2) + "\n");
-    write_report(config);
-  }
-  write_report(config);
-  R1F_LOG_INFO("pipeline finished in ", pipeline_timer.seconds(), " s; report in ",
-               (fs::path(config.run.dir) / "report.md").string());
+    begin_stage_attempt(directory, name, plan, now);
+    run_stage(config, name, source);
+  });
 }
 
 }  // namespace r1forge

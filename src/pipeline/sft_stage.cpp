@@ -6,6 +6,7 @@
 #include "r1forge/core/yaml_io.h"
 #include "r1forge/pipeline/sft_trainer.h"
 #include "r1forge/pipeline/stage.h"
+#include "r1forge/pipeline/stage_references.h"
 
 namespace r1forge {
 
@@ -15,7 +16,7 @@ void run_sft_stage(const Config& config, const StageConfig& stage) {
   SftTrainer trainer(*stage.sft, model, stage_directory(config, stage), stage.name,
                      derive_seed(config.run.seed, "stage:" + stage.name),
                      /*text_rows=*/stage.type == "pretrain");
-  trainer.set_stage_config(to_yaml(stage));
+  trainer.set_stage_config(to_yaml(portable_stage(config, stage)));
   trainer.run();
 }
 

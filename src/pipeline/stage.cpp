@@ -198,10 +198,12 @@ Transformer clone_model(Transformer& model) {
   return copy;
 }
 
-void run_stage(const Config& original, const std::string& name, const std::string& source) {
+Config resolve_stage_inputs(const Config& original,
+                            const std::string& name,
+                            const std::string& source) {
   const StageConfig& requested = find_stage(original, name);
   // Earlier stages' outputs must exist by now; other inputs were checked when resolving.
-  const Config config = resolve_stage_references(original, source, /*check_inputs_exist=*/true);
+  Config config = resolve_stage_references(original, source, /*check_inputs_exist=*/true);
   const StageConfig& stage = find_stage(config, name);
   for (const auto& earlier : original.stages) {
     if (earlier.name == requested.init) {
@@ -215,6 +217,12 @@ void run_stage(const Config& original, const std::string& name, const std::strin
     R1F_CHECK_CONFIG(fs::exists(*path), source, ": stage '", name, "' ", key, ": ", *path,
                      " does not exist (an earlier stage's output: run that stage first)");
   }
+  return config;
+}
+
+void run_stage(const Config& original, const std::string& name, const std::string& source) {
+  const Config config = resolve_stage_inputs(original, name, source);
+  const StageConfig& stage = find_stage(config, name);
   apply_runtime(config.run);
   write_resolved_config(original, config.run.dir);
   set_test_stage(stage.name);

@@ -34,11 +34,6 @@ TrainingState StageCheckpointer::resume() {
   TrainingState state = read_training_state(found->folder, model_, optimizer_, reference_);
   R1F_CHECK_DATA(state.step == found->step, found->folder.string(), "/trainer_state.json: step ",
                  state.step, " does not match the folder name");
-  if (!state.stage_config.empty() && state.stage_config != stage_config_) {
-    R1F_LOG_WARN(label_, ": the stage's config changed since ", found->folder.string(),
-                 " was saved; continuing from it, but the result will differ from an "
-                 "uninterrupted run of either config");
-  }
   R1F_LOG_WARN(label_, ": resuming after step ", state.step, " from ", found->folder.string());
   last_saved_step_ = state.step;
   best_metric_ = checkpoint_metric(found->folder);

@@ -1,6 +1,7 @@
 // Stage-to-stage references; see pipeline/stage_references.h.
 #include "r1forge/pipeline/stage_references.h"
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <set>
@@ -130,6 +131,49 @@ Config resolve_stage_references(const Config& config,
     }
   }
   return resolved;
+}
+
+std::vector<std::string> stage_input_names(const Config& config, const StageConfig& stage) {
+  std::vector<std::string> names;
+  auto add = [&](const std::string& name) {
+    for (const auto& earlier : config.stages) {
+      if (earlier.name == stage.name) break;  // only stages before this one are references
+      if (earlier.name == name && std::find(names.begin(), names.end(), name) == names.end()) {
+        names.push_back(name);
+      }
+    }
+  };
+  add(stage.init);
+  if (stage.distill) add(stage.distill->teacher);
+  StageConfig copy = stage;
+  for (auto& [key, value] : stage_data_paths(copy)) {
+    if (value->front() == '@') add(value->substr(1));
+  }
+  return names;
+}
+
+StageConfig portable_stage(const Config& resolved, StageConfig stage) {
+  for (const auto& earlier : resolved.stages) {
+    if (earlier.name == stage.name) break;
+    const std::string final_model = (stage_directory(resolved, earlier) / "final").string();
+    if (stage.init == final_model) stage.init = earlier.name;
+    if (stage.distill && stage.distill->teacher == final_model) {
+      stage.distill->teacher = earlier.name;
+    }
+    const fs::path data = stage_data_output(resolved, earlier);
+    if (data.empty()) continue;
+    for (auto& [key, value] : stage_data_paths(stage)) {
+      if (*value == data.string()) *value = "@" + earlier.name;
+    }
+  }
+  return stage;
+}
+
+std::string run_relative_path(const Config& config, const fs::path& path) {
+  const fs::path relative =
+      path.lexically_normal().lexically_relative(fs::path(config.run.dir).lexically_normal());
+  if (relative.empty() || *relative.begin() == "..") return path.string();
+  return relative.string();
 }
 
 }  // namespace r1forge

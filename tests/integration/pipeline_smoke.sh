@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The seven-stage R1 pipeline at toy size (configs/tiny/smoke.yaml) through `r1forge run`:
 # report.json has the agreed shape, every stage left its outputs, pipeline_state.json lists
-# them all, and a second run skips every finished stage.
+# them all, a second run skips every finished stage, and so does one after `mv` of the folder.
 # Usage: pipeline_smoke.sh R1FORGE_BINARY WORK_DIR
 set -euo pipefail
 r1forge="$1"
@@ -81,3 +81,15 @@ done
   { tail -40 "$work/killed.log"; exit 1; }
 python3 "$root/tests/integration/compare_runs.py" runs/tiny-smoke "$killed"
 echo "killed twice across stage boundaries: the resumed pipeline equals the uninterrupted one"
+
+# A moved run folder is still finished: every record in it is relative to it (the stages'
+# references included), so a rerun with the new run.dir skips all seven stages.
+mv runs/tiny-smoke runs/tiny-smoke-moved
+"$r1forge" run "$root/configs/tiny/smoke.yaml" run.dir=runs/tiny-smoke-moved >"$work/moved.log" 2>&1 ||
+  { tail -40 "$work/moved.log"; exit 1; }
+[ "$(grep -c 'finished earlier' "$work/moved.log")" = 7 ] || { cat "$work/moved.log"; exit 1; }
+if grep -rlF "runs/tiny-smoke/" runs/tiny-smoke-moved --include='*.json' --include='*.jsonl' \
+  --include=stage_config.yaml --include=latest; then
+  echo "records above still name the old run folder"; exit 1
+fi
+echo "moved run folder: every stage skipped, no record names the old place"

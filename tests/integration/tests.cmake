@@ -40,3 +40,10 @@ add_test(NAME integration.bad_input
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/bad_input.sh
                  $<TARGET_FILE:r1forge> ${CMAKE_BINARY_DIR}/bad_input)
 set_tests_properties(integration.bad_input PROPERTIES TIMEOUT 300)
+
+# The run folder across attempts: locks against a second process (and none left by SIGKILL),
+# a log file per attempt, extending a finished GRPO stage, run.on_change, a moved folder.
+add_test(NAME integration.run_folder
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/run_folder.sh
+                 $<TARGET_FILE:r1forge> ${CMAKE_BINARY_DIR}/run_folder)
+set_tests_properties(integration.run_folder PROPERTIES TIMEOUT 300)

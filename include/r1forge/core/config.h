@@ -19,21 +19,32 @@
 
 namespace r1forge {
 
-// The run as a whole: where it writes, its seed, its threads, its log level.
+// The run as a whole: where it writes, its seed, its threads, its log level, and what a rerun
+// does when a stage's settings changed (pipeline/stage_attempt.h).
 struct RunConfig {
   std::string dir = "runs/default";  // run folder: logs, checkpoints, metrics
   int64_t seed = 1234;               // the one run seed; every RNG derives from it
-  int64_t threads = 0;               // LibTorch intra-op threads; 0 = all cores
-  std::string log_level = "info";    // trace|debug|info|warn|error|off
+  int64_t threads = 0;             // LibTorch intra-op threads; 0 = the cores this process may use
+  std::string log_level = "info";  // trace|debug|info|warn|error|off
+  // When a stage's settings that change its training so far differ from those its
+  // checkpoints were trained with: error (stop before any work, naming the keys) | restart
+  // (delete its checkpoints, train from step 1) | continue (from the latest checkpoint).
+  std::string on_change = "error";
 
   bool operator==(const RunConfig&) const = default;
   template <class Visitor>
   void visit(Visitor& v) {
     v.field("dir", dir, "run folder: logs, checkpoints, metrics");
     v.field("seed", seed, "the one run seed; every RNG derives from it", IntRange{0, INT64_MAX});
-    v.field("threads", threads, "LibTorch intra-op threads; 0 = all cores", IntRange{0, 4096});
+    v.field("threads", threads,
+            "LibTorch intra-op threads; 0 = the cores this process may use (affinity, cgroup quota)",
+            IntRange{0, 4096});
     v.field("log_level", log_level, "console and file log level",
             OneOf{"trace", "debug", "info", "warn", "error", "off"});
+    v.field("on_change", on_change,
+            "a stage's training settings differ from its checkpoints': error | restart (delete "
+            "them, train from step 1) | continue (from the latest one)",
+            OneOf{"error", "restart", "continue"});
   }
 };
 

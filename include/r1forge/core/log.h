@@ -24,6 +24,11 @@ std::string_view level_name(Level level);
 void setup_console(Level level);
 // Adds (or replaces) the file sink: every message also goes to `path` (appending).
 void add_file_sink(const std::filesystem::path& path);
+// Removes the file sink (flushed and closed); no-op without one.
+void remove_file_sink();
+// Writes `message` to the file sink only (e.g. the final error, which the binary prints to
+// the console itself); no-op without one.
+void write_file_only(Level level, std::string_view message);
 void set_level(Level level);
 bool enabled(Level level);
 void write(Level level, std::string_view message);

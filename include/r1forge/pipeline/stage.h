@@ -62,6 +62,13 @@ void prepare_step_logs(const std::filesystem::path& directory,
 // A copy of `model` with its own parameters (no gradients): the reference policy.
 Transformer clone_model(Transformer& model);
 
+// A copy of `config` with the references of the stage `name` resolved (stage_references.h),
+// after checking that every input it reads exists: ConfigError naming `source`, the stage and
+// the key for an earlier stage that has not produced its output yet or a missing file.
+Config resolve_stage_inputs(const Config& config,
+                            const std::string& name,
+                            const std::string& source);
+
 // Runs the stage named `name` of `config`: resolves its references to earlier stages
 // (stage_references.h; ConfigError when one has not produced its output yet), writes
 // config.resolved.yaml into run.dir, and runs the algorithm of its type; then, when it has an

@@ -25,8 +25,9 @@ namespace r1forge {
 class StageCheckpointer {
  public:
   // `stage_dir` holds checkpoints/; `label` names the stage in messages ("sft 'cold_start'");
-  // `stage_config` is the stage's resolved YAML (saved, and compared on resume). `reference`
-  // (may be null) is saved and restored with the rest.
+  // `stage_config` is the stage's YAML, saved for people to read (whether a checkpoint may be
+  // continued with changed settings is decided before the stage starts: stage_attempt.h).
+  // `reference` (may be null) is saved and restored with the rest.
   StageCheckpointer(std::filesystem::path stage_dir,
                     const CheckpointConfig& config,
                     std::string label,

@@ -4,6 +4,8 @@
 // sampling's data.jsonl). resolve_stage_references rewrites a copy of the config with real
 // paths and checks, before anything trains, that every reference names an earlier stage that
 // produces what is asked, and that every input file that no stage produces exists.
+// Records inside the run folder never hold paths into it (the folder may move): they name
+// earlier stages (portable_stage) or hold paths relative to run.dir (run_relative_path).
 // Not here: running stages (stage.h, runner.h).
 #pragma once
 
@@ -32,5 +34,17 @@ std::vector<std::pair<std::string, std::string*>> stage_data_paths(StageConfig& 
 Config resolve_stage_references(const Config& config,
                                 const std::string& source,
                                 bool check_inputs_exist);
+
+// The earlier stages `stage` (as written, unresolved) reads from: its init, its distillation
+// teacher and its `@stage` data paths, each name once, in that order.
+std::vector<std::string> stage_input_names(const Config& config, const StageConfig& stage);
+
+// `stage` of a resolved config with the references resolve_stage_references made written back
+// as they are spelled in YAML (an earlier stage's final/ as its name, its data output as
+// `@name`), so a record of it (a checkpoint's stage_config.yaml) names no path into run.dir.
+StageConfig portable_stage(const Config& resolved, StageConfig stage);
+
+// `path` relative to run.dir when it lies inside it (`stages/03-rl/final`), else unchanged.
+std::string run_relative_path(const Config& config, const std::filesystem::path& path);
 
 }  // namespace r1forge

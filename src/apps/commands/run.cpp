@@ -20,8 +20,11 @@ CommandAction setup(CLI::App& root) {
       "Run the stages of CONFIG.yaml in order into run.dir: each stage's init may name an\n"
       "earlier stage (its final/ model) and data paths may be @STAGE (an earlier stage's\n"
       "data output). References and input files are checked before anything trains.\n"
-      "pipeline_state.json records finished stages; rerunning the same command skips them.\n"
-      "report.json and report.md hold every stage's time and evaluation.");
+      "pipeline_state.json records finished stages; rerunning the same command skips them\n"
+      "and continues an interrupted or extended stage from its latest checkpoint;\n"
+      "run.on_change decides when settings that change a stage's training differ.\n"
+      "report.json and report.md hold every stage's time and evaluation; logs/ the log of\n"
+      "every attempt. The run folder is locked: a second process on it fails at once.");
   command->add_option("config", options->config_path, "the YAML config file")->required();
   command->add_option("overrides", options->overrides, "overrides: a.b=v, +a.b=v, ++a.b=v, ~a.b");
   return [options] {
