@@ -20,6 +20,7 @@ import importlib.metadata
 import json
 import logging
 import pathlib
+import re
 import sys
 
 import trl
@@ -47,7 +48,6 @@ def answer_is_display(x):
 
 LATEX_TEMPLATES = [base.boxed, qwen_final, base.tag_boxed, llama_final, base.final_phrase,
                    base.tag_latex, answer_is_display]
-ALL_TEMPLATES = LATEX_TEMPLATES + base.PLAIN_TEMPLATES
 
 
 # ---- how datasets hold the gold answer -------------------------------------------------------
@@ -313,6 +313,15 @@ def gold_forms(gold):
     return forms
 
 
+def pick_template(k, category, pred):
+    """Every fourth prediction is plain (with a LaTeX twin): after "####" when it is a number (as
+    GSM8K-trained models write), else in <answer> tags; the others rotate the LaTeX templates."""
+    if k % 4 == 3:
+        number = re.fullmatch(r"-?[\d,]+(\.\d+)?", pred) is not None
+        return base.gsm8k_plain if number or category == "gsm8k" else base.tag_plain
+    return LATEX_TEMPLATES[k % len(LATEX_TEMPLATES)]
+
+
 def everyday_pairs():
     pairs = []
     k = 0
@@ -321,9 +330,7 @@ def everyday_pairs():
             golds = gold_forms(gold)
             for i, (pred, expected) in enumerate([(p, "equal") for p in equal] +
                                                  [(p, "differ") for p in differ]):
-                # Plain templates (with a LaTeX twin) for every third prediction.
-                templates = ALL_TEMPLATES if k % 3 == 0 else LATEX_TEMPLATES
-                template = templates[k % len(templates)]
+                template = pick_template(k, category, pred)
                 completion, twin = template(pred)
                 pairs.append({"completion": completion, "gold": golds[k % len(golds)],
                               "twin": twin, "note": f"{category} {expected} {template.__name__}"})

@@ -21,60 +21,26 @@
 //     corrected answer scores 1.
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <set>
 #include <string>
 
-#include "reward_test_util.h"
-#include "test_util.h"
+#include "math_verify_agreement.h"
 
 namespace r1forge {
 namespace {
 
 using testing::OwnedSample;
 
-const std::set<std::string> kKnownDisagreements = {
-    "\\boxed{\\frac{1}{\\sqrt{2}}}",  // gold "\frac{\sqrt{2}}{2}": math-verify None, r1forge 1
-    "\\fbox{7}",                      // math-verify ignores \fbox: 0, r1forge 1
-    // math-verify reads the set {3, 4}: 0; r1forge takes the last box: 1.
-    "First \\boxed{3}, but wait, that is wrong. Final: \\boxed{4}",
+const testing::KnownDisagreements kKnownDisagreements = {
+    {"\\boxed{\\frac{1}{\\sqrt{2}}}", "\\frac{\\sqrt{2}}{2}",
+     "math-verify cannot parse the bare LaTeX gold: none; r1forge 1"},
+    {"\\fbox{7}", "7", "math-verify ignores \\fbox: 0, r1forge 1"},
+    {"First \\boxed{3}, but wait, that is wrong. Final: \\boxed{4}", "4",
+     "math-verify reads the set {3, 4}: 0; r1forge takes the last box: 1"},
 };
 
 nlohmann::json load_pairs() {
-  std::ifstream in(testing::source_dir() / "tests/golden/rewards/math_verify_pairs.json");
-  EXPECT_TRUE(in.good()) << "missing fixture; run tests/rl/make_math_verify_fixtures.py";
-  return nlohmann::json::parse(in).at("pairs");
-}
-
-std::string verdict_text(const nlohmann::json& value) {
-  return value.is_null() ? "none" : (value.get<double>() == 1.0 ? "1" : "0");
-}
-std::string verdict_text(const RewardScore& score) {
-  return !score ? "none" : (*score == 1.0 ? "1" : "0");
-}
-
-// Scores every pair and returns the number of disagreements with `reference(pair)`.
-template <class Reference>
-int count_disagreements(RewardFunction& reward,
-                        const nlohmann::json& pairs,
-                        Reference reference,
-                        const char* mode) {
-  int disagreements = 0;
-  for (const nlohmann::json& pair : pairs) {
-    OwnedSample sample;
-    sample.completion = pair.at("completion").get<std::string>();
-    sample.metadata = {{"answer", pair.at("gold")}};
-    const std::string ours = verdict_text(testing::score_one(reward, sample));
-    const std::string theirs = verdict_text(reference(pair));
-    if (ours == theirs) continue;
-    ++disagreements;
-    EXPECT_TRUE(kKnownDisagreements.count(sample.completion))
-        << mode << ": new disagreement with math-verify: r1forge " << ours << ", math-verify "
-        << theirs << "\n  completion: " << sample.completion
-        << "\n  gold: " << pair.at("gold").dump() << "\n  note: " << pair.at("note");
-  }
-  return disagreements;
+  return testing::load_math_verify_pairs("math_verify_pairs.json");
 }
 
 TEST(RewardAccuracyMathVerify, FixtureIsLargeAndMixed) {
@@ -101,25 +67,20 @@ TEST(RewardAccuracyMathVerify, FixtureIsLargeAndMixed) {
 TEST(RewardAccuracyMathVerify, RequireLatexAgreesWithTrlOn99Percent) {
   nlohmann::json pairs = load_pairs();
   auto reward = testing::build_reward("accuracy", {{"require_latex", "true"}});
-  int disagreements = count_disagreements(
-      *reward, pairs, [](const nlohmann::json& pair) { return pair.at("math_verify"); },
-      "require_latex");
-  const double agreement = 1.0 - static_cast<double>(disagreements) / pairs.size();
+  int disagreements = testing::count_disagreements(*reward, pairs, testing::latex_reference,
+                                                   kKnownDisagreements, "require_latex");
+  const double agreement = testing::report_agreement("math_verify_pairs.json", "require_latex",
+                                                     pairs.size(), disagreements);
   EXPECT_GE(agreement, 0.99) << disagreements << " of " << pairs.size();
-  RecordProperty("agreement", std::to_string(agreement));
 }
 
 TEST(RewardAccuracyMathVerify, DefaultAgreesWithTrlOnLatexTwinsOn99Percent) {
   nlohmann::json pairs = load_pairs();
   auto reward = testing::build_reward("accuracy");
-  int disagreements = count_disagreements(
-      *reward, pairs,
-      [](const nlohmann::json& pair) {
-        return pair.contains("math_verify_twin") ? pair.at("math_verify_twin")
-                                                 : pair.at("math_verify");
-      },
-      "default");
-  const double agreement = 1.0 - static_cast<double>(disagreements) / pairs.size();
+  int disagreements = testing::count_disagreements(*reward, pairs, testing::default_reference,
+                                                   kKnownDisagreements, "default");
+  const double agreement =
+      testing::report_agreement("math_verify_pairs.json", "default", pairs.size(), disagreements);
   EXPECT_GE(agreement, 0.99) << disagreements << " of " << pairs.size();
 }
 
