@@ -47,7 +47,8 @@ PromptDataset load_prompt_dataset(const PromptDataConfig& config, const Tokenize
     R1F_CHECK_DATA(field->is_string(), where, ": field '", config.prompt_field,
                    "' must be a string, found ", field->type_name());
     PromptRow row;
-    row.text = apply_prompt_template(config.prompt_template, field->get<std::string>());
+    row.question = field->get<std::string>();
+    row.text = apply_prompt_template(config.prompt_template, row.question);
     row.ids = tokenizer.encode(row.text, /*add_special_tokens=*/true);
     R1F_CHECK_DATA(!row.ids.empty(), where, ": the prompt encodes to no tokens");
     const int64_t length = static_cast<int64_t>(row.ids.size());

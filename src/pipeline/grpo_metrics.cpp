@@ -87,7 +87,8 @@ void add_generation_metrics(MetricValues& metrics,
 }
 
 void add_update_metrics(MetricValues& metrics, const PolicyUpdateStats& update, bool kl_on) {
-  metrics["loss"] = update.loss.policy_loss;
+  metrics["loss"] = update.step_loss;
+  metrics["policy_loss"] = update.loss.policy_loss;
   metrics["clip_ratio/low_mean"] = update.loss.clip_ratio_low_mean;
   metrics["clip_ratio/high_mean"] = update.loss.clip_ratio_high_mean;
   metrics["clip_ratio/region_mean"] = update.loss.clip_ratio_region_mean;

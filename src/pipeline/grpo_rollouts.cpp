@@ -42,22 +42,33 @@ ScoredGroups RolloutCollector::collect(const std::vector<int64_t>& rows, uint64_
   }
 
   Timer reward_timer;
-  std::vector<RewardSample> batch;
-  batch.reserve(groups.samples.size());
-  for (const auto& sample : groups.samples) {
-    const PromptRow& prompt = data_.rows.at(rows.at(sample.prompt_index));
-    RewardSample item;
-    item.prompt = prompt.text;
-    item.completion = sample.text;
-    item.metadata = &prompt.metadata;
-    item.completion_tokens = static_cast<int64_t>(sample.token_ids.size());
-    item.truncated = sample.finish_reason == FinishReason::LENGTH;
-    item.max_completion_tokens = params_.max_new_tokens;
-    batch.push_back(item);
-  }
-  groups.scores = rewards_.score(batch);
+  groups.scores = rewards_.score(reward_samples(groups));
   groups.reward_seconds = reward_timer.seconds();
   return groups;
+}
+
+std::vector<RewardSample> RolloutCollector::reward_samples(const ScoredGroups& groups) const {
+  return make_reward_samples(groups, data_, params_.max_new_tokens);
+}
+
+std::vector<RewardSample> make_reward_samples(const ScoredGroups& groups,
+                                              const PromptDataset& data,
+                                              int64_t max_completion_tokens) {
+  std::vector<RewardSample> batch;
+  batch.reserve(groups.samples.size());
+  for (const GeneratedSample& sample : groups.samples) {
+    const PromptRow& row = data.rows.at(groups.prompt_rows.at(sample.prompt_index));
+    RewardSample item;
+    item.prompt = row.text;
+    item.question = row.question;
+    item.completion = sample.text;
+    item.metadata = &row.metadata;
+    item.completion_tokens = static_cast<int64_t>(sample.token_ids.size());
+    item.truncated = sample.finish_reason == FinishReason::LENGTH;
+    item.max_completion_tokens = max_completion_tokens;
+    batch.push_back(item);
+  }
+  return batch;
 }
 
 std::optional<double> combined_reward(const std::vector<std::vector<RewardScore>>& scores,

@@ -173,7 +173,7 @@ class GrpoStage {
       at::Tensor behaviour =
           inputs.old_logprobs.defined() ? inputs.old_logprobs : batch.sampler_logprobs;
       sequence_kl = kl_reward_penalty(behaviour, inputs.ref_logprobs, batch.completion_mask,
-                                      /*beta=*/1.0, parse_kl_estimator(grpo_.kl_estimator),
+                                      /*beta=*/1.0, update_config_.loss.kl_estimator,
                                       grpo_.kl_log_ratio_clamp);
     }
     AdvantageResult advantages =

@@ -14,7 +14,8 @@ at::Tensor slice_rows(const at::Tensor& tensor, int64_t start, int64_t count, in
   return tensor.narrow(0, start, count).narrow(1, 0, columns);
 }
 
-// Accumulates loss stats weighted by each micro-batch's active tokens.
+// Accumulates loss stats weighted by each micro-batch's active tokens. Not the losses: they are
+// sums over the micro-batches of one optimizer step (update_policy).
 struct StatsAccumulator {
   double weight = 0.0;
   PolicyLossStats sum;
@@ -27,7 +28,6 @@ struct StatsAccumulator {
     sum.kl_mean += tokens * stats.kl_mean;
     sum.entropy_mean += tokens * stats.entropy_mean;
     sum.ratio_mean += tokens * stats.ratio_mean;
-    sum.policy_loss += tokens * stats.policy_loss;
     ratio_max = std::max(ratio_max, stats.ratio_max);
   }
   PolicyLossStats mean() const {
@@ -39,7 +39,6 @@ struct StatsAccumulator {
     out.kl_mean = sum.kl_mean / weight;
     out.entropy_mean = sum.entropy_mean / weight;
     out.ratio_mean = sum.ratio_mean / weight;
-    out.policy_loss = sum.policy_loss / weight;
     out.ratio_max = ratio_max;
     return out;
   }
@@ -63,6 +62,10 @@ PolicyUpdateStats update_policy(Transformer& policy,
   PolicyUpdateStats result;
   StatsAccumulator stats;
   double grad_norm_sum = 0.0;
+  // Sums over the optimizer steps of each step's loss and policy(+KL) term.
+  double loss_sum = 0.0;
+  double policy_loss_sum = 0.0;
+  int64_t steps = 0;
   for (int64_t pass = 0; pass < config.num_iterations; ++pass) {
     for (int64_t mini_start = 0; mini_start < rows; mini_start += mini) {
       const int64_t mini_rows = std::min(mini, rows - mini_start);
@@ -70,6 +73,12 @@ PolicyUpdateStats update_policy(Transformer& policy,
       const int64_t window_tokens =
           batch.completion_mask.narrow(0, mini_start, mini_rows).sum().item<double>();
       const int64_t accumulation = (mini_rows + micro - 1) / micro;
+      // This optimizer step's loss: the sum of what each micro-batch backpropagates, so its
+      // gradient is the step's gradient and its value does not depend on the micro-batching
+      // (except where the objective itself does: bnpo's and the entropy bonus's per-micro-batch
+      // token means, as in TRL).
+      double step_loss = 0.0;
+      double step_policy_loss = 0.0;
       for (int64_t start = mini_start; start < mini_start + mini_rows; start += micro) {
         const int64_t count = std::min(micro, mini_start + mini_rows - start);
         RolloutBatch part = select_rows(batch, at::arange(start, start + count, at::kLong));
@@ -97,10 +106,16 @@ PolicyUpdateStats update_policy(Transformer& policy,
         const bool token_normalised = config.loss.loss_type == LossType::DAPO;
         loss_inputs.accumulation_steps = token_normalised ? accumulation : 1;
         auto [loss, loss_stats] = policy_loss(loss_inputs, config.loss);
-        if (!token_normalised) loss = loss * (static_cast<double>(count) / mini_rows);
+        const double share = token_normalised ? 1.0 : static_cast<double>(count) / mini_rows;
+        if (!token_normalised) loss = loss * share;
         loss.backward();
+        step_loss += loss.item<double>();  // sync point
+        step_policy_loss += share * loss_stats.policy_loss;
         stats.add(loss_stats, part.completion_mask.sum().item<double>());
       }
+      loss_sum += step_loss;
+      policy_loss_sum += step_policy_loss;
+      ++steps;
       StepResult step = optimizer.step();
       result.learning_rate = step.learning_rate;
       if (step.applied) {
@@ -113,6 +128,8 @@ PolicyUpdateStats update_policy(Transformer& policy,
   }
   result.grad_norm = result.optimizer_steps ? grad_norm_sum / result.optimizer_steps : std::nan("");
   result.loss = stats.mean();
+  result.step_loss = steps ? loss_sum / steps : std::nan("");
+  result.loss.policy_loss = steps ? policy_loss_sum / steps : std::nan("");
   return result;
 }
 

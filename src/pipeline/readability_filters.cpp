@@ -104,6 +104,18 @@ LetterCounts count_letters(std::string_view utf8, const std::vector<Script>& tar
   return counts;
 }
 
+ReadabilitySample readability_sample(const RewardSample& sample,
+                                     const std::vector<int64_t>* token_ids) {
+  ReadabilitySample out;
+  out.prompt = sample.question;
+  out.completion = sample.completion;
+  out.token_ids = token_ids;
+  out.completion_tokens = sample.completion_tokens;
+  out.truncated = sample.truncated;
+  out.metadata = sample.metadata;
+  return out;
+}
+
 std::vector<Script> target_scripts(std::string_view prompt,
                                    const nlohmann::json* metadata,
                                    const std::string& language_field) {
@@ -114,15 +126,7 @@ std::vector<Script> target_scripts(std::string_view prompt,
       if (!scripts.empty()) return scripts;
     }
   }
-  const WordCounts words = count_words(prompt);
-  if (words.total == 0) return {};
-  // Kana anywhere makes the prompt Japanese, whose prose mixes kana and Han by design.
-  if (words.count(Script::HIRAGANA) + words.count(Script::KATAKANA) > 0) {
-    return scripts_of_language("ja");
-  }
-  auto best = std::max_element(words.by_script.begin(), words.by_script.end(),
-                               [](const auto& a, const auto& b) { return a.second < b.second; });
-  return {best->first};
+  return dominant_scripts(prompt);
 }
 
 double repeated_word_ngram_share(std::string_view text, int64_t n) {

@@ -120,7 +120,9 @@ class RejectionStage {
       }
       const uint64_t seed = derive_seed(seed_, "rollout", {static_cast<uint64_t>(batch)});
       ScoredGroups groups = collector_.collect(rows, seed);
-      for (int64_t g = 0; g < groups.groups(); ++g) write_group(groups, g, out);
+      // The filters see what the rewards saw (the raw question, not the templated prompt).
+      const std::vector<RewardSample> scored = collector_.reward_samples(groups);
+      for (int64_t g = 0; g < groups.groups(); ++g) write_group(groups, scored, g, out);
       if ((batch + 1) % 10 == 0 || batch + 1 == batches) {
         R1F_LOG_INFO("rejection_sampling '", stage_.name, "': batch ", batch + 1, "/", batches,
                      ", ", stats_.accepted(), " of ", stats_.samples(), " samples accepted");
@@ -150,23 +152,20 @@ class RejectionStage {
   }
 
   // Decides group g's N samples, writes its accepted rows, and mixes non-reasoning rows in.
-  void write_group(const ScoredGroups& groups, int64_t g, AtomicFileWriter& out) {
+  // `scored` [N]: the reward samples of `groups` (RolloutCollector::reward_samples).
+  void write_group(const ScoredGroups& groups,
+                   const std::vector<RewardSample>& scored,
+                   int64_t g,
+                   AtomicFileWriter& out) {
     const PromptRow& row = data_.rows[groups.prompt_rows[g]];
-    const std::string& raw_prompt =
-        row.metadata.at(rs_.data.prompt_field).get_ref<const std::string&>();
+    const std::string& raw_prompt = row.question;
     const int64_t n = rs_.num_samples;
     std::vector<Candidate> candidates;
     PromptOutcome outcome;
     for (int64_t j = 0; j < n; ++j) {
       const size_t i = static_cast<size_t>(g * n + j);
-      const GeneratedSample& sample = groups.samples[i];
       Candidate candidate;
-      candidate.sample.prompt = raw_prompt;
-      candidate.sample.completion = sample.text;
-      candidate.sample.token_ids = &sample.token_ids;
-      candidate.sample.completion_tokens = static_cast<int64_t>(sample.token_ids.size());
-      candidate.sample.truncated = sample.finish_reason == FinishReason::LENGTH;
-      candidate.sample.metadata = &row.metadata;
+      candidate.sample = readability_sample(scored[i], &groups.samples[i].token_ids);
       candidate.correct_score = groups.scores[correct_index_][i];
       if (format_index_) candidate.format_score = groups.scores[*format_index_][i];
       outcome.correct += is_correct(candidate, rs_.accept);

@@ -7,6 +7,17 @@
 
 namespace r1forge {
 
+std::string GrpoConfig::effective_kl_estimator() const {
+  if (kl_estimator != "auto") return kl_estimator;
+  // TRL's GRPOTrainer adds k3 to the loss; its RLOOTrainer subtracts the summed log-ratio (k1)
+  // from the reward, as RLOO (Ahmadian et al. 2024) and PPO-RLHF do.
+  return kl_in == "reward" ? "k1" : "k3";
+}
+
+void GrpoConfig::resolve_defaults() {
+  kl_estimator = effective_kl_estimator();
+}
+
 PolicyLossConfig GrpoConfig::policy_loss_config() const {
   PolicyLossConfig config;
   config.loss_type = parse_loss_type(loss_type);
@@ -15,7 +26,7 @@ PolicyLossConfig GrpoConfig::policy_loss_config() const {
   config.epsilon_high = epsilon_high;
   config.delta = delta;
   config.beta = beta;
-  config.kl_estimator = parse_kl_estimator(kl_estimator);
+  config.kl_estimator = parse_kl_estimator(effective_kl_estimator());
   config.kl_log_ratio_clamp = kl_log_ratio_clamp;
   config.kl_in = parse_kl_placement(kl_in);
   config.use_bias_correction_kl = use_bias_correction_kl;
@@ -53,6 +64,12 @@ void GrpoConfig::validate(const std::string& where) const {
       ") exceeds the completions per step, prompts_per_step x num_generations = ", rows);
   R1F_CHECK_CONFIG(num_generations >= 2 || advantage_estimator == "reinforce_pp", where,
                    ".num_generations is 1: group advantages need at least 2 samples per prompt");
+}
+
+void resolve_stage_defaults(std::vector<StageConfig>& stages) {
+  for (StageConfig& stage : stages) {
+    if (stage.grpo) stage.grpo->resolve_defaults();
+  }
 }
 
 void validate_stages(const std::vector<StageConfig>& stages, const std::string& source) {

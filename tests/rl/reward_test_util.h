@@ -21,10 +21,12 @@ struct OwnedSample {
   nlohmann::json metadata = nlohmann::json::object();
   int64_t completion_tokens = 0;
   int64_t max_completion_tokens = 0;
+  std::string question;  // the raw question (RewardSample::question); empty = not known
 
   RewardSample view() const {
     RewardSample sample;
     sample.prompt = prompt;
+    sample.question = question;
     sample.completion = completion;
     sample.metadata = &metadata;
     sample.completion_tokens = completion_tokens;

@@ -1,11 +1,13 @@
 // Tests of the `language_consistency` reward (R1-Nature eq. 7) and its UTF-8 / script helpers
 // (rl/rewards/unicode_script.h, language_consistency.h): word counting per script, neutral
-// characters, the thinking region, target from metadata / option / prompt, none cases.
+// characters, the thinking region, target from metadata / option / the raw question (never
+// the templated prompt), none cases.
 #include <gtest/gtest.h>
 
 #include <string>
 
 #include "r1forge/core/check.h"
+#include "r1forge/data/prompt_dataset.h"
 #include "r1forge/rl/rewards/language_consistency.h"
 #include "r1forge/rl/rewards/unicode_script.h"
 #include "reward_test_util.h"
@@ -71,18 +73,43 @@ TEST(RewardLanguage, ShareOfTargetWords) {
   EXPECT_EQ(testing::score_one(*reward, answer_only), 1.0);
 }
 
-TEST(RewardLanguage, TargetFromOptionOrPrompt) {
-  auto from_prompt = testing::build_reward("language_consistency");
-  OwnedSample russian_prompt{"Решите задачу: сколько будет два плюс два?",
-                             "<think>Это четыре, because two plus</think>",
-                             {}};
-  EXPECT_EQ(testing::score_one(*from_prompt, russian_prompt), 0.4);  // 2 of 5 words
+TEST(RewardLanguage, TargetFromOptionOrQuestion) {
+  auto from_question = testing::build_reward("language_consistency");
+  OwnedSample russian_question{.completion = "<think>Это четыре, because two plus</think>",
+                               .question = "Решите задачу: сколько будет два плюс два?"};
+  EXPECT_EQ(testing::score_one(*from_question, russian_question), 0.4);  // 2 of 5 words
   auto fixed = testing::build_reward("language_consistency", {{"language", "en"}});
-  EXPECT_EQ(testing::score_one(*fixed, russian_prompt), 0.6);
+  EXPECT_EQ(testing::score_one(*fixed, russian_question), 0.6);
   auto whole =
       testing::build_reward("language_consistency", {{"language", "en"}, {"scope", "completion"}});
   OwnedSample answer_words{"", "<think>один</think><answer>one two three</answer>", {}};
   EXPECT_EQ(testing::score_one(*whole, answer_words), 0.75);
+}
+
+// The target is the question's language, never the templated prompt's: under the R1-Zero
+// template (~50 English words) a short Chinese, Russian or Arabic question is still the target,
+// so native reasoning scores 1 and English reasoning 0 (eq. 7: target words / all words).
+TEST(RewardLanguage, TargetIsTheQuestionNotTheTemplatedPrompt) {
+  auto reward = testing::build_reward("language_consistency");
+  const char* const cases[][2] = {
+      {"计算三加五等于多少？", "<think>三加五等于八。</think><answer>8</answer>"},
+      {"Сколько будет три плюс пять?", "<think>Три плюс пять равно восьми.</think>"},
+      {"كم يساوي ثلاثة زائد خمسة؟", "<think>ثلاثة زائد خمسة يساوي ثمانية.</think>"}};
+  for (const auto& [question, native] : cases) {
+    const std::string prompt = apply_prompt_template("r1_zero", question);
+    ASSERT_EQ(dominant_scripts(prompt), std::vector<Script>{Script::LATIN}) << question;
+    OwnedSample in_native{.prompt = prompt, .completion = native, .question = question};
+    EXPECT_EQ(testing::score_one(*reward, in_native), 1.0) << question;
+    OwnedSample in_english{.prompt = prompt,
+                           .completion = "<think>Three plus five makes eight.</think>",
+                           .question = question};
+    EXPECT_EQ(testing::score_one(*reward, in_english), 0.0) << question;
+  }
+  // Without the question the target is unknown (none), not guessed from the prompt.
+  OwnedSample prompt_only{.prompt = "Решите задачу: сколько будет два плюс два?",
+                          .completion = "<think>Это четыре</think>"};
+  EXPECT_EQ(testing::score_one(*reward, prompt_only), std::nullopt);
+  EXPECT_EQ(reward->diagnostics().at("unknown_language"), 1.0);
 }
 
 TEST(RewardLanguage, NoneWithoutWordsOrKnownLanguage) {

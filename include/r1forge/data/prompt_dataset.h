@@ -47,7 +47,10 @@ struct PromptDataConfig {
 };
 
 struct PromptRow {
-  std::string text;          // the templated prompt the model sees
+  std::string text;  // the templated prompt the model sees
+  // The question as the row wrote it (the prompt field, before the template and any
+  // truncation): what rewards and filters that judge the question itself (its language) read.
+  std::string question;
   std::vector<int64_t> ids;  // its tokens (with the tokenizer's BOS), after truncation
   nlohmann::json metadata;   // the JSONL object as read
   int64_t line = 0;          // 1-based line in the file, for messages

@@ -75,7 +75,7 @@ struct GrpoConfig {
   std::optional<double> epsilon_high;               // upper clip; null = epsilon (DAPO: 0.28)
   std::optional<double> delta;          // dual-clip cap on the ratio; null = off (verl: 3)
   double beta = 0.0;                    // KL coefficient; 0 = no reference model loaded
-  std::string kl_estimator = "k3";      // k1 | k2 | k3
+  std::string kl_estimator = "auto";    // auto (k3 in the loss, k1 in the reward: TRL) | k1-k3
   double kl_log_ratio_clamp = 0.0;      // clamp logp - ref to +-this in the KL; 0 = off
   std::string kl_in = "loss";           // loss | reward (reward: rloo, reinforce_pp* only)
   bool use_bias_correction_kl = false;  // multiply the KL by the importance ratio
@@ -94,13 +94,19 @@ struct GrpoConfig {
   int64_t logging_steps = 1;    // console line every N steps (metrics.jsonl gets every step)
   int64_t log_completions = 2;  // completions per step written to samples.jsonl; 0 = none
   GrpoEvalConfig eval;
-  CheckpointConfig checkpoint;  // save_steps, save_minutes, save_total_limit, best metric
+  CheckpointConfig checkpoint;        // save_steps, save_minutes, save_total_limit, best metric
   int64_t logprob_chunk_rows = 1024;  // positions per log-softmax chunk (bounds [C, V] memory)
 
   bool operator==(const GrpoConfig&) const = default;
   template <class Visitor>
   void visit(Visitor& v);
 
+  // kl_estimator with auto resolved against kl_in: k3 in the loss (TRL GRPOTrainer), k1 in
+  // the reward (TRL RLOOTrainer's summed log-ratio penalty).
+  std::string effective_kl_estimator() const;
+  // Replaces defaults that depend on other keys (kl_estimator: auto) with their value, so the
+  // resolved config shows what runs; load_config calls it.
+  void resolve_defaults();
   PolicyLossConfig policy_loss_config() const;
   AdvantageConfig advantage_config() const;
   // Cross-field checks the per-field constraints cannot express; ConfigError naming `where`.

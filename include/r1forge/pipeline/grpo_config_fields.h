@@ -52,7 +52,10 @@ void GrpoConfig::visit(Visitor& v) {
           RealRange{0.0, 1e6});
   v.field("delta", delta, "dual clip: cap the unclipped ratio; null = off", RealRange{1.0, 1e6});
   v.field("beta", beta, "KL coefficient; 0 = no reference model", RealRange{0.0, 1e6});
-  v.field("kl_estimator", kl_estimator, "per-token KL estimator", OneOf{"k1", "k2", "k3"});
+  v.field("kl_estimator", kl_estimator,
+          "per-token KL estimator; auto = k3 for kl_in loss (TRL GRPO), k1 for kl_in reward "
+          "(TRL RLOO)",
+          OneOf{"auto", "k1", "k2", "k3"});
   v.field("kl_log_ratio_clamp", kl_log_ratio_clamp, "clamp logp - ref_logp in the KL; 0 = off",
           RealRange{0.0, 1e6});
   v.field("kl_in", kl_in, "KL in the loss (GRPO) or subtracted from the reward",

@@ -37,7 +37,8 @@ void add_generation_metrics(MetricValues& metrics,
                             const std::vector<double>& weights,
                             const std::string& prefix);
 
-// loss, clip_ratio/{low,high,region}_mean, kl (when the KL is on), entropy, ratio/{mean,max},
+// loss (the optimizer steps' loss), policy_loss (without the entropy bonus),
+// clip_ratio/{low,high,region}_mean, kl (when the KL is on), entropy, ratio/{mean,max},
 // grad_norm, learning_rate, optimizer_steps, skipped_updates.
 void add_update_metrics(MetricValues& metrics, const PolicyUpdateStats& update, bool kl_on);
 

@@ -39,6 +39,10 @@ class RolloutCollector {
                    int64_t group_size);
   // Generates and scores G samples for each dataset row of `rows`. Sync point.
   ScoredGroups collect(const std::vector<int64_t>& rows, uint64_t seed);
+  // The RewardSamples collect() scored `groups` with (make_reward_samples with this
+  // collector's data and max_new_tokens): for stages that judge the samples further, such as
+  // rejection sampling's readability filters, so they see exactly what the rewards saw.
+  std::vector<RewardSample> reward_samples(const ScoredGroups& groups) const;
 
  private:
   Engine& engine_;
@@ -47,6 +51,15 @@ class RolloutCollector {
   SamplingParams params_;
   int64_t group_size_;
 };
+
+// One RewardSample per sample of `groups` ([N], views into `groups` and `data`, valid while
+// both live): the templated prompt, the raw question (PromptRow::question), the completion,
+// the row's metadata, the length and whether generation hit `max_completion_tokens`. Every
+// stage that scores completions (GRPO, rejection sampling, eval) builds them here, so a reward
+// scores a row the same way whichever stage asks.
+std::vector<RewardSample> make_reward_samples(const ScoredGroups& groups,
+                                              const PromptDataset& data,
+                                              int64_t max_completion_tokens);
 
 // Sample `row`'s combined reward, sum_f w_f s_f over the functions that scored it (TRL's
 // nansum); nullopt when every function returned none (an unscorable sample).

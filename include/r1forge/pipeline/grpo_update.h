@@ -32,13 +32,21 @@ struct PolicyUpdateInputs {
   at::Tensor ref_logprobs;  // [N, L] fp32; undefined unless beta > 0
 };
 
-// Token-weighted means over the micro-batches of all passes (TRL's logged quantities).
+// What one update_policy call did, for the step's metrics line.
 struct PolicyUpdateStats {
   int64_t optimizer_steps = 0;
   int64_t skipped_steps = 0;   // non-finite gradient: update skipped
   double grad_norm = 0.0;      // mean over applied steps (pre-clip)
   double learning_rate = 0.0;  // of the last step
-  PolicyLossStats loss;        // clip ratios, kl, entropy, ratios (ratio_max = max), policy_loss
+  // The loss of each optimizer step (applied or skipped), averaged over them: per step, the
+  // sum over its micro-batches of the loss each backpropagates (policy + KL in the loss −
+  // entropy bonus), i.e. the objective whose gradient the step takes (TRL's logged `loss`).
+  // The same for any micro_batch_size wherever the objective is (grpo, dr_grpo, dapo).
+  double step_loss = 0.0;
+  // Clip ratios, kl, entropy and ratios: token-weighted means over the micro-batches of all
+  // passes (ratio_max = max). policy_loss: step_loss without the entropy bonus, averaged over
+  // the optimizer steps in the same way (TRL's `policy_loss`).
+  PolicyLossStats loss;
 };
 
 PolicyUpdateStats update_policy(Transformer& policy,

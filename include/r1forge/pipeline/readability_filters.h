@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "r1forge/core/yaml_fields.h"
+#include "r1forge/rl/reward.h"
 #include "r1forge/rl/rewards/unicode_script.h"
 
 namespace r1forge {
@@ -77,6 +78,12 @@ struct ReadabilitySample {
   bool truncated = false;                           // generation hit max_new_tokens
   const nlohmann::json* metadata = nullptr;         // the dataset row; may be null
 };
+
+// The filters' view of a sample the rewards scored: its question (RewardSample::question, the
+// raw problem text), completion, length, truncation and row, so the language-mixing filter
+// and the language_consistency reward read one target; `token_ids` [L] may be null.
+ReadabilitySample readability_sample(const RewardSample& sample,
+                                     const std::vector<int64_t>* token_ids);
 
 // Filter names, in the order the filters run (cheapest first); the stage's stats use them.
 inline constexpr const char* kFilterOverlong = "overlong";

@@ -51,6 +51,10 @@ struct StageConfig {
   }
 };
 
+// Fills the defaults that depend on other keys of a stage (GrpoConfig::resolve_defaults), so
+// the resolved config names what each stage runs. load_config does this.
+void resolve_stage_defaults(std::vector<StageConfig>& stages);
+
 // ConfigError (naming `source` and `stages[i]`) for an empty or malformed name, a duplicate
 // name, a missing section for the type or a section of another type, and the type's own
 // cross-field checks.

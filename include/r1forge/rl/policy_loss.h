@@ -94,8 +94,10 @@ struct PolicyLossStats {
   double entropy_mean = 0.0;            // masked mean entropy (0 without entropy)
   double ratio_mean = 0.0;              // mean importance ratio
   double ratio_max = 0.0;               // max importance ratio
-  double policy_loss = 0.0;  // aggregated policy(+KL) loss before the accumulation division and
-                             // the entropy bonus (TRL logs it as `policy_loss`)
+  // Aggregated policy(+KL) loss before the accumulation division and the entropy bonus (TRL's
+  // `policy_loss`). For dapo it is this micro-batch's part of the window's loss (its Σ ℓ·m over
+  // the window's tokens), so a window's value is the sum over its micro-batches, not a mean.
+  double policy_loss = 0.0;
 };
 
 // Returns the scalar loss (differentiable w.r.t. logp and entropy) and its stats.

@@ -25,7 +25,11 @@ namespace r1forge {
 
 // One completion to score. Views point into the caller's storage for the duration of score().
 struct RewardSample {
-  std::string_view prompt;      // the prompt text the model saw (after the prompt template)
+  std::string_view prompt;  // the prompt text the model saw (after the prompt template)
+  // The question itself: the dataset row's prompt field before the template (which adds ~50
+  // English words under r1_zero). Rewards that judge the question, such as the target
+  // language of language_consistency, read this, never `prompt`. Empty = not known.
+  std::string_view question;
   std::string_view completion;  // the decoded completion (special tokens removed)
   // The dataset row's fields (e.g. "answer", "numbers", "target", "language"); never null.
   const nlohmann::json* metadata = nullptr;

@@ -69,15 +69,9 @@ class LanguageConsistencyReward : public RewardFunction {
       return scripts_of_language(value->get_ref<const std::string&>());
     }
     if (!fixed_language_.empty()) return scripts_of_language(fixed_language_);
-    // The prompt's dominant script; Japanese kana anywhere in it makes the target Japanese.
-    WordCounts prompt = count_words(sample.prompt);
-    if (prompt.total == 0) return {};
-    if (prompt.count(Script::HIRAGANA) + prompt.count(Script::KATAKANA) > 0) {
-      return scripts_of_language("ja");
-    }
-    auto best = std::max_element(prompt.by_script.begin(), prompt.by_script.end(),
-                                 [](const auto& a, const auto& b) { return a.second < b.second; });
-    return {best->first};
+    // The question, not the prompt: a template such as R1-Zero's wraps a short Chinese question
+    // in ~50 English words, which would make English the target.
+    return dominant_scripts(sample.question);
   }
 
   RewardScore score_one(const RewardSample& sample) {
@@ -181,6 +175,18 @@ std::vector<Script> scripts_of_language(std::string_view code) {
   return found == kLanguages.end() ? std::vector<Script>{} : found->second;
 }
 
+std::vector<Script> dominant_scripts(std::string_view text) {
+  const WordCounts words = count_words(text);
+  if (words.total == 0) return {};
+  // Japanese prose mixes kana and Han by design; kana anywhere makes the text Japanese.
+  if (words.count(Script::HIRAGANA) + words.count(Script::KATAKANA) > 0) {
+    return scripts_of_language("ja");
+  }
+  auto best = std::max_element(words.by_script.begin(), words.by_script.end(),
+                               [](const auto& a, const auto& b) { return a.second < b.second; });
+  return {best->first};
+}
+
 std::string_view thinking_region(std::string_view completion) {
   const size_t close = completion.find("</think>");
   const size_t open = completion.find("<think>");
@@ -205,7 +211,8 @@ const char* const kLanguageConsistencyHelp =
     "written in the target language's script, in [0, 1] (R1 eq. 7); Han characters count one "
     "word each; digits, punctuation, math and single Latin letters are not counted. None when "
     "there is no countable word or the language is unknown. Target: metadata[language_field], "
-    "else option language, else the prompt's dominant script. Options: language_field "
+    "else option language, else the dominant script of the question itself (before the prompt "
+    "template). Options: language_field "
     "(language), language (''), scope (think | completion; think).";
 
 std::unique_ptr<RewardFunction> make_language_consistency_reward(RewardOptions& options) {

@@ -3,7 +3,9 @@
 // here (unicode_script.h): a Latin-script word counts as English, French, ...; each Han
 // character is one word; digits, punctuation, symbols, LaTeX commands, $...$ math, tags such
 // as <think>, and single Latin letters (variables) are neutral and not counted. None when the
-// region has no countable word or the target language is unknown.
+// region has no countable word or the target language is unknown. The target comes from the
+// row's language field, else the `language` option, else the question's own script
+// (RewardSample::question: the raw question, so the prompt template's English does not count).
 // Not here: telling apart languages that share a script (en vs fr).
 #pragma once
 
@@ -30,6 +32,13 @@ WordCounts count_words(std::string_view text);
 // The scripts a language code writes in ("en" -> Latin, "zh" -> Han, "ja" -> Han + kana, ...;
 // a script name such as "cyrillic" is accepted too). Empty for an unknown code.
 std::vector<unicode::Script> scripts_of_language(std::string_view code);
+
+// The writing system `text` is mostly in, as a language target: its most frequent script by
+// words, or Japanese (Han + kana) when it has any kana. Empty when it has no countable word.
+// Both the reward and rejection sampling's language-mixing filter infer a question's target
+// language with this, from the question itself (RewardSample::question), never from the
+// templated prompt.
+std::vector<unicode::Script> dominant_scripts(std::string_view text);
 
 // The part of a completion that is the chain of thought: inside <think>...</think> (from the
 // start when the prompt opened the block), up to the end when </think> is missing, or the
