@@ -5,7 +5,7 @@
 
 #include "../command.h"
 #include "r1forge/core/check.h"
-#include "r1forge/core/config.h"
+#include "r1forge/pipeline/run_config.h"
 
 namespace r1forge::app {
 namespace {

@@ -9,10 +9,10 @@
 #include <algorithm>
 
 #include "r1forge/core/check.h"
-#include "r1forge/core/config.h"
 #include "r1forge/core/fs.h"
 #include "r1forge/model/model_config.h"
 #include "r1forge/model/transformer.h"
+#include "r1forge/pipeline/run_config.h"
 #include "r1forge/pipeline/stage_config.h"
 #include "r1forge/pipeline/stage_references.h"
 #include "test_util.h"
@@ -113,11 +113,11 @@ TEST(CommittedConfigsTest, TheR1RecipeHoldsR1sSettings) {
   EXPECT_DOUBLE_EQ(rl.beta, 0.001);
   EXPECT_EQ(rl.kl_estimator, "k3");
   EXPECT_DOUBLE_EQ(rl.epsilon, 10.0);
-  EXPECT_DOUBLE_EQ(rl.temperature, 1.0);
+  EXPECT_DOUBLE_EQ(rl.generation.temperature, 1.0);
   EXPECT_TRUE(rl.sync_ref_model);
   EXPECT_EQ(rl.ref_model_sync_steps, 400);
   EXPECT_DOUBLE_EQ(rl.ref_model_mixup_alpha, 1.0);
-  EXPECT_GE(rl.max_completion_length, 32768);
+  EXPECT_GE(rl.generation.max_completion_length, 32768);
   std::vector<std::string> rewards;
   for (const auto& reward : rl.rewards) rewards.push_back(reward.name);
   EXPECT_EQ(rewards, (std::vector<std::string>{"accuracy", "format", "language_consistency"}));
