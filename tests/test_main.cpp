@@ -5,11 +5,12 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
-#include "r1forge/core/cuda_loader.h"
+#include "r1forge/kernels/cuda_loader.h"
 
 int main(int argc, char** argv) {
   ::testing::InitGoogleTest(&argc, argv);
-  r1forge::load_cuda_support();  // only where a GPU driver exists; *_CUDA tests skip otherwise
+  r1forge::kernels::load_cuda_support();  // only where a GPU driver exists; *_CUDA tests skip
+                                          // otherwise
   at::set_num_threads(2);
   torch::manual_seed(0);
   return RUN_ALL_TESTS();
