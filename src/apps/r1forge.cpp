@@ -10,9 +10,9 @@
 
 #include "command.h"
 #include "r1forge/core/check.h"
-#include "r1forge/core/cuda_loader.h"
 #include "r1forge/core/log.h"
 #include "r1forge/core/threads.h"
+#include "r1forge/kernels/cuda_loader.h"
 
 namespace {
 
@@ -58,7 +58,8 @@ int run(int argc, char** argv) {
     return code == 0 ? 0 : 2;
   }
   log::setup_console(log::Level::INFO);
-  CudaLoadResult cuda = load_cuda_support();  // CPU-only machines skip it at no cost
+  kernels::CudaLoadResult cuda =
+      kernels::load_cuda_support();  // CPU-only machines skip it at no cost
   R1F_LOG_DEBUG("CUDA support: ", cuda.loaded ? "loaded " : "not loaded: ", cuda.detail);
   for (auto& [subcommand, action] : commands) {
     if (subcommand->parsed()) action();

@@ -289,7 +289,8 @@ void require_list(const YAML::Node& node, const ReadContext& context) {
 
 void check_keys(const YAML::Node& map,
                 const ReadContext& context,
-                const std::vector<std::string>* known) {
+                const std::vector<std::string>* known,
+                const std::vector<MovedKey>& moved) {
   // yaml-cpp keeps every pair of a map with a repeated key and lookups return the first, so a
   // repeated key would silently drop a value: refuse it.
   std::map<std::string, YAML::Mark> seen;
@@ -310,6 +311,12 @@ void check_keys(const YAML::Node& map,
       context.origin->fail(path, key.Mark(), "duplicate key '" + path.str() + "'" + first);
     }
     if (known && std::find(known->begin(), known->end(), name) == known->end()) {
+      for (const MovedKey& entry : moved) {
+        if (entry.name == name) {
+          context.origin->fail(path, key.Mark(),
+                               "unknown key '" + path.str() + "' (" + entry.hint + ")");
+        }
+      }
       std::string hint = closest_key(name, *known);
       std::string list;
       for (const auto& valid : *known) list += (list.empty() ? "" : ", ") + valid;

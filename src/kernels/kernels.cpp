@@ -1,7 +1,13 @@
-// The CUDA kernel table and its dispatchers; see kernels/kernels.h.
+// The CUDA kernel table, its dispatchers and the twin-backed launchers; see kernels/kernels.h.
 #include "r1forge/kernels/kernels.h"
 
+#include <ATen/core/grad_mode.h>
+
+#include <cstdlib>
+#include <cstring>
+
 #include "r1forge/core/check.h"
+#include "r1forge/kernels/reference.h"
 
 namespace r1forge::kernels {
 
@@ -14,10 +20,33 @@ bool cuda_kernels_loaded() {
   return cuda_kernel_table().rms_norm != nullptr;
 }
 
+bool cuda_kernels_enabled() {
+  static const bool enabled = [] {
+    const char* setting = std::getenv("R1F_CUDA_KERNELS");
+    return !(setting && std::strcmp(setting, "0") == 0);
+  }();
+  return enabled;
+}
+
 at::Tensor rms_norm_cuda(const at::Tensor& x, const at::Tensor& weight, double eps) {
   R1F_CHECK(cuda_kernels_loaded(),
             "CUDA kernels are not loaded (no GPU driver, or a build without R1F_CUDA)");
   return cuda_kernel_table().rms_norm(x, weight, eps);
+}
+
+bool rms_norm_uses_cuda(const at::Tensor& x, const at::Tensor& weight) {
+  if (!cuda_kernels_loaded() || !cuda_kernels_enabled()) return false;
+  if (!x.is_cuda() || !weight.is_cuda() || x.scalar_type() != weight.scalar_type()) return false;
+  const at::ScalarType dtype = x.scalar_type();
+  if (dtype != at::kFloat && dtype != at::kBFloat16 && dtype != at::kHalf) return false;
+  if (weight.dim() != 1 || x.dim() < 1 || x.size(-1) != weight.size(0)) return false;
+  // The kernel writes a fresh tensor with no autograd history.
+  return !(at::GradMode::is_enabled() && (x.requires_grad() || weight.requires_grad()));
+}
+
+at::Tensor rms_norm(const at::Tensor& x, const at::Tensor& weight, double eps) {
+  if (rms_norm_uses_cuda(x, weight)) return rms_norm_cuda(x.contiguous(), weight.contiguous(), eps);
+  return rms_norm_reference(x, weight, eps);
 }
 
 }  // namespace r1forge::kernels

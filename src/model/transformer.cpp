@@ -10,6 +10,7 @@
 
 #include "r1forge/core/check.h"
 #include "r1forge/core/rng.h"
+#include "r1forge/kernels/kernels.h"
 #include "r1forge/model/activation_checkpoint.h"
 #include "r1forge/model/layers.h"
 
@@ -133,7 +134,7 @@ at::Tensor decoder_layer_forward(const ModelConfig& c,
   // Attention block. qkv [N, T, H + 2 Hkv, D]. split (not narrow) so that backward
   // concatenates the three gradients instead of zero-filling a full-size buffer per slice;
   // RoPE runs once over q and k together.
-  at::Tensor h = rms_norm(x, w.input_norm, c.rms_norm_eps);
+  at::Tensor h = kernels::rms_norm(x, w.input_norm, c.rms_norm_eps);
   at::Tensor qkv = at::linear(h, w.qkv_weight, w.qkv_bias).view({rows, length, -1, dim});
   auto qk_v = qkv.split_with_sizes({heads + kv_heads, kv_heads}, 2);
   auto q_k = apply_rope(qk_v[0], rotary).split_with_sizes({heads, kv_heads}, 2);
@@ -174,7 +175,7 @@ at::Tensor decoder_layer_forward(const ModelConfig& c,
   at::Tensor hidden = x + at::linear(attention, w.output_weight, w.output_bias);
 
   // MLP block: down(silu(gate(h)) * up(h)).
-  at::Tensor h2 = rms_norm(hidden, w.post_norm, c.rms_norm_eps);
+  at::Tensor h2 = kernels::rms_norm(hidden, w.post_norm, c.rms_norm_eps);
   at::Tensor mlp = at::linear(swiglu(at::linear(h2, w.gate_up_weight)), w.down_weight);
   return hidden + mlp;
 }
@@ -239,7 +240,7 @@ at::Tensor TransformerImpl::hidden_states(const ForwardInputs& inputs) {
     }
   }
   if (cache && !per_row) cache->length += length;
-  return rms_norm(x, final_norm_, config_.rms_norm_eps);
+  return kernels::rms_norm(x, final_norm_, config_.rms_norm_eps);
 }
 
 at::Tensor TransformerImpl::logits(const at::Tensor& hidden) const {

@@ -44,7 +44,7 @@ TeacherTopK teacher_targets(Transformer& teacher,
   inputs.positions = batch.positions.to(teacher->device());
   if (batch.segment_ids.defined()) inputs.segment_ids = batch.segment_ids.to(teacher->device());
   at::Tensor hidden = teacher->hidden_states(inputs);  // [N, T, E_teacher]
-  return teacher_topk_from_hidden(hidden, teacher->output_embedding(), distill.top_k,
+  return teacher_topk_from_hidden(hidden, teacher->output_embedding(), distill.teacher_top_k,
                                   distill.teacher_temperature, distill.loss.chunk_rows);
 }
 
@@ -68,9 +68,8 @@ SftBatch student_sample_batch(Engine& engine,
     for (int64_t t = 0; t <= prompt && t < ids.size(0); ++t) {
       request.prompt_ids.push_back(ids[t].item<int64_t>());
     }
-    request.params.temperature = distill.sample_temperature;
-    request.params.max_new_tokens = distill.max_new_tokens;
-    request.params.seed = derive_seed(seed, "student-sample", {static_cast<uint64_t>(n)});
+    request.params = distill.generation.sampling_params(
+        derive_seed(seed, "student-sample", {static_cast<uint64_t>(n)}));
     requests.push_back(request);
   }
   std::vector<GeneratedSample> samples = engine.generate(requests);
@@ -128,10 +127,10 @@ void run_distill_stage(const Config& config, const StageConfig& stage) {
                      loaded.model->config().vocab_size);
     teacher = loaded.model;
     for (auto& parameter : teacher->parameters()) parameter.set_requires_grad(false);
-    R1F_LOG_INFO(stage.name, ": logit distillation (", distill.loss.kind, ", top ", distill.top_k,
-                 ", on ", distill.on, ") from the teacher ", distill.teacher, " of ",
-                 parameter_count(teacher->config()), " parameters");
-    if (distill.on == "student_samples") {
+    R1F_LOG_INFO(stage.name, ": logit distillation (", distill.loss.kind, ", top ",
+                 distill.teacher_top_k, ", on ", distill.on, ") from the teacher ", distill.teacher,
+                 " of ", parameter_count(teacher->config()), " parameters");
+    if (distill.samples_student()) {
       backend = make_model_backend(config.sampling.backend, student.model);
       engine = std::make_unique<Engine>(*backend, student.tokenizer.get(), student.eos_ids,
                                         config.sampling.engine());

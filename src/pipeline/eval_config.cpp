@@ -16,6 +16,14 @@ std::vector<RewardSpec> EvalConfig::reward_specs() const {
 void EvalConfig::validate(const std::string& where) const {
   R1F_CHECK_CONFIG(!data.path.empty(), where,
                    ".data.path: name the JSONL file of held-out problems");
+  R1F_CHECK_CONFIG(data.shuffle, where,
+                   ".data.shuffle: evaluation takes every problem once, in file order; shuffle "
+                   "applies only to GRPO's training prompts");
+  for (size_t i = 0; i < rewards.size(); ++i) {
+    R1F_CHECK_CONFIG(rewards[i].weight == 1.0, where, ".rewards.", i,
+                     ".weight: evaluation reports each reward on its own, so a weight would do "
+                     "nothing (it weights GRPO's reward sum)");
+  }
   std::string labels;
   bool correct_found = false, format_found = format_reward.empty();
   for (const RewardSpec& spec : reward_specs()) {

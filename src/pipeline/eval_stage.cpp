@@ -128,16 +128,13 @@ EvalResult evaluate_model(const Config& config,
     problems[i] = &data.rows[i];
   }
 
-  SamplingParams params;
-  params.temperature = eval.temperature;
-  params.top_p = eval.top_p;
-  params.max_new_tokens = eval.max_completion_length;
   std::unique_ptr<ModelBackend> backend = make_model_backend(config.sampling.backend, model.model);
   Engine engine(*backend, model.tokenizer.get(), model.eos_ids, config.sampling.engine());
-  RolloutCollector collector(engine, rewards, data, params, eval.num_samples);
+  RolloutCollector collector(engine, rewards, data, eval.generation.sampling_params(),
+                             eval.num_samples);
   R1F_LOG_INFO("eval: ", rows.size(), " problems x ", eval.num_samples, " samples from ",
-               eval.data.path, " (temperature ", eval.temperature, ", top_p ", eval.top_p, ", max ",
-               eval.max_completion_length, " tokens)");
+               eval.data.path, " (temperature ", eval.generation.temperature, ", top_p ",
+               eval.generation.top_p, ", max ", eval.generation.max_completion_length, " tokens)");
   // One call over every problem: sample j of problem i draws from (seed, i, j) whatever the
   // engine's batching, so the first problems' samples do not depend on max_problems.
   ScoredGroups groups = collector.collect(rows, seed);
@@ -210,9 +207,9 @@ EvalResult evaluate_model(const Config& config,
   report["format_reward"] = eval.format_reward;
   report["vote_match"] = match == AnswerMatch::MATH ? "math" : "exact";
   report["data"] = eval.data.path;
-  report["temperature"] = eval.temperature;
-  report["top_p"] = eval.top_p;
-  report["max_completion_length"] = eval.max_completion_length;
+  report["temperature"] = eval.generation.temperature;
+  report["top_p"] = eval.generation.top_p;
+  report["max_completion_length"] = eval.generation.max_completion_length;
   report["seed"] = seed;
   for (const char* field : kEvalBreakdownFields) {
     auto groups_of_field = breakdown_by(field, problems, result.samples, match);

@@ -30,18 +30,6 @@ namespace r1forge {
 namespace fs = std::filesystem;
 namespace {
 
-SamplingParams rollout_params(const GrpoConfig& grpo) {
-  SamplingParams params;
-  params.temperature = grpo.temperature;
-  params.top_p = grpo.top_p;
-  params.top_k = grpo.top_k;
-  params.min_p = grpo.min_p;
-  params.repetition_penalty = grpo.repetition_penalty;
-  params.max_new_tokens = grpo.max_completion_length;
-  params.stop_strings = grpo.stop;
-  return params;
-}
-
 class GrpoStage {
  public:
   GrpoStage(const Config& config, const StageConfig& stage)
@@ -58,7 +46,11 @@ class GrpoStage {
                  derive_seed(seed_, "prompts")),
         backend_(make_model_backend(config.sampling.backend, model_.model)),
         engine_(*backend_, model_.tokenizer.get(), model_.eos_ids, config.sampling.engine()),
-        collector_(engine_, rewards_, train_data_, rollout_params(grpo_), grpo_.num_generations) {
+        collector_(engine_,
+                   rewards_,
+                   train_data_,
+                   grpo_.generation.sampling_params(),
+                   grpo_.num_generations) {
     if (!grpo_.eval.data.path.empty()) {
       eval_data_ = load_prompt_dataset(grpo_.eval.data, *model_.tokenizer);
       if (grpo_.eval.data.prompt_template != grpo_.data.prompt_template) {
@@ -76,7 +68,7 @@ class GrpoStage {
     update_config_.num_iterations = grpo_.num_iterations;
     update_config_.mini_batch_size = grpo_.mini_batch_size;
     update_config_.micro_batch_size = grpo_.micro_batch_size;
-    update_config_.temperature = grpo_.temperature;
+    update_config_.temperature = grpo_.generation.temperature;
     update_config_.chunk_rows = grpo_.logprob_chunk_rows;
     fs::create_directories(directory_);
     // The reference is state only when it gets reset; otherwise it is the init, rebuilt.
@@ -162,8 +154,9 @@ class GrpoStage {
     Timer logprob_timer;
     PolicyUpdateInputs inputs;
     if (reference_) {
-      inputs.ref_logprobs = score_completions(reference_, batch, grpo_.micro_batch_size,
-                                              grpo_.temperature, grpo_.logprob_chunk_rows);
+      inputs.ref_logprobs =
+          score_completions(reference_, batch, grpo_.micro_batch_size, grpo_.generation.temperature,
+                            grpo_.logprob_chunk_rows);
     }
     inputs.old_logprobs = old_logprobs(batch);
     metrics["time/logprobs"] = logprob_timer.seconds();
@@ -234,8 +227,8 @@ class GrpoStage {
     const bool single_update =
         grpo_.num_iterations == 1 && (grpo_.mini_batch_size == 0 || grpo_.mini_batch_size >= rows);
     if (grpo_.old_logprobs == "recompute") {
-      return score_completions(model_.model, batch, grpo_.micro_batch_size, grpo_.temperature,
-                               grpo_.logprob_chunk_rows);
+      return score_completions(model_.model, batch, grpo_.micro_batch_size,
+                               grpo_.generation.temperature, grpo_.logprob_chunk_rows);
     }
     if (grpo_.old_logprobs == "auto" && single_update) return {};
     return batch.sampler_logprobs;  // the policy has not moved since it sampled these
@@ -261,13 +254,9 @@ class GrpoStage {
   }
 
   MetricValues evaluate(int64_t step) {
-    SamplingParams params = rollout_params(grpo_);
-    params.temperature = grpo_.eval.temperature;
-    params.top_p = grpo_.eval.top_p;
-    params.top_k = 0;
-    params.min_p = 0.0;
-    params.repetition_penalty = 1.0;
-    RolloutCollector collector(engine_, rewards_, *eval_data_, params, grpo_.eval.num_generations);
+    RolloutCollector collector(engine_, rewards_, *eval_data_,
+                               grpo_.eval_generation().sampling_params(),
+                               grpo_.eval.num_generations);
     std::vector<int64_t> rows(eval_data_->rows.size());
     for (size_t i = 0; i < rows.size(); ++i) rows[i] = static_cast<int64_t>(i);
     // The same seed at every evaluation, so successive evaluations are paired comparisons.

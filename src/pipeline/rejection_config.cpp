@@ -9,6 +9,14 @@ void RejectionSamplingConfig::validate(const std::string& where) const {
   R1F_CHECK_CONFIG(!data.path.empty(), where, ".data.path: name the JSONL file of prompts");
   R1F_CHECK_CONFIG(!rewards.empty(), where,
                    ".rewards: list the reward that judges correctness, e.g. [{name: accuracy}]");
+  R1F_CHECK_CONFIG(data.shuffle, where,
+                   ".data.shuffle: rejection sampling takes every prompt once, in file order; "
+                   "shuffle applies only to GRPO's training prompts");
+  for (size_t i = 0; i < rewards.size(); ++i) {
+    R1F_CHECK_CONFIG(rewards[i].weight == 1.0, where, ".rewards.", i,
+                     ".weight: each reward is judged and recorded on its own here, so a weight "
+                     "would do nothing (it weights GRPO's reward sum)");
+  }
   std::string labels;
   bool has_correct = false, has_format = accept.require_format.empty();
   for (const RewardSpec& spec : rewards) {

@@ -23,15 +23,6 @@ namespace r1forge {
 namespace fs = std::filesystem;
 namespace {
 
-SamplingParams sampling_params(const RejectionSamplingConfig& rs) {
-  SamplingParams params;
-  params.temperature = rs.temperature;
-  params.top_p = rs.top_p;
-  params.max_new_tokens = rs.max_completion_length;
-  params.stop_strings = rs.stop;
-  return params;
-}
-
 // The index of `label` in the reward list; the config validation guarantees it exists.
 size_t reward_index(const RewardSet& rewards, const std::string& label) {
   for (size_t f = 0; f < rewards.labels().size(); ++f) {
@@ -89,7 +80,7 @@ class RejectionStage {
         non_reasoning_(load_non_reasoning(rs_.non_reasoning.path)),
         backend_(make_model_backend(config.sampling.backend, model_.model)),
         engine_(*backend_, model_.tokenizer.get(), model_.eos_ids, config.sampling.engine()),
-        collector_(engine_, rewards_, data_, sampling_params(rs_), rs_.num_samples),
+        collector_(engine_, rewards_, data_, rs_.generation.sampling_params(), rs_.num_samples),
         correct_index_(reward_index(rewards_, rs_.accept.correct_reward)),
         difficulty_field_(choose_difficulty_field(data_)),
         stats_(difficulty_field_) {

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "r1forge/core/check.h"
+#include "r1forge/core/yaml_io.h"
 
 namespace r1forge {
 
@@ -31,7 +32,7 @@ PolicyLossConfig GrpoConfig::policy_loss_config() const {
   config.kl_in = parse_kl_placement(kl_in);
   config.use_bias_correction_kl = use_bias_correction_kl;
   config.entropy_coef = entropy_coef;
-  config.max_completion_length = max_completion_length;
+  config.max_completion_length = generation.max_completion_length;
   return config;
 }
 
@@ -44,10 +45,27 @@ AdvantageConfig GrpoConfig::advantage_config() const {
   return config;
 }
 
+GenerationSettings GrpoConfig::eval_generation() const {
+  GenerationSettings held_out = generation;
+  held_out.temperature = eval.temperature;
+  held_out.top_p = eval.top_p;
+  held_out.top_k = 0;
+  held_out.min_p = 0.0;
+  held_out.repetition_penalty = 1.0;
+  held_out.presence_penalty = 0.0;
+  return held_out;
+}
+
 void GrpoConfig::validate(const std::string& where) const {
   R1F_CHECK_CONFIG(!data.path.empty(), where, ".data.path: name the JSONL file of prompts");
   R1F_CHECK_CONFIG(!rewards.empty(), where,
                    ".rewards: list at least one reward, e.g. [{name: accuracy}]");
+  R1F_CHECK_CONFIG(eval.data.shuffle, where,
+                   ".eval.data.shuffle: evaluation takes every held-out prompt once, in file "
+                   "order; shuffle applies only to the training prompts (data.shuffle)");
+  R1F_CHECK_CONFIG(generation.temperature > 0.0, where,
+                   ".temperature must be > 0: the training log-probs are taken under "
+                   "logits / temperature (greedy rollouts would also give every group one answer)");
   const bool kl_reward_estimator = advantage_estimator == "rloo" ||
                                    advantage_estimator == "reinforce_pp" ||
                                    advantage_estimator == "reinforce_pp_baseline";
@@ -108,6 +126,20 @@ void validate_stages(const std::vector<StageConfig>& stages, const std::string& 
                        "sft.packing: false");
       R1F_CHECK_CONFIG(stage.distill->sft_weight > 0.0 || stage.distill->logit_weight > 0.0, where,
                        ".distill: sft_weight and logit_weight are both 0, nothing to train");
+      R1F_CHECK_CONFIG(stage.distill->generation.include_stop_str_in_output, where,
+                       ".distill.include_stop_str_in_output: the student's samples are trained on "
+                       "as token ids, stop string included; no text is made of them to keep or "
+                       "cut it from");
+      if (!stage.distill->samples_student()) {
+        const std::vector<std::string> ignored =
+            changed_fields(stage.distill->generation, DistillConfig{}.generation);
+        R1F_CHECK_CONFIG(ignored.empty(), where, ".distill.", ignored.empty() ? "" : ignored[0],
+                         " sets how the student samples, which it does only with on: "
+                         "student_samples and logit_weight > 0",
+                         !ignored.empty() && ignored[0] == "top_k"
+                             ? " (the teacher's top-k is teacher_top_k)"
+                             : "");
+      }
     }
     if (stage.type == "grpo") {
       R1F_CHECK_CONFIG(stage.grpo.has_value(), where, " (", stage.name,

@@ -25,15 +25,6 @@ const std::map<std::string, SettingEffect, std::less<>>& setting_table() {
       {"sampling.backend", OBSERVE},              // torch and recompute compute the same
       {"sampling.max_batch_size", OBSERVE},
       {"sampling.max_cached_tokens", OBSERVE},
-      {"sampling.raw_logprobs", OBSERVE},
-      {"sampling.temperature", CHANGE},
-      {"sampling.top_p", CHANGE},
-      {"sampling.top_k", CHANGE},
-      {"sampling.min_p", CHANGE},
-      {"sampling.repetition_penalty", CHANGE},
-      {"sampling.presence_penalty", CHANGE},
-      {"sampling.max_new_tokens", CHANGE},
-      {"sampling.stop", CHANGE},
       // ---- the stage
       {"name", CHANGE},
       {"type", CHANGE},
@@ -74,7 +65,9 @@ const std::map<std::string, SettingEffect, std::less<>>& setting_table() {
       {"grpo.top_k", CHANGE},
       {"grpo.min_p", CHANGE},
       {"grpo.repetition_penalty", CHANGE},
+      {"grpo.presence_penalty", CHANGE},
       {"grpo.stop", CHANGE},
+      {"grpo.include_stop_str_in_output", CHANGE},  // what rewards see
       {"grpo.mask_truncated_completions", CHANGE},
       {"grpo.advantage_estimator", CHANGE},
       {"grpo.scale_rewards", CHANGE},

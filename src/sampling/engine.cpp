@@ -224,7 +224,10 @@ std::vector<GeneratedSample> Engine::generate(const std::vector<GenerationReques
       } else if (!params.stop_strings.empty()) {
         std::string text = tokenizer_->decode(row.sample.token_ids, /*skip_special_tokens=*/true);
         if (auto at = find_stop(text, params.stop_strings)) {
-          row.sample.text = text.substr(0, *at);
+          // Kept: the text is exactly the decoded tokens (those trained on), stop string and
+          // all. Cut: it ends before the string, while the tokens still hold it.
+          row.sample.text =
+              params.include_stop_str_in_output ? std::move(text) : text.substr(0, *at);
           row.text_final = true;
           row.sample.finish_reason = FinishReason::STOP;
           done = true;

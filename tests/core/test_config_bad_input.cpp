@@ -9,9 +9,9 @@
 #include <string>
 
 #include "r1forge/core/check.h"
-#include "r1forge/core/config.h"
 #include "r1forge/core/config_overrides.h"
 #include "r1forge/core/yaml_io.h"
+#include "r1forge/pipeline/run_config.h"
 
 namespace r1forge {
 namespace {

@@ -1,15 +1,16 @@
-# CTest entries for core beyond the gtest binary: the `r1forge config` command end to end.
+# CTest entries for core beyond the gtest binary: the `r1forge config` command end to end and the
+# module layering check.
 add_test(NAME core.config_cli
          COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/core/config_cli_test.sh
                  $<TARGET_FILE:r1forge> ${CMAKE_SOURCE_DIR})
 set_tests_properties(core.config_cli PROPERTIES TIMEOUT 60)
 
-# The CUDA module's loading path, forced on a machine without a GPU driver.
-if(R1F_CUDA_ENABLED)
-  add_test(NAME core.cuda_module_loads
-           COMMAND r1forge_tests --gtest_filter=CudaLoader.*)
-  set_tests_properties(core.cuda_module_loads PROPERTIES ENVIRONMENT "R1F_LOAD_CUDA=1")
-endif()
+# Module layering (DESIGN.md): core includes nothing above it; and every other module only
+# the modules below it (scripts/check_layers.sh's table).
+add_test(NAME core.includes_nothing_above_core
+         COMMAND bash ${CMAKE_SOURCE_DIR}/scripts/check_layers.sh ${CMAKE_SOURCE_DIR} core)
+add_test(NAME core.every_module_includes_only_lower_modules
+         COMMAND bash ${CMAKE_SOURCE_DIR}/scripts/check_layers.sh ${CMAKE_SOURCE_DIR})
 
 # TensorBoard event files read back by TensorBoard's own reader (EventAccumulator) from the venv.
 # tensorboard_tool (tests/core/tools/, its own main(); kept out of the gtest binary by the glob's

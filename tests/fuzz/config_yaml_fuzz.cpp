@@ -1,4 +1,4 @@
-// libFuzzer target for the YAML config loader (core/config.h: load_config_text) and the
+// libFuzzer target for the YAML config loader (pipeline/run_config.h: load_config_text) and the
 // command-line overrides (core/config_overrides.h).
 //
 // Input: YAML text, optionally followed by a line "%%" and one override per line
@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "r1forge/core/check.h"
-#include "r1forge/core/config.h"
+#include "r1forge/pipeline/run_config.h"
 
 namespace {
 

@@ -60,7 +60,7 @@ list(APPEND R1F_FUZZ_TORCH_FLAGS ${R1F_FUZZ_TORCH_CXX_FLAGS})
 file(GLOB_RECURSE R1F_FUZZ_CONFIG_HEADERS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/include/r1forge/*.h)
 r1f_add_loader_fuzzer(config_yaml_fuzz
   SOURCES ${R1F_FUZZ_DIR}/config_yaml_fuzz.cpp
-          ${CMAKE_SOURCE_DIR}/src/core/config.cpp
+          ${CMAKE_SOURCE_DIR}/src/pipeline/run_config.cpp
           ${CMAKE_SOURCE_DIR}/src/core/config_overrides.cpp
           ${CMAKE_SOURCE_DIR}/src/core/yaml_io.cpp
           ${CMAKE_SOURCE_DIR}/src/core/yaml_origin.cpp
@@ -68,6 +68,7 @@ r1f_add_loader_fuzzer(config_yaml_fuzz
           ${CMAKE_SOURCE_DIR}/src/pipeline/stage_config.cpp
           ${CMAKE_SOURCE_DIR}/src/pipeline/eval_config.cpp
           ${CMAKE_SOURCE_DIR}/src/pipeline/rejection_config.cpp
+          ${CMAKE_SOURCE_DIR}/src/sampling/sampling_config.cpp
   DEPENDS ${R1F_FUZZ_CONFIG_HEADERS}
   FLAGS ${R1F_FUZZ_TORCH_FLAGS}
   LIBS $<TARGET_LINKER_FILE:yaml-cpp>)

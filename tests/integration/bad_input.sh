@@ -108,8 +108,11 @@ printf 'run:\n  seed: lots\n' >type.yaml
 expect yaml "type.yaml:2:9: 'run.seed' expects an integer, found 'lots'" -- "$r1forge" config type.yaml
 printf 'run: 5\n' >type_section.yaml
 expect yaml "type_section.yaml:1:6: 'run' expects a section" -- "$r1forge" config type_section.yaml
-printf 'sampling:\n  top_p: 1.5\n' >range.yaml
-expect yaml "range.yaml:2:10: 'sampling.top_p'.*1.5" -- "$r1forge" config range.yaml
+printf 'stages:\n  - name: rl\n    grpo:\n      top_p: 1.5\n' >range.yaml
+expect yaml "range.yaml:4:14: 'stages\[0\]\.grpo\.top_p'.*1.5" -- "$r1forge" config range.yaml
+printf 'sampling:\n  temperature: 0.7\n' >moved.yaml
+expect yaml "moved.yaml:2:3: unknown key 'sampling.temperature' \(generation settings moved: set temperature in each stage section that generates \(stages\[\]\.grpo" -- \
+  "$r1forge" config moved.yaml
 printf 'run:\n  threads: 99999\n' >range_int.yaml
 expect yaml "range_int.yaml:2:12: 'run.threads'.*0\.\.4096" -- "$r1forge" config range_int.yaml
 printf 'run:\n  seed: 1\n  dir: a\n  seed: 2\n' >duplicate.yaml

@@ -1,12 +1,17 @@
-// The fused CUDA RMSNorm against its ATen twin (kernels/reference.h). Skipped without a GPU;
-// run on the GPU machine by scripts/device_check.sh.
+// The fused CUDA RMSNorm against its ATen twin (kernels/reference.h), and the launcher the
+// model calls (kernels::rms_norm): the twin on CPU and wherever autograd needs a graph, the
+// kernel for a CUDA model under no-grad. The _CUDA tests skip without a GPU; they run on the GPU
+// machine by scripts/device_check.sh.
 // Tolerances: fp32 1e-5 (summation order differs); bf16/fp16 one rounding step of the output
 // dtype relative to the value (bf16 eps 2^-8 = 0.0039, fp16 2^-11), times 2 for the weight
 // multiply's own rounding.
+#include <ATen/core/grad_mode.h>
 #include <gtest/gtest.h>
 
 #include "r1forge/kernels/kernels.h"
 #include "r1forge/kernels/reference.h"
+#include "r1forge/model/model_config.h"
+#include "r1forge/model/transformer.h"
 #include "test_util.h"
 
 namespace r1forge {
@@ -20,9 +25,52 @@ TEST(RmsNorm, ReferenceOnCpuMatchesFormula) {
   EXPECT_NEAR(out[0][1].item<double>(), 8.0 / std::sqrt(12.5), 1e-6);
 }
 
+TEST(RmsNorm, LauncherTakesTheTwinOnCpu) {
+  at::Tensor x = at::randn({3, 5, 16});
+  at::Tensor weight = 1 + 0.1 * at::randn({16});
+  EXPECT_FALSE(kernels::rms_norm_uses_cuda(x, weight));
+  EXPECT_TRUE(
+      at::equal(kernels::rms_norm(x, weight, 1e-6), kernels::rms_norm_reference(x, weight, 1e-6)));
+  // The twin keeps autograd: a gradient reaches the weight.
+  at::Tensor w = weight.clone().set_requires_grad(true);
+  kernels::rms_norm(x, w, 1e-6).sum().backward();
+  ASSERT_TRUE(w.grad().defined());
+  EXPECT_GT(w.grad().abs().sum().item<double>(), 0.0);
+}
+
+TEST(RmsNorm, TheModelCallsTheKernelOnCuda_CUDA) {
+  R1F_REQUIRE_CUDA();
+  ASSERT_TRUE(kernels::cuda_kernels_loaded());
+  auto options = at::TensorOptions().device(at::kCUDA);
+  at::Tensor x = at::randn({2, 7, 64}, options);
+  at::Tensor weight = (1 + 0.1 * at::randn({64}, options)).set_requires_grad(true);
+  {
+    at::NoGradGuard no_grad;
+    EXPECT_EQ(kernels::rms_norm_uses_cuda(x, weight), kernels::cuda_kernels_enabled());
+  }
+  EXPECT_FALSE(kernels::rms_norm_uses_cuda(x, weight));  // needs a graph: the twin
+  // A tiny model on CUDA: its no-grad logits (every RMSNorm through the kernel) equal its
+  // logits with autograd on (every RMSNorm through the twin) to fp32 rounding.
+  ModelConfig config = model_preset("tiny-qwen2");
+  Transformer model(config);
+  model->init_weights(3);
+  model->to(at::kCUDA);
+  model->refresh_handles();
+  at::Tensor ids = at::randint(0, config.vocab_size, {2, 9}, options.dtype(at::kLong));
+  ForwardInputs inputs{ids, at::arange(9, options.dtype(at::kLong)).expand({2, 9})};
+  at::Tensor twin = model->forward(inputs).detach();
+  at::Tensor fused;
+  {
+    at::NoGradGuard no_grad;
+    fused = model->forward(inputs);
+  }
+  EXPECT_LE(testing::max_abs_diff(fused, twin), 1e-4);
+}
+
 TEST(RmsNorm, KernelMatchesReference_CUDA) {
   R1F_REQUIRE_CUDA();
-  ASSERT_TRUE(kernels::cuda_kernels_loaded()) << "GPU present but the r1forge_cuda module did not load";
+  ASSERT_TRUE(kernels::cuda_kernels_loaded())
+      << "GPU present but the r1forge_cuda module did not load";
   struct Case {
     at::ScalarType dtype;
     double tolerance;

@@ -13,10 +13,10 @@
 
 #include "pipeline/tiny_model.h"
 #include "r1forge/core/check.h"
-#include "r1forge/core/config.h"
 #include "r1forge/data/sft_dataset.h"
 #include "r1forge/model/hf_io.h"
 #include "r1forge/pipeline/distill_stage.h"
+#include "r1forge/pipeline/run_config.h"
 #include "r1forge/pipeline/sft_trainer.h"
 #include "r1forge/pipeline/stage.h"
 #include "r1forge/pipeline/stage_references.h"
@@ -101,7 +101,7 @@ class DistillStageTest : public ::testing::Test {
   // Pure logit distillation from the `teach` stage.
   static std::string teacher_lines(const std::string& kind) {
     return std::string("      teacher: teach") +
-           "\n      sft_weight: 0\n      logit_weight: 1\n      top_k: 5\n"
+           "\n      sft_weight: 0\n      logit_weight: 1\n      teacher_top_k: 5\n"
            "      loss: {kind: " +
            kind + "}\n";
   }
@@ -196,14 +196,14 @@ TEST_F(DistillStageTest, ReverseKlAndJsdOnTracesFallToo) {
 }
 
 TEST_F(DistillStageTest, OnStudentSamplesRunsAndLogsTheMeanDivergence) {
-  // Greedy samples (sample_temperature 0) make step 1 reproducible: the initial student's
+  // Greedy samples (temperature 0) make step 1 reproducible: the initial student's
   // greedy completion of each trace prompt, scored against the teacher's top-k on exactly
   // those positions. The logged value must be their mean divergence (not scaled by sampled /
   // trace positions, which differ here: at most 6 sampled tokens per row).
   Config c = config(full_batch_steps(4) + "      packing: false\n",
                     teacher_lines("forward_kl") +
-                        "      on: student_samples\n      max_new_tokens: 6\n"
-                        "      sample_temperature: 0\n");
+                        "      on: student_samples\n      max_completion_length: 6\n"
+                        "      temperature: 0\n");
   run_stage(c, "teach");
   double expected_first = 0.0;
   {

@@ -12,10 +12,10 @@
 
 #include "pipeline/tiny_model.h"
 #include "r1forge/core/check.h"
-#include "r1forge/core/config.h"
 #include "r1forge/core/fs.h"
 #include "r1forge/core/rng.h"
 #include "r1forge/pipeline/eval_stage.h"
+#include "r1forge/pipeline/run_config.h"
 #include "r1forge/rl/reward.h"
 
 namespace r1forge {
@@ -78,9 +78,9 @@ class EvalStageTest : public ::testing::Test {
     eval_.data.path = (dir_ / "problems.jsonl").string();
     eval_.data.prompt_template = "plain";
     eval_.num_samples = 4;
-    eval_.temperature = 1.0;
-    eval_.top_p = 1.0;
-    eval_.max_completion_length = 8;
+    eval_.generation.temperature = 1.0;
+    eval_.generation.top_p = 1.0;
+    eval_.generation.max_completion_length = 8;
     eval_.rewards.clear();  // the default is accuracy + format
     for (const char* name : {"test_eval_hash_parity", "format", "accuracy"}) {
       RewardSpec spec;

@@ -7,7 +7,7 @@
 
 #include <string>
 
-#include "r1forge/core/config.h"
+#include "r1forge/pipeline/run_config.h"
 #include "r1forge/rl/advantage.h"
 #include "r1forge/rl/kl.h"
 

@@ -14,9 +14,9 @@
 
 #include "pipeline/tiny_model.h"
 #include "r1forge/core/check.h"
-#include "r1forge/core/config.h"
 #include "r1forge/core/fs.h"
 #include "r1forge/pipeline/readability_filters.h"
+#include "r1forge/pipeline/run_config.h"
 #include "r1forge/pipeline/stage.h"
 #include "r1forge/rl/reward.h"
 

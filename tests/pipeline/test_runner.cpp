@@ -12,9 +12,9 @@
 
 #include "pipeline/tiny_model.h"
 #include "r1forge/core/check.h"
-#include "r1forge/core/config.h"
 #include "r1forge/core/fs.h"
 #include "r1forge/core/json_file.h"
+#include "r1forge/pipeline/run_config.h"
 #include "r1forge/pipeline/runner.h"
 #include "r1forge/pipeline/stage_references.h"
 

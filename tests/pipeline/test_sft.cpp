@@ -8,13 +8,13 @@
 
 #include "pipeline/tiny_model.h"
 #include "r1forge/core/check.h"
-#include "r1forge/core/config.h"
 #include "r1forge/core/fs.h"
 #include "r1forge/core/sha256.h"
 #include "r1forge/data/sft_dataset.h"
 #include "r1forge/model/hf_io.h"
 #include "r1forge/model/safetensors.h"
 #include "r1forge/pipeline/checkpoint.h"
+#include "r1forge/pipeline/run_config.h"
 #include "r1forge/pipeline/sft_trainer.h"
 #include "r1forge/pipeline/stage.h"
 

@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <set>
 
-#include "r1forge/core/config.h"
+#include "r1forge/pipeline/run_config.h"
 #include "r1forge/core/yaml_io.h"
 #include "r1forge/pipeline/stage_settings.h"
 

@@ -6,8 +6,8 @@
 #include <gtest/gtest.h>
 
 #include "pipeline/tiny_model.h"
-#include "r1forge/core/config.h"
 #include "r1forge/model/hf_io.h"
+#include "r1forge/pipeline/run_config.h"
 #include "r1forge/pipeline/stage.h"
 #include "r1forge/pipeline/training_state.h"
 #include "test_util.h"

@@ -140,23 +140,34 @@ TEST(Engine, LogprobsUseTemperatureButNotTruncation) {
 }
 
 TEST(Engine, StopStringAcrossTokenBoundaries) {
-  // Pieces: ids 3, 4, 5, 6 spell "ab", "<st", "op>", "cd"; the greedy chain from 2 is 3 4 5 6.
-  testing::PieceTokenizer tokenizer({"x", "y", "z", "ab", "<st", "op>", "cd", "</s>"}, {kEos});
+  // Pieces: ids 3, 4, 5, 6 spell "ab", "<st", "op>!", "cd"; the greedy chain from 2 is 3 4 5 6.
+  // The stop string "<stop>" spans ids 4 and 5, and id 5 carries a "!" past its end.
+  testing::PieceTokenizer tokenizer({"x", "y", "z", "ab", "<st", "op>!", "cd", "</s>"}, {kEos});
   testing::TableBackend backend(successor_table());
   Engine engine(backend, &tokenizer, {kEos});
   GenerationRequest r = request({2}, 1, 10);
   r.params.temperature = 0;
   r.params.stop_strings = {"<stop>"};
+  // Default (include_stop_str_in_output): the text is the generated tokens decoded, so it keeps
+  // the stop string, and the "!" its last token carries, exactly what training sees.
   auto samples = engine.generate({r});
   EXPECT_EQ(samples[0].finish_reason, FinishReason::STOP);
   EXPECT_EQ(samples[0].token_ids, (std::vector<int64_t>{3, 4, 5}));  // up to the completing token
-  EXPECT_EQ(samples[0].text, "ab");                                  // text ends before it
+  EXPECT_EQ(samples[0].text, "ab<stop>!");
+  EXPECT_EQ(samples[0].text, tokenizer.decode(samples[0].token_ids, true));
   EXPECT_EQ(samples[0].logprobs.size(), 3u);
+  // Cut: the text ends before the string; token ids and log-probs are the same.
+  r.params.include_stop_str_in_output = false;
+  auto cut = engine.generate({r});
+  EXPECT_EQ(cut[0].finish_reason, FinishReason::STOP);
+  EXPECT_EQ(cut[0].token_ids, samples[0].token_ids);
+  EXPECT_EQ(cut[0].logprobs, samples[0].logprobs);
+  EXPECT_EQ(cut[0].text, "ab");
   // Without the stop string the same chain runs to max_new_tokens.
   r.params.stop_strings = {};
   samples = engine.generate({r});
   EXPECT_EQ(samples[0].token_ids.size(), 10u);
-  EXPECT_EQ(samples[0].text.substr(0, 11), "ab<stop>cdx");
+  EXPECT_EQ(samples[0].text.substr(0, 12), "ab<stop>!cdx");
 }
 
 TEST(Engine, PrefillsEachPromptOnceAndReusesSlots) {

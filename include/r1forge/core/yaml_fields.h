@@ -8,6 +8,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <concepts>
 #include <cstdint>
 #include <initializer_list>
 #include <map>
@@ -39,6 +40,18 @@ struct OneOf {
   std::vector<std::string> choices;
 };
 
+// A key a section no longer has and where its setting lives now. A section lists them in
+// `static std::vector<MovedKey> moved_keys();` and the unknown-key error for such a key carries
+// the hint instead of a spelling suggestion.
+struct MovedKey {
+  std::string name;
+  std::string hint;
+};
+template <class T>
+concept HasMovedKeys = requires {
+  { T::moved_keys() } -> std::convertible_to<std::vector<MovedKey>>;
+};
+
 namespace yaml_detail {
 
 struct ReadContext {
@@ -61,10 +74,12 @@ double parse_real(const YAML::Node& node, const ReadContext& context);
 std::string parse_string(const YAML::Node& node, const ReadContext& context);
 void require_map(const YAML::Node& node, const ReadContext& context, std::string_view what);
 void require_list(const YAML::Node& node, const ReadContext& context);
-// Duplicate keys, non-scalar keys and (when `known` is given) unknown keys with a suggestion.
+// Duplicate keys, non-scalar keys and (when `known` is given) unknown keys with a suggestion,
+// or with the hint of `moved` when they are one of those.
 void check_keys(const YAML::Node& map,
                 const ReadContext& context,
-                const std::vector<std::string>* known);
+                const std::vector<std::string>* known,
+                const std::vector<MovedKey>& moved = {});
 YAML::Node find_key(const YAML::Node& map, std::string_view key, YAML::Mark* key_mark);
 
 void check_constraint(int64_t value,

@@ -8,7 +8,7 @@
 // Field types: bool, int32_t, int64_t, double, std::string, std::optional<T>, std::vector<T>,
 // std::map<std::string, T>, and nested structs with a visit() (also in vectors and optionals).
 // Not here: constraints, traits and scalar parsing (yaml_fields.h), command-line overrides
-// (config_overrides.h), the top-level Config (config.h).
+// (config_overrides.h), the run config (pipeline/run_config.h).
 #pragma once
 
 #include <yaml-cpp/yaml.h>
@@ -20,6 +20,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "r1forge/core/yaml_fields.h"
@@ -74,7 +75,11 @@ void read_struct(const YAML::Node& node, T& out, const ReadContext& context) {
   require_map(node, context, "a section (a map of keys)");
   KeyCollector collector;
   out.visit(collector);
-  check_keys(node, context, &collector.names);
+  if constexpr (HasMovedKeys<T>) {
+    check_keys(node, context, &collector.names, T::moved_keys());
+  } else {
+    check_keys(node, context, &collector.names);
+  }
   FieldReader reader(node, context);
   out.visit(reader);
 }
@@ -229,7 +234,36 @@ class DocCollector {
   std::string prefix_;
 };
 
+// Collects each field's name and its value as flow YAML.
+class FieldTexts {
+ public:
+  std::vector<std::pair<std::string, std::string>> items;
+  template <class T, class... C>
+  void field(std::string_view name, T& value, std::string_view, const C&...) {
+    YAML::Emitter flow;
+    flow.SetNullFormat(YAML::LowerNull);
+    flow << YAML::Flow;
+    FieldWriter(flow).write_value(value);
+    items.emplace_back(std::string(name), flow.c_str());
+  }
+};
+
 }  // namespace yaml_detail
+
+// Names of the fields of `value` that differ from `reference`'s (a nested section is one
+// field), in declaration order: e.g. to reject settings a mode would ignore.
+template <class T>
+std::vector<std::string> changed_fields(const T& value, const T& reference) {
+  yaml_detail::FieldTexts mine, theirs;
+  T copy = value, base = reference;  // visit() is non-const; configs are small
+  copy.visit(mine);
+  base.visit(theirs);
+  std::vector<std::string> changed;
+  for (size_t i = 0; i < mine.items.size(); ++i) {
+    if (mine.items[i].second != theirs.items[i].second) changed.push_back(mine.items[i].first);
+  }
+  return changed;
+}
 
 // Fills `out` (already holding defaults) from `node`; strict, see the file comment.
 template <class T>

@@ -1,9 +1,10 @@
-// The stateless building blocks of a Llama/Qwen2 decoder: RMSNorm, rotate-half RoPE, SwiGLU,
-// and the attention mask for padded batches. Numerics follow transformers' modeling_qwen2.py
-// exactly (formats.md §3): RMSNorm in fp32 and the weight applied after casting back;
-// RoPE tables in fp32, then cast to the activation dtype.
+// The stateless building blocks of a Llama/Qwen2 decoder: rotate-half RoPE, SwiGLU, and the
+// attention mask for padded batches. Numerics follow transformers' modeling_qwen2.py exactly
+// (formats.md §3): RoPE tables in fp32, then cast to the activation dtype. RMSNorm is
+// kernels::rms_norm (kernels/kernels.h): the fused CUDA kernel where it applies, else its ATen
+// twin with HF's numerics (fp32, the weight applied after casting back).
 // Shapes: N rows, T new positions, S key positions (cached + new), E width, D head dim.
-// Not here: the weights and the layer wiring (transformer.h).
+// Not here: the weights and the layer wiring (transformer.h), RMSNorm (kernels/kernels.h).
 #pragma once
 
 #include <ATen/ATen.h>
@@ -11,9 +12,6 @@
 #include "r1forge/model/model_config.h"
 
 namespace r1forge {
-
-// x [..., E], weight [E] -> [..., E] in x's dtype.
-at::Tensor rms_norm(const at::Tensor& x, const at::Tensor& weight, double eps);
 
 // RoPE inverse frequencies [D/2] fp32, with Llama-3 scaling applied when configured.
 at::Tensor rope_inverse_frequencies(const ModelConfig& config);

@@ -9,9 +9,11 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "r1forge/core/yaml_fields.h"
 #include "r1forge/rl/distill_loss.h"
+#include "r1forge/sampling/generation_config.h"
 
 namespace r1forge {
 
@@ -19,16 +21,18 @@ struct DistillConfig {
   // The teacher: an earlier stage's name or a model folder. Must share the student's
   // tokenizer (checked before training). Loaded only when logit distillation is on.
   std::string teacher;
-  double sft_weight = 1.0;    // weight of the cross-entropy on the traces (R1: the only term)
-  double logit_weight = 0.0;  // weight of the logit-distillation term; 0 = off (R1's recipe)
-  int64_t top_k = 20;         // teacher log-probs kept per position
+  double sft_weight = 1.0;     // weight of the cross-entropy on the traces (R1: the only term)
+  double logit_weight = 0.0;   // weight of the logit-distillation term; 0 = off (R1's recipe)
+  int64_t teacher_top_k = 20;  // teacher log-probs kept per position
   double teacher_temperature = 1.0;  // teacher softmax temperature for its top-k
   // traces: the divergence on the SFT rows' completion positions (offline KD);
   // student_samples: on completions the student samples for the same prompts (on-policy, GKD)
   std::string on = "traces";
-  int64_t max_new_tokens = 256;     // student_samples: completion length bound
-  double sample_temperature = 1.0;  // student_samples: sampling temperature
-  DistillLossConfig loss;           // kind, tail, chunking
+  // How the student's samples are drawn (on: student_samples with logit_weight > 0; elsewhere
+  // a setting differing from these defaults is a ConfigError), keys spliced flat into this
+  // section as in the other generating sections: max_completion_length 256, temperature 1.
+  GenerationSettings generation;
+  DistillLossConfig loss;  // kind, tail, chunking
 
   bool operator==(const DistillConfig&) const = default;
   template <class Visitor>
@@ -38,17 +42,22 @@ struct DistillConfig {
             RealRange{0.0, 1e6});
     v.field("logit_weight", logit_weight, "weight of the logit-distillation term; 0 = off",
             RealRange{0.0, 1e6});
-    v.field("top_k", top_k, "teacher log-probs kept per position", IntRange{1, 1 << 20});
+    v.field("teacher_top_k", teacher_top_k, "teacher log-probs kept per position",
+            IntRange{1, 1 << 20});
     v.field("teacher_temperature", teacher_temperature, "teacher softmax temperature",
             RealRange{0.0, 100.0, true});
     v.field("on", on, "where the divergence is taken: traces | student_samples (on-policy)",
             OneOf{"traces", "student_samples"});
-    v.field("max_new_tokens", max_new_tokens, "student_samples: completion length bound",
-            IntRange{1, 1 << 20});
-    v.field("sample_temperature", sample_temperature, "student_samples: sampling temperature",
-            RealRange{0.0, 100.0});
+    generation.visit(v);  // the student's samples: max_completion_length, temperature, ...
     v.field("loss", loss, "divergence kind, tail handling, chunking");
   }
+  // Keys renamed to the other generating sections' names; their errors name the new key.
+  static std::vector<MovedKey> moved_keys() {
+    return {{"max_new_tokens", "renamed: max_completion_length"},
+            {"sample_temperature", "renamed: temperature"}};
+  }
+  // True when the student samples (and so the generation settings act).
+  bool samples_student() const { return on == "student_samples" && logit_weight > 0.0; }
 };
 
 }  // namespace r1forge

@@ -5,7 +5,7 @@
 // Not here: the SFT loop (sft_trainer.h), the divergences (rl/distill_loss.h).
 #pragma once
 
-#include "r1forge/core/config.h"
+#include "r1forge/pipeline/run_config.h"
 #include "r1forge/tokenizer/tokenizer.h"
 
 namespace r1forge {

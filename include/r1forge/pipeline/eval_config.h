@@ -13,15 +13,16 @@
 #include "r1forge/core/yaml_fields.h"
 #include "r1forge/data/prompt_dataset.h"
 #include "r1forge/rl/reward.h"
+#include "r1forge/sampling/generation_config.h"
 
 namespace r1forge {
 
 struct EvalConfig {
-  PromptDataConfig data;                // the held-out problems (rows carry the gold answer)
-  int64_t num_samples = 8;              // k samples per problem (R1: pass@1 over k = 4..64)
-  double temperature = 0.6;             // R1's evaluation setting; 0 = greedy
-  double top_p = 0.95;                  // R1's evaluation setting
-  int64_t max_completion_length = 256;  // max new tokens per sample (R1: 32768)
+  PromptDataConfig data;    // the held-out problems (rows carry the gold answer)
+  int64_t num_samples = 8;  // k samples per problem (R1: pass@1 over k = 4..64)
+  // How samples are drawn, keys spliced flat into this section: R1's evaluation setting
+  // (temperature 0.6, top-p 0.95); max_completion_length 256 (R1: 32768); no stop strings.
+  GenerationSettings generation{.max_completion_length = 256, .temperature = 0.6, .top_p = 0.95};
   // Every sample is scored by all of these; each reward's mean goes into eval.json.
   std::vector<RewardSpec> rewards;          // empty = [accuracy, format] (R1's rule rewards)
   std::string correct_reward = "accuracy";  // label of the reward whose score >= 1 is correct
@@ -37,11 +38,7 @@ struct EvalConfig {
     v.field("data", data, "held-out problems (JSONL; rows carry the gold answer)");
     v.field("num_samples", num_samples, "k samples per problem (pass@1 is averaged over them)",
             IntRange{1, 1 << 16});
-    v.field("temperature", temperature, "sampling temperature (R1: 0.6); 0 = greedy",
-            RealRange{0.0, 100.0});
-    v.field("top_p", top_p, "nucleus mass (R1: 0.95)", RealRange{0.0, 1.0, true});
-    v.field("max_completion_length", max_completion_length, "max new tokens per sample",
-            IntRange{1, 1 << 24});
+    generation.visit(v);  // max_completion_length, temperature, top_p, ..., stop
     v.field("rewards", rewards,
             "rewards scoring every sample {name, weight, options, label}; empty = accuracy, "
             "format");

@@ -15,9 +15,9 @@
 #include <utility>
 #include <vector>
 
-#include "r1forge/core/config.h"
 #include "r1forge/pipeline/eval_config.h"
 #include "r1forge/pipeline/eval_metrics.h"
+#include "r1forge/pipeline/run_config.h"
 #include "r1forge/pipeline/stage.h"
 
 namespace r1forge {

@@ -19,10 +19,13 @@
 #include "r1forge/rl/advantage.h"
 #include "r1forge/rl/policy_loss.h"
 #include "r1forge/rl/reward.h"
+#include "r1forge/sampling/generation_config.h"
 
 namespace r1forge {
 
-// Held-out evaluation during the stage: k samples per prompt, scored with the stage's rewards.
+// Held-out evaluation during the stage: k samples per prompt, scored with the stage's rewards,
+// drawn like the rollouts (length, stop strings) but at R1's evaluation temperature and top-p
+// and without top-k, min-p or penalties (GrpoConfig::eval_generation).
 struct GrpoEvalConfig {
   PromptDataConfig data;        // data.path empty = no evaluation
   int64_t eval_steps = 0;       // evaluate every N steps (and after the last); 0 = only at the end
@@ -53,14 +56,10 @@ struct GrpoConfig {
   int64_t num_iterations = 1;     // mu: passes over each rollout batch (TRL default 1)
   int64_t mini_batch_size = 0;    // completions per optimizer step; 0 = all B*G (one step)
   int64_t micro_batch_size = 16;  // completions per forward/backward (gradient accumulation)
-  // ---- generation (engine settings like batch size come from the top-level `sampling:`)
-  int64_t max_completion_length = 256;  // max new tokens (TRL default 512)
-  double temperature = 1.0;
-  double top_p = 1.0;
-  int64_t top_k = 0;
-  double min_p = 0.0;
-  double repetition_penalty = 1.0;
-  std::vector<std::string> stop;            // stop strings (kept out of the completion text)
+  // ---- generation: max_completion_length (256; TRL's default is 512), temperature (> 0; the
+  // training log-probs use it), top_p, top_k, min_p, penalties, stop strings; spliced flat into
+  // this section. Engine settings like batch size come from the top-level `sampling:`.
+  GenerationSettings generation;
   bool mask_truncated_completions = false;  // DAPO overlong filtering: no loss on truncated
   // ---- advantages
   std::string advantage_estimator = "grpo";  // grpo | dr_grpo | rloo | reinforce_pp | ..._baseline
@@ -109,6 +108,9 @@ struct GrpoConfig {
   void resolve_defaults();
   PolicyLossConfig policy_loss_config() const;
   AdvantageConfig advantage_config() const;
+  // The held-out evaluation's generation settings: the rollouts' with eval.temperature and
+  // eval.top_p, and no top-k, min-p or penalties.
+  GenerationSettings eval_generation() const;
   // Cross-field checks the per-field constraints cannot express; ConfigError naming `where`.
   void validate(const std::string& where) const;
 };

@@ -22,16 +22,7 @@ void GrpoConfig::visit(Visitor& v) {
           "completions per optimizer step; 0 = the whole rollout batch", IntRange{0, kMaxCount});
   v.field("micro_batch_size", micro_batch_size, "completions per forward/backward",
           IntRange{1, 1 << 20});
-  v.field("max_completion_length", max_completion_length, "max new tokens per completion",
-          IntRange{1, 1 << 24});
-  v.field("temperature", temperature, "rollout temperature (log-probs use the same)",
-          RealRange{0.0, 100.0, true});
-  v.field("top_p", top_p, "rollout nucleus mass; 1 = off", RealRange{0.0, 1.0, true});
-  v.field("top_k", top_k, "rollout top-k; 0 = off", IntRange{0, kMaxCount});
-  v.field("min_p", min_p, "rollout min-p; 0 = off", RealRange{0.0, 1.0});
-  v.field("repetition_penalty", repetition_penalty, "rollout repetition penalty; 1 = off",
-          RealRange{0.0, 100.0, true});
-  v.field("stop", stop, "stop strings for rollouts");
+  generation.visit(v);  // max_completion_length, temperature, ... sit in this section (TRL)
   v.field("mask_truncated_completions", mask_truncated_completions,
           "no loss on completions cut by max_completion_length (DAPO overlong filtering)");
   v.field("advantage_estimator", advantage_estimator, "how rewards become advantages",

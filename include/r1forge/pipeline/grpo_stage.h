@@ -11,7 +11,7 @@
 // from a checkpoint with optimizer and RNG state is [order 5].
 #pragma once
 
-#include "r1forge/core/config.h"
+#include "r1forge/pipeline/run_config.h"
 
 namespace r1forge {
 

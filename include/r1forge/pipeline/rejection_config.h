@@ -1,8 +1,9 @@
 // The `rejection_sampling:` section of a stage (DeepSeek-R1 §2.3.3, the curation step between
-// reasoning RL and the second SFT): which prompts to sample, how (N per prompt, temperature,
-// top-p, length), the rewards that judge correctness, the acceptance rule, the readability
-// filters, dedupe, the per-prompt cap k, and the non-reasoning SFT data mixed in.
-// Not here: the loop (rejection_stage.h), the filters themselves (readability_filters.h).
+// reasoning RL and the second SFT): which prompts to sample, how (N per prompt, and the
+// generation settings: temperature, top-p, length, stop strings), the rewards that judge
+// correctness, the acceptance rule, the readability filters, dedupe, the per-prompt cap k, and the
+// non-reasoning SFT data mixed in. Not here: the loop (rejection_stage.h), the filters themselves
+// (readability_filters.h).
 #pragma once
 
 #include <cstdint>
@@ -13,6 +14,7 @@
 #include "r1forge/data/prompt_dataset.h"
 #include "r1forge/pipeline/readability_filters.h"
 #include "r1forge/rl/reward.h"
+#include "r1forge/sampling/generation_config.h"
 
 namespace r1forge {
 
@@ -56,14 +58,13 @@ struct RejectionSamplingConfig {
   PromptDataConfig data;           // the prompts, each sampled once over the whole file (no epochs)
   int64_t num_samples = 4;         // N completions per prompt
   int64_t prompts_per_batch = 16;  // prompts handed to the engine at once
-  // R1 gives no sampling setting for this step; 0.6 / 0.95 is DeepSeek's recommended setting
-  // for R1 generation, which open-r1 used to build its distilled sets: diverse enough for N
-  // distinct tries, cool enough that most tries stay coherent.
-  double temperature = 0.6;
-  double top_p = 0.95;
-  int64_t max_completion_length = 1024;  // max new tokens; longer is truncated (see filters)
-  std::vector<std::string> stop;         // stop strings (kept out of the completion text)
-  std::vector<RewardSpec> rewards;       // scored per sample and written to provenance
+  // How samples are drawn, keys spliced flat into this section. R1 gives no sampling setting
+  // for this step; temperature 0.6 / top-p 0.95 is DeepSeek's recommended setting for R1
+  // generation, which open-r1 used to build its distilled sets: diverse enough for N distinct
+  // tries, cool enough that most tries stay coherent. Longer than max_completion_length (1024)
+  // is truncated (see filters).
+  GenerationSettings generation{.max_completion_length = 1024, .temperature = 0.6, .top_p = 0.95};
+  std::vector<RewardSpec> rewards;  // scored per sample and written to provenance
   RejectionAcceptConfig accept;
   ReadabilityFilterConfig filters;
   // k: accepted completions kept per prompt (the first k by sample index). 1 keeps every
@@ -81,12 +82,7 @@ struct RejectionSamplingConfig {
     v.field("num_samples", num_samples, "N completions per prompt", IntRange{1, 1 << 16});
     v.field("prompts_per_batch", prompts_per_batch, "prompts per engine call",
             IntRange{1, 1 << 20});
-    v.field("temperature", temperature, "sampling temperature (DeepSeek's R1 setting 0.6)",
-            RealRange{0.0, 100.0});
-    v.field("top_p", top_p, "nucleus mass; 1 = off", RealRange{0.0, 1.0, true});
-    v.field("max_completion_length", max_completion_length, "max new tokens per completion",
-            IntRange{1, 1 << 24});
-    v.field("stop", stop, "stop strings");
+    generation.visit(v);  // max_completion_length, temperature, top_p, ..., stop
     v.field("rewards", rewards, "reward functions {name, weight, options}; provenance has each");
     v.field("accept", accept, "the correctness rule");
     v.field("filters", filters, "readability filters (R1: language mixing, long, code)");

@@ -10,7 +10,7 @@
 // them. Not here: training on the data (the sft stage), the decisions (rejection_select.h).
 #pragma once
 
-#include "r1forge/core/config.h"
+#include "r1forge/pipeline/run_config.h"
 
 namespace r1forge {
 

@@ -13,7 +13,7 @@
 #include <filesystem>
 #include <string>
 
-#include "r1forge/core/config.h"
+#include "r1forge/pipeline/run_config.h"
 
 namespace r1forge {
 

@@ -4,7 +4,7 @@
 // Not here: the loop (sft_trainer.h), distillation (distill_stage.h).
 #pragma once
 
-#include "r1forge/core/config.h"
+#include "r1forge/pipeline/run_config.h"
 
 namespace r1forge {
 

@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "r1forge/core/config.h"
 #include "r1forge/model/transformer.h"
+#include "r1forge/pipeline/run_config.h"
 #include "r1forge/tokenizer/tokenizer.h"
 
 namespace r1forge {

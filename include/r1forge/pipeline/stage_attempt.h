@@ -19,7 +19,7 @@
 #include <string>
 #include <vector>
 
-#include "r1forge/core/config.h"
+#include "r1forge/pipeline/run_config.h"
 #include "r1forge/pipeline/stage_settings.h"
 
 namespace r1forge {

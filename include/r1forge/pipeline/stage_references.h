@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "r1forge/core/config.h"
+#include "r1forge/pipeline/run_config.h"
 
 namespace r1forge {
 

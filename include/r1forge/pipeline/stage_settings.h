@@ -18,7 +18,7 @@
 #include <string_view>
 #include <vector>
 
-#include "r1forge/core/config.h"
+#include "r1forge/pipeline/run_config.h"
 
 namespace r1forge {
 

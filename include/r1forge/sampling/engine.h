@@ -12,8 +12,11 @@
 //   truncation). Greedy samples (T = 0) report T = 1 log-probs. `raw_logprobs` (optional) are
 //   always T = 1.
 // - Stop: any EOS id (unless ignore_eos) -> "stop", the EOS token kept in token_ids; a stop
-//   string -> "stop", token_ids keep every generated token up to the one that completed the
-//   string, `text` ends before the string; max_new_tokens -> "length".
+//   string -> "stop", token_ids (and logprobs) keep every generated token up to the one that
+//   completed the string, which may span several tokens. With include_stop_str_in_output (the
+//   default) `text` is those tokens decoded, so it holds the string and whatever else the last
+//   token carries after it: the text rewards score is the text trained on. Without it `text`
+//   ends before the string (the tokens still hold it, as in vLLM). max_new_tokens -> "length".
 // Not here: the model math (backend.h), token choice (logits_processor.h, sampler.h).
 #pragma once
 

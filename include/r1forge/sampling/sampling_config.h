@@ -1,6 +1,8 @@
-// The `sampling:` section of a run config: which backend generates, how many sequences decode
-// together, the memory bound, and the default per-request sampling parameters that stages
-// and `r1forge generate` start from.
+// The `sampling:` section of a run config: the generation engine every stage shares — which
+// backend runs the model, how many sequences decode together, and the KV-cache memory bound.
+// Not here: how completions are sampled (length, temperature, stop strings, ...), which each
+// generating stage section owns through generation_config.h; the keys that once sat here
+// (sampling.temperature, sampling.max_new_tokens, ...) are errors naming where they live now.
 #pragma once
 
 #include <cstdint>
@@ -14,18 +16,9 @@
 namespace r1forge {
 
 struct SamplingConfig {
-  std::string backend = "torch";    // torch (KV cache, ATen ops) | recompute (no cache, reference)
-  int64_t max_batch_size = 64;      // sequences decoded together (KV-cache slots)
-  int64_t max_cached_tokens = 0;    // bound on slots x (prompt + max_new_tokens); 0 = none
-  bool raw_logprobs = false;        // also return temperature-1 log-probs
-  double temperature = 1.0;         // 0 = greedy
-  double top_p = 1.0;               // 1 = off
-  int64_t top_k = 0;                // 0 = off
-  double min_p = 0.0;               // 0 = off
-  double repetition_penalty = 1.0;  // 1 = off
-  double presence_penalty = 0.0;    // 0 = off
-  int64_t max_new_tokens = 128;     // finish "length" after this many tokens
-  std::vector<std::string> stop;    // stop strings (finish "stop"; excluded from the text)
+  std::string backend = "torch";  // torch (KV cache, ATen ops) | recompute (no cache, reference)
+  int64_t max_batch_size = 64;    // sequences decoded together (KV-cache slots)
+  int64_t max_cached_tokens = 0;  // bound on slots x (prompt + max_completion_length); 0 = none
 
   bool operator==(const SamplingConfig&) const = default;
   template <class Visitor>
@@ -35,39 +28,14 @@ struct SamplingConfig {
     v.field("max_batch_size", max_batch_size, "sequences decoded together (KV-cache slots)",
             IntRange{1, 1 << 20});
     v.field("max_cached_tokens", max_cached_tokens,
-            "bound on slots x (prompt + max_new_tokens) KV positions; 0 = none",
+            "bound on slots x (prompt + max_completion_length) KV positions; 0 = none",
             IntRange{0, std::numeric_limits<int64_t>::max()});
-    v.field("raw_logprobs", raw_logprobs, "also return temperature-1 log-probs");
-    v.field("temperature", temperature, "0 = greedy", RealRange{0.0, 100.0});
-    v.field("top_p", top_p, "nucleus sampling mass; 1 = off", RealRange{0.0, 1.0, true});
-    v.field("top_k", top_k, "keep the k most likely tokens; 0 = off",
-            IntRange{0, std::numeric_limits<int64_t>::max()});
-    v.field("min_p", min_p, "drop tokens below min_p x the top probability; 0 = off",
-            RealRange{0.0, 1.0});
-    v.field("repetition_penalty", repetition_penalty, "CTRL-style penalty on seen tokens; 1 = off",
-            RealRange{0.0, 100.0, true});
-    v.field("presence_penalty", presence_penalty,
-            "subtracted from logits of tokens already generated; 0 = off",
-            RealRange{-100.0, 100.0});
-    v.field("max_new_tokens", max_new_tokens, "finish 'length' after this many tokens",
-            IntRange{0, 1 << 24});
-    v.field("stop", stop, "stop strings: finish 'stop', excluded from the text");
   }
+  // Keys this section no longer has; their unknown-key errors say where the setting went.
+  static std::vector<MovedKey> moved_keys();
 
-  EngineConfig engine() const { return {max_batch_size, max_cached_tokens, raw_logprobs}; }
-  SamplingParams params(uint64_t seed) const {
-    SamplingParams p;
-    p.temperature = temperature;
-    p.top_p = top_p;
-    p.top_k = top_k;
-    p.min_p = min_p;
-    p.repetition_penalty = repetition_penalty;
-    p.presence_penalty = presence_penalty;
-    p.max_new_tokens = max_new_tokens;
-    p.stop_strings = stop;
-    p.seed = seed;
-    return p;
-  }
+  // The engine's settings (temperature-1 log-probs off: no stage reads them).
+  EngineConfig engine() const { return {max_batch_size, max_cached_tokens, false}; }
 };
 
 }  // namespace r1forge

@@ -1,7 +1,8 @@
 // Per-request sampling parameters (what a caller asks of one generation request) and the
-// engine-wide settings (the YAML section `sampling:` lives in sampling_config.h). Defaults follow
-// llama.cpp's convention of stating the "off" value beside each knob. Not here: the processors that
-// apply them (logits_processor.h) or the engine (engine.h).
+// engine-wide settings. Callers fill SamplingParams from a GenerationSettings (generation_config.h,
+// the YAML side); EngineConfig from the `sampling:` section (sampling_config.h). Defaults follow
+// llama.cpp's convention of stating the "off" value beside each knob. Not here: the processors
+// that apply them (logits_processor.h) or the engine (engine.h).
 #pragma once
 
 #include <cstdint>
@@ -18,12 +19,13 @@ struct SamplingParams {
   double repetition_penalty = 1.0;  // CTRL/HF: seen tokens' logits / p if > 0, * p if < 0; 1 = off
   double presence_penalty = 0.0;    // subtract from logits of tokens already generated; 0 = off
   int64_t max_new_tokens = 128;     // finish_reason "length" after this many tokens
-  std::vector<std::string> stop_strings;  // finish "stop" when the text contains one
-  bool ignore_eos = false;                // keep going past EOS (benchmarks)
-  uint64_t seed = 0;                      // sample j of prompt i draws from derive_seed(seed, i, j)
+  std::vector<std::string> stop_strings;   // finish "stop" when the text contains one
+  bool include_stop_str_in_output = true;  // text keeps the stop string (= decoded tokens)
+  bool ignore_eos = false;                 // keep going past EOS (benchmarks)
+  uint64_t seed = 0;  // sample j of prompt i draws from derive_seed(seed, i, j)
 };
 
-// Engine-wide settings (the engine's share of the `sampling:` config section).
+// Engine-wide settings (from the `sampling:` config section, or `r1forge generate`'s flags).
 struct EngineConfig {
   int64_t max_batch_size = 64;    // slots decoded together
   int64_t max_cached_tokens = 0;  // slots x capacity bound (memory); 0 = no bound

@@ -1,14 +1,13 @@
 // `r1forge config`: validates a YAML config with overrides and prints (or writes) the resolved
 // config, every default filled in and each key commented. `--markdown` prints the key
 // reference table that docs/config.md embeds. Nothing here trains or loads a model.
-#include "r1forge/core/config.h"
-
 #include <iostream>
 #include <optional>
 
 #include "../command.h"
 #include "r1forge/core/check.h"
 #include "r1forge/core/fs.h"
+#include "r1forge/pipeline/run_config.h"
 
 namespace r1forge::app {
 namespace {

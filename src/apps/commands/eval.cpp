@@ -97,9 +97,10 @@ CommandAction setup(CLI::App& root) {
   command->add_option("--prompt-field", e.data.prompt_field, "field holding the problem text");
   command->add_option("--prompt-template", e.data.prompt_template,
                       "r1_zero | plain | a text containing {prompt}");
-  command->add_option("--temperature", e.temperature, "0 = greedy")->check(CLI::Range(0.0, 100.0));
-  command->add_option("--top-p", e.top_p, "nucleus mass")->check(CLI::Range(1e-9, 1.0));
-  command->add_option("--max-new-tokens", e.max_completion_length, "max tokens per sample")
+  GenerationSettings& g = e.generation;
+  command->add_option("--temperature", g.temperature, "0 = greedy")->check(CLI::Range(0.0, 100.0));
+  command->add_option("--top-p", g.top_p, "nucleus mass")->check(CLI::Range(1e-9, 1.0));
+  command->add_option("--max-new-tokens", g.max_completion_length, "max tokens per sample")
       ->check(CLI::Range(1, 1 << 24));
   command->add_option("--max-problems", e.max_problems, "first N problems; 0 = all")
       ->check(CLI::NonNegativeNumber);

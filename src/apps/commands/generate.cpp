@@ -2,7 +2,9 @@
 // Input: --prompt TEXT, or --input JSONL with {"prompt": ".."} or {"prompt_ids": [..]} per
 // line and an optional per-line "n". Output: one JSONL line per sample, in (prompt, sample)
 // order: prompt_index, sample_index, ids, text, logprobs, finish_reason. A throughput summary
-// goes to stderr. Defaults of every sampling flag come from SamplingConfig (`sampling:`).
+// goes to stderr. The sampling flags fill the same GenerationSettings a stage section embeds
+// (defaults from generation_config.h, except 128 new tokens); the engine flags the `sampling:`
+// section's SamplingConfig.
 #include <filesystem>
 #include <set>
 
@@ -14,6 +16,7 @@
 #include "r1forge/model/hf_io.h"
 #include "r1forge/sampling/backends.h"
 #include "r1forge/sampling/engine.h"
+#include "r1forge/sampling/generation_config.h"
 #include "r1forge/sampling/sampling_config.h"
 
 namespace r1forge::app {
@@ -29,7 +32,9 @@ struct GenerateOptions {
   bool ignore_eos = false;
   int64_t threads = 0;
   std::string dtype = "float32";
-  SamplingConfig sampling;
+  SamplingConfig sampling;  // engine: backend, batch size, memory bound
+  bool raw_logprobs = false;
+  GenerationSettings generation{.max_completion_length = 128};
 };
 
 std::unique_ptr<Tokenizer> try_load_tokenizer(const std::filesystem::path& folder) {
@@ -95,7 +100,7 @@ void run_generate(const GenerateOptions& options) {
       make_model_backend(options.sampling.backend, load_model(options.model, load_options));
   std::unique_ptr<Tokenizer> tokenizer = try_load_tokenizer(options.model);
 
-  SamplingParams params = options.sampling.params(options.seed);
+  SamplingParams params = options.generation.sampling_params(options.seed);
   params.ignore_eos = options.ignore_eos;
   std::vector<GenerationRequest> requests = read_requests(options, tokenizer.get(), params);
 
@@ -103,7 +108,9 @@ void run_generate(const GenerateOptions& options) {
   const std::vector<int64_t> configured = load_generation_config(options.model).eos_token_ids;
   std::set<int64_t> eos(configured.begin(), configured.end());
   if (tokenizer && tokenizer->eos_id()) eos.insert(*tokenizer->eos_id());
-  Engine engine(*backend, tokenizer.get(), {eos.begin(), eos.end()}, options.sampling.engine());
+  EngineConfig engine_config = options.sampling.engine();
+  engine_config.raw_logprobs = options.raw_logprobs;
+  Engine engine(*backend, tokenizer.get(), {eos.begin(), eos.end()}, engine_config);
   at::InferenceMode inference;
   std::vector<GeneratedSample> samples = engine.generate(requests);
 
@@ -132,6 +139,7 @@ void run_generate(const GenerateOptions& options) {
 CommandAction setup(CLI::App& root) {
   auto options = std::make_shared<GenerateOptions>();
   SamplingConfig& s = options->sampling;
+  GenerationSettings& g = options->generation;
   CLI::App* command = root.add_subcommand(
       "generate", "Sample completions (G per prompt) with the KV-cache engine; JSONL out");
   command->add_option("--model", options->model, "model folder (HF layout)")->required();
@@ -141,20 +149,24 @@ CommandAction setup(CLI::App& root) {
                       "stdin");
   command->add_option("--output", options->output, "JSONL, one line per sample; - = stdout");
   command->add_option("--n", options->n, "samples per prompt (GRPO's G)");
-  command->add_option("--max-new-tokens", s.max_new_tokens, "finish 'length' after this many");
-  command->add_option("--temperature", s.temperature, "0 = greedy");
-  command->add_option("--top-p", s.top_p, "nucleus mass; 1 = off");
-  command->add_option("--top-k", s.top_k, "keep the k most likely; 0 = off");
-  command->add_option("--min-p", s.min_p, "drop below min_p x top probability; 0 = off");
-  command->add_option("--repetition-penalty", s.repetition_penalty, "1 = off");
-  command->add_option("--presence-penalty", s.presence_penalty, "0 = off");
-  command->add_option("--stop", s.stop, "stop string (repeatable)");
+  command->add_option("--max-new-tokens", g.max_completion_length,
+                      "finish 'length' after this many");
+  command->add_option("--temperature", g.temperature, "0 = greedy");
+  command->add_option("--top-p", g.top_p, "nucleus mass; 1 = off");
+  command->add_option("--top-k", g.top_k, "keep the k most likely; 0 = off");
+  command->add_option("--min-p", g.min_p, "drop below min_p x top probability; 0 = off");
+  command->add_option("--repetition-penalty", g.repetition_penalty, "1 = off");
+  command->add_option("--presence-penalty", g.presence_penalty, "0 = off");
+  command->add_option("--stop", g.stop, "stop string (repeatable)");
+  command->add_option("--include-stop-str-in-output", g.include_stop_str_in_output,
+                      "true: the text keeps the stop string (= the decoded ids); false: ends "
+                      "before it");
   command->add_option("--seed", options->seed, "sample j of prompt i uses seed (seed, i, j)")
       ->check(CLI::NonNegativeNumber);  // CLI11 would wrap "-3" into a uint64_t
   command->add_flag("--ignore-eos", options->ignore_eos, "do not stop at EOS (benchmarks)");
   command->add_option("--batch-size", s.max_batch_size, "sequences decoded together");
   command->add_option("--max-cached-tokens", s.max_cached_tokens, "KV positions bound; 0 = none");
-  command->add_flag("--raw-logprobs", s.raw_logprobs, "also output temperature-1 log-probs");
+  command->add_flag("--raw-logprobs", options->raw_logprobs, "also output temperature-1 log-probs");
   command->add_option("--backend", s.backend, "torch (KV cache) or recompute (no cache)");
   command->add_option("--threads", options->threads, "CPU threads; 0 = all cores");
   command->add_option("--dtype", options->dtype, "float32|bfloat16|float16");

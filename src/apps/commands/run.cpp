@@ -2,7 +2,7 @@
 // run.dir (pipeline_state.json, stages/NN-<name>/, report.json, report.md). Rerunning the
 // same command resumes: finished stages are skipped. See pipeline/runner.h.
 #include "../command.h"
-#include "r1forge/core/config.h"
+#include "r1forge/pipeline/run_config.h"
 #include "r1forge/pipeline/runner.h"
 
 namespace r1forge::app {

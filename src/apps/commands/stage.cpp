@@ -3,7 +3,7 @@
 // stage-to-stage hand-over is `r1forge run` ([order 4]); this runs any one stage on its own.
 #include "../command.h"
 #include "r1forge/core/check.h"
-#include "r1forge/core/config.h"
+#include "r1forge/pipeline/run_config.h"
 #include "r1forge/pipeline/runner.h"
 
 namespace r1forge::app {

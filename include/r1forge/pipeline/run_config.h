@@ -1,10 +1,12 @@
-// The top-level r1forge config: one struct per component, composed into `Config`.
+// The run config: the top-level YAML a run is driven by (`run:`, `model:`, `sampling:`,
+// `stages:`), composed from the components' own structs, and loading, writing and documenting it.
 //
 // Each struct holds its defaults in-class with a comment, and lists its fields once in visit()
 // (name, member, help, constraints); YAML reading, writing and docs/config.md derive from that
-// (yaml_io.h). Components receive only their own struct. Precedence when loading: struct
-// defaults < the YAML file < command-line overrides, left to right (config_overrides.h).
-// Later sections (`stages:`, `sampling:`, ...) plug in as one more field of Config.
+// (core/yaml_io.h). Components receive only their own struct. Precedence when loading: struct
+// defaults < the YAML file < command-line overrides, left to right (core/config_overrides.h).
+// It lives in pipeline/ because it knows every component; core keeps only the generic YAML
+// machinery. Not here: the stage list item (stage_config.h), running the stages (runner.h).
 #pragma once
 
 #include <cstdint>
@@ -74,7 +76,7 @@ struct ModelRunConfig {
 struct Config {
   RunConfig run;                    // run folder, seed, threads, logging
   ModelRunConfig model;             // the starting model, dtype and device
-  SamplingConfig sampling;          // generation backend, batch, memory bound, default sampling
+  SamplingConfig sampling;          // the generation engine: backend, batch, memory bound
   std::vector<StageConfig> stages;  // the pipeline, in order
 
   bool operator==(const Config&) const = default;
@@ -82,7 +84,7 @@ struct Config {
   void visit(Visitor& v) {
     v.field("run", run, "run: folder, seed, threads, logging");
     v.field("model", model, "model: the starting model, dtype and device");
-    v.field("sampling", sampling, "sampling: generation backend, batch, memory, defaults");
+    v.field("sampling", sampling, "sampling: the generation engine (backend, batch, memory)");
     v.field("stages", stages, "stages: the pipeline, in order (name, type, init, section)");
   }
 };

@@ -9,10 +9,10 @@
 #include <algorithm>
 
 #include "r1forge/core/check.h"
-#include "r1forge/core/config.h"
 #include "r1forge/core/fs.h"
 #include "r1forge/model/model_config.h"
 #include "r1forge/model/transformer.h"
+#include "r1forge/pipeline/run_config.h"
 #include "r1forge/pipeline/stage_config.h"
 #include "r1forge/pipeline/stage_references.h"
 #include "test_util.h"
@@ -113,11 +113,11 @@ TEST(CommittedConfigsTest, TheR1RecipeHoldsR1sSettings) {
   EXPECT_DOUBLE_EQ(rl.beta, 0.001);
   EXPECT_EQ(rl.kl_estimator, "k3");
   EXPECT_DOUBLE_EQ(rl.epsilon, 10.0);
-  EXPECT_DOUBLE_EQ(rl.temperature, 1.0);
+  EXPECT_DOUBLE_EQ(rl.generation.temperature, 1.0);
   EXPECT_TRUE(rl.sync_ref_model);
   EXPECT_EQ(rl.ref_model_sync_steps, 400);
   EXPECT_DOUBLE_EQ(rl.ref_model_mixup_alpha, 1.0);
-  EXPECT_GE(rl.max_completion_length, 32768);
+  EXPECT_GE(rl.generation.max_completion_length, 32768);
   std::vector<std::string> rewards;
   for (const auto& reward : rl.rewards) rewards.push_back(reward.name);
   EXPECT_EQ(rewards, (std::vector<std::string>{"accuracy", "format", "language_consistency"}));
@@ -136,7 +136,7 @@ TEST(CommittedConfigsTest, TheR1RecipeHoldsR1sSettings) {
   EXPECT_EQ(config.stages[3].sft->data.path, rows.string());
   EXPECT_EQ(config.stages[3].sft->num_epochs, 2);
   EXPECT_EQ(config.stages[4].init, (stages / "04-sft" / "final").string());
-  EXPECT_DOUBLE_EQ(config.stages[4].grpo->temperature, 0.7);  // R1 stage 4
+  EXPECT_DOUBLE_EQ(config.stages[4].grpo->generation.temperature, 0.7);  // R1 stage 4
   // Distillation: a smaller preset on the same rows, with the teacher's embedding rows, so a
   // logit term could be switched on without a vocabulary mismatch.
   const StageConfig& distill = config.stages[5];
@@ -154,8 +154,8 @@ TEST(CommittedConfigsTest, TheR1RecipeHoldsR1sSettings) {
     SCOPED_TRACE(stage.name);
     ++evals;
     EXPECT_EQ(stage.eval->num_samples, 16);
-    EXPECT_DOUBLE_EQ(stage.eval->temperature, 0.6);
-    EXPECT_DOUBLE_EQ(stage.eval->top_p, 0.95);
+    EXPECT_DOUBLE_EQ(stage.eval->generation.temperature, 0.6);
+    EXPECT_DOUBLE_EQ(stage.eval->generation.top_p, 0.95);
   }
   EXPECT_GE(evals, 3);
 }

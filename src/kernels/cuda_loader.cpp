@@ -1,5 +1,5 @@
-// Run-time loading of the r1forge_cuda module; see core/cuda_loader.h.
-#include "r1forge/core/cuda_loader.h"
+// Run-time loading of the r1forge_cuda module; see kernels/cuda_loader.h.
+#include "r1forge/kernels/cuda_loader.h"
 
 #include <dlfcn.h>
 #include <unistd.h>
@@ -11,7 +11,7 @@
 
 #include "r1forge/kernels/kernels.h"
 
-namespace r1forge {
+namespace r1forge::kernels {
 namespace {
 
 std::filesystem::path executable_dir() {
@@ -43,11 +43,11 @@ CudaLoadResult load_once() {
   }
   void* handle = ::dlopen(module.c_str(), RTLD_NOW | RTLD_GLOBAL);
   if (!handle) return {false, std::string("cannot load ") + module.string() + ": " + ::dlerror()};
-  using Register = void (*)(kernels::CudaKernelTable*);
+  using Register = void (*)(CudaKernelTable*);
   auto register_kernels =
       reinterpret_cast<Register>(::dlsym(handle, "r1forge_register_cuda_kernels"));
   if (!register_kernels) return {false, module.string() + " lacks its registration symbol"};
-  register_kernels(&kernels::cuda_kernel_table());
+  register_kernels(&cuda_kernel_table());
   return {true, module.string()};
 }
 
@@ -60,4 +60,4 @@ CudaLoadResult load_cuda_support() {
   return result;
 }
 
-}  // namespace r1forge
+}  // namespace r1forge::kernels

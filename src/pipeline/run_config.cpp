@@ -1,5 +1,5 @@
-// Loading, writing and applying the top-level config; see include/r1forge/core/config.h.
-#include "r1forge/core/config.h"
+// Loading, writing and applying the run config; see pipeline/run_config.h.
+#include "r1forge/pipeline/run_config.h"
 
 #include "r1forge/core/check.h"
 #include "r1forge/core/config_overrides.h"

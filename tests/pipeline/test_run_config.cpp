@@ -1,4 +1,4 @@
-// Tests of the top-level Config (config.h): loading files, the shipped configs, the resolved
+// Tests of the run config (pipeline/run_config.h): loading files, the shipped configs, the resolved
 // config written to the run folder, the runtime settings, and docs/config.md staying in sync.
 #include <ATen/Parallel.h>
 #include <gtest/gtest.h>
@@ -8,10 +8,10 @@
 #include <random>
 
 #include "r1forge/core/check.h"
-#include "r1forge/core/config.h"
 #include "r1forge/core/fs.h"
 #include "r1forge/core/log.h"
 #include "r1forge/core/threads.h"
+#include "r1forge/pipeline/run_config.h"
 #include "test_util.h"
 
 namespace r1forge {
