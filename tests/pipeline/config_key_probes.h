@@ -24,6 +24,10 @@ enum class Observed {
   STAGE_MODEL,
   // A setting the section cannot use: the changed config must be a ConfigError naming it.
   REJECTED,
+  // As RUN, of a rerun: the stage runs as `r1forge stage` does (run_pipeline_stage) with
+  // `first_run` added to the config, then again with the probe's config; what the second run
+  // did (keys that decide how a rerun treats what an earlier attempt left).
+  RERUN,
 };
 
 struct Probe {
@@ -34,6 +38,7 @@ struct Probe {
   Observed observed = Observed::RUN;
   std::string changed_stage;  // the stage the changed run runs when `change` renames it
   bool may_fail = false;      // the changed run may stop with an error (model.device: cuda)
+  std::vector<std::string> first_run = {};  // RERUN: overrides of the first run only
 };
 
 // Writes the probes' inputs under `root`: tokenizers, model folders, prompt and SFT files.
