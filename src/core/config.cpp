@@ -23,6 +23,7 @@ Config load_config_text(std::string_view yaml_text,
   YamlOrigin origin(source);
   YAML::Node root = parse_yaml_with_overrides(yaml_text, origin, overrides);
   Config config = from_yaml<Config>(root, origin);
+  if (config.make_data) config.make_data->validate(source + ": make_data");
   validate_stages(config.stages, source);
   return config;
 }

@@ -15,6 +15,7 @@
 #include "r1forge/core/json_file.h"
 #include "r1forge/core/log.h"
 #include "r1forge/core/timer.h"
+#include "r1forge/data/make_data.h"
 #include "r1forge/pipeline/distill_stage.h"
 #include "r1forge/pipeline/stage.h"
 #include "r1forge/pipeline/stage_references.h"
@@ -26,12 +27,15 @@ namespace {
 constexpr int kStateVersion = 1;
 
 // An FNV-1a-style hash of the text: a stage's identity is its resolved section plus what shapes
-// every stage (model, sampling, seed), so changing any of them reruns the stage. The offset
-// basis is a digit short of FNV's (14695981039346656037, which core/rng.cpp uses), so this is
-// not rng.cpp's hash; kept as it is, since pipeline_state.json files record these values.
+// every stage (model, sampling, seed, the make_data section), so changing any of them reruns
+// the stage. The offset basis is a digit short of FNV's (14695981039346656037, which
+// core/rng.cpp uses), so this is not rng.cpp's hash; kept as it is, since pipeline_state.json
+// files record these values.
 std::string stage_fingerprint(const Config& resolved, const StageConfig& stage) {
-  const std::string text = to_yaml(stage) + to_yaml(resolved.model) + to_yaml(resolved.sampling) +
-                           std::to_string(resolved.run.seed);
+  std::string text = to_yaml(stage) + to_yaml(resolved.model) + to_yaml(resolved.sampling) +
+                     std::to_string(resolved.run.seed);
+  // The data every stage trains on: other settings or another generator version rerun them.
+  if (resolved.make_data) text += make_data_identity(*resolved.make_data);
   uint64_t hash = 1469598103934665603ull;
   for (unsigned char c : text) hash = (hash ^ c) * 1099511628211ull;
   char hex[17];
@@ -128,8 +132,10 @@ void run_pipeline(const Config& config, const std::string& source) {
   R1F_CHECK_CONFIG(!config.stages.empty(), source, ": the config has no stages: list to run");
   // Everything that can be checked before training is: references, input files, tokenizer.
   const Config resolved = resolve_stage_references(config, source, /*check_inputs_exist=*/true);
-  R1F_CHECK_CONFIG(config.model.tokenizer.empty() || fs::exists(config.model.tokenizer), source,
-                   ": model.tokenizer '", config.model.tokenizer, "' does not exist");
+  R1F_CHECK_CONFIG(config.model.tokenizer.empty() || fs::exists(config.model.tokenizer) ||
+                       made_by_make_data(config, config.model.tokenizer),
+                   source, ": model.tokenizer '", config.model.tokenizer, "' does not exist",
+                   config.make_data ? " (and make_data does not make it)" : "");
   // Distillation needs one tokenizer: with model.tokenizer set every stage shares it; else
   // the student's and teacher's folders must agree, checked here when both exist already.
   for (const auto& stage : resolved.stages) {
@@ -148,6 +154,7 @@ void run_pipeline(const Config& config, const std::string& source) {
   apply_runtime(config.run);
   fs::create_directories(config.run.dir);
   write_resolved_config(config, config.run.dir);
+  if (config.make_data) make_data(*config.make_data, source + ": make_data");
 
   nlohmann::ordered_json state = load_state(config);
   bool upstream_ran = false;  // once a stage runs, every later stage's inputs are new

@@ -4,7 +4,9 @@
 // with a hash of their resolved config; rerunning the same command skips them and starts at
 // the first unfinished one. A stage whose config changed since it finished is rerun, and so
 // is every stage after it (their inputs changed). After each stage report.json and
-// report.md are rewritten from the state and the stages' eval.json files.
+// report.md are rewritten from the state and the stages' eval.json files. The config's
+// `make_data:` folder (data/make_data.h) is made before the first stage unless it is current;
+// the checks before the run count the files it will make as present.
 // Not here: one stage (stage.h), exact mid-stage resume with optimizer state ([order 5]).
 #pragma once
 

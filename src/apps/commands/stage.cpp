@@ -1,11 +1,13 @@
 // `r1forge stage CONFIG NAME [a.b=c ...]`: runs one stage of a run config into
-// run.dir/stages/NN-<name>/ (metrics.jsonl, samples.jsonl, final/). The whole pipeline with
+// run.dir/stages/NN-<name>/ (metrics.jsonl, samples.jsonl, final/), after making the config's
+// `make_data:` folder when it is not current (data/make_data.h). The whole pipeline with
 // stage-to-stage hand-over is `r1forge run` ([order 4]); this runs any one stage on its own.
 #include "r1forge/pipeline/stage.h"
 
 #include "../command.h"
 #include "r1forge/core/check.h"
 #include "r1forge/core/config.h"
+#include "r1forge/data/make_data.h"
 
 namespace r1forge::app {
 namespace {
@@ -28,6 +30,8 @@ CommandAction setup(CLI::App& root) {
   command->add_option("overrides", options->overrides, "overrides: a.b=v, +a.b=v, ++a.b=v, ~a.b");
   return [options] {
     Config config = load_config(options->config_path, options->overrides);
+    find_stage(config, options->name);  // an unknown name fails before any data is made
+    if (config.make_data) make_data(*config.make_data, options->config_path + ": make_data");
     run_stage(config, options->name, options->config_path);
   };
 }

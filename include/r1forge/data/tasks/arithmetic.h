@@ -30,6 +30,7 @@ struct ArithmeticConfig {
   double zh_share = 0.5;                        // with both languages: share of rows in zh
   double test_fraction = 0.2;  // share of the problem space that belongs to the test split
 
+  bool operator==(const ArithmeticConfig&) const = default;
   template <class Visitor>
   void visit(Visitor& v) {
     v.field("min_terms", min_terms, "fewest operands per problem", IntRange{2, 64});
