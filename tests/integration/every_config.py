@@ -155,8 +155,13 @@ class ConfigRun:
             self.teachers.append(teacher)
             self.set(f"{key}.distill.teacher", teacher)
         answer_fields = {v for k, v, _ in walk(stage) if k.endswith(".answer_field")}
+        # distill's generation keys are errors unless the student samples (on: student_samples
+        # with a logit term): leave them at their defaults otherwise.
+        student_samples = distill.get("on") == "student_samples" and distill.get("logit_weight")
         for path, value, parent in list(walk(stage)):
             leaf = path.rsplit(".", 1)[-1]
+            if path.startswith("distill.") and leaf in SCALE and not student_samples:
+                continue
             if leaf in SCALE and isinstance(value, int) and not isinstance(value, bool):
                 toy = SCALE[leaf]
                 if value > toy or (value == 0 and leaf in ZERO_MEANS_ALL):

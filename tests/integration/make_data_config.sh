@@ -107,7 +107,7 @@ expect_error() {  # expect_error MESSAGE COMMAND...
   shift
   "$@" >err.log 2>&1 || code=$?
   [ "$code" = 2 ] || fail "$* exited $code: $(cat err.log)"
-  grep -qF "$message" err.log || fail "$* said: $(cat err.log)"
+  grep -qF -- "$message" err.log || fail "$* said: $(cat err.log)"
 }
 expect_error "a.yaml: make_data.tasks.0.test: the corpus" \
   "$r1forge" make-data --config a.yaml make_data.tasks.0.task=corpus
