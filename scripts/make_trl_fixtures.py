@@ -71,13 +71,13 @@ class _Stub:
         return self._logps, self._entropies, None
 
 
-def _tensors(seed):
+def _tensors(seed, spread=1.6):
     g = torch.Generator().manual_seed(seed)
     d = torch.float64
     logp = -torch.rand(N, L, generator=g, dtype=d) * 3.0 - 0.05
-    # old/ref differ from logp by up to +-0.8 nats so that both clip sides (and delta = 1.5)
-    # trigger at eps 0.2; seeds 17 and 13 are chosen so that they do.
-    old = logp + (torch.rand(N, L, generator=g, dtype=d) - 0.5) * 1.6
+    # old/ref differ from logp by up to +-spread/2 nats: +-0.8 by default, so that both clip
+    # sides (and delta = 1.5) trigger at eps 0.2; seeds 17 and 13 are chosen so that they do.
+    old = logp + (torch.rand(N, L, generator=g, dtype=d) - 0.5) * spread
     ref = logp + (torch.rand(N, L, generator=g, dtype=d) - 0.5) * 1.6
     entropy = torch.rand(N, L, generator=g, dtype=d) * 2.0
     advantages = torch.tensor([1.2, -0.7, 0.4, -1.5], dtype=d)
@@ -116,11 +116,15 @@ CASES = [
     _case("delta_dual_clip", loss_type="bnpo", delta=1.5, seed=13),
     _case("bias_correction_kl", loss_type="dapo", beta=0.04, use_bias_correction_kl=True),
     _case("entropy_bonus", loss_type="dr_grpo", entropy_coef=0.01, accumulation_steps=2),
+    # DeepSeek-R1's setting: epsilon 10 (grpo aggregation, k3 KL at beta 0.001). Ratios here
+    # span e^-3..e^3, so the upper bound 1 + 10 = 11 clips some tokens while the lower bound
+    # 1 - 10 = -9 never binds (a ratio is positive), where epsilon 0.2 would clip at 0.8.
+    _case("grpo_r1_epsilon10", loss_type="grpo", epsilon=10.0, beta=0.001, spread=6.0),
 ]
 
 
 def run_case(case):
-    logp, old, ref, entropy, advantages, mask = _tensors(case["seed"])
+    logp, old, ref, entropy, advantages, mask = _tensors(case["seed"], case.get("spread", 1.6))
     logp_leaf = logp.clone().requires_grad_(True)
     entropy_leaf = entropy.clone().requires_grad_(True)
     stub = _Stub(case, logp_leaf, entropy_leaf)

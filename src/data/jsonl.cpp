@@ -76,4 +76,32 @@ void JsonlWriter::close() {
   }
 }
 
+std::vector<std::string> jsonl_string_fields(const std::vector<std::filesystem::path>& files,
+                                             const std::vector<std::string>& fields) {
+  std::vector<std::string> values;
+  for (const auto& file : files) {
+    JsonlReader reader(file);
+    JsonlLine line;
+    while (reader.next(line)) {
+      bool found = false;
+      for (const auto& field : fields) {
+        auto it = line.value.is_object() ? line.value.find(field) : line.value.end();
+        if (it != line.value.end() && it->is_string()) {
+          values.push_back(it->get<std::string>());
+          found = true;
+        }
+      }
+      R1F_CHECK_DATA(
+          found, reader.where(line), ": none of the fields ",
+          [&] {
+            std::string list;
+            for (const auto& field : fields) list += (list.empty() ? "" : ", ") + field;
+            return list;
+          }(),
+          " is a string");
+    }
+  }
+  return values;
+}
+
 }  // namespace r1forge

@@ -24,6 +24,7 @@ Config load_config_text(std::string_view yaml_text,
   YAML::Node root = parse_yaml_with_overrides(yaml_text, origin, overrides);
   Config config = from_yaml<Config>(root, origin);
   resolve_stage_defaults(config.stages);
+  if (config.make_data) config.make_data->validate(source + ": make_data");
   validate_stages(config.stages, source);
   return config;
 }

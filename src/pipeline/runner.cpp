@@ -15,6 +15,7 @@
 #include "r1forge/core/log.h"
 #include "r1forge/core/timer.h"
 #include "r1forge/core/utc_time.h"
+#include "r1forge/data/make_data.h"
 #include "r1forge/pipeline/distill_stage.h"
 #include "r1forge/pipeline/run_session.h"
 #include "r1forge/pipeline/stage.h"
@@ -212,8 +213,10 @@ void run_pipeline(const Config& config, const std::string& source) {
   R1F_CHECK_CONFIG(!config.stages.empty(), source, ": the config has no stages: list to run");
   // Everything that can be checked before training is: references, input files, tokenizer.
   const Config resolved = resolve_stage_references(config, source, /*check_inputs_exist=*/true);
-  R1F_CHECK_CONFIG(config.model.tokenizer.empty() || fs::exists(config.model.tokenizer), source,
-                   ": model.tokenizer '", config.model.tokenizer, "' does not exist");
+  R1F_CHECK_CONFIG(config.model.tokenizer.empty() || fs::exists(config.model.tokenizer) ||
+                       made_by_make_data(config, config.model.tokenizer),
+                   source, ": model.tokenizer '", config.model.tokenizer, "' does not exist",
+                   config.make_data ? " (and make_data does not make it)" : "");
   // Distillation needs one tokenizer: with model.tokenizer set every stage shares it; else
   // the student's and teacher's folders must agree, checked here when both exist already.
   for (const auto& stage : resolved.stages) {
@@ -233,7 +236,10 @@ void run_pipeline(const Config& config, const std::string& source) {
   apply_runtime(config.run);
   fs::create_directories(config.run.dir);
   RunSession session(config.run.dir);  // no second process in this folder from here on
-  logging_errors([&] { run_stages(config, source); });
+  logging_errors([&] {
+    if (config.make_data) make_data(*config.make_data, source + ": make_data");
+    run_stages(config, source);
+  });
 }
 
 void run_pipeline_stage(const Config& config, const std::string& name, const std::string& source) {
@@ -244,6 +250,7 @@ void run_pipeline_stage(const Config& config, const std::string& name, const std
   fs::create_directories(config.run.dir);
   RunSession session(config.run.dir, name);
   logging_errors([&] {
+    if (config.make_data) make_data(*config.make_data, source + ": make_data");
     // The stages it reads as they are on disk: their attempts' output ids where recorded (a
     // stage rerun on its own with other settings gave another output), else the config's.
     const std::map<std::string, StageIdentity> planned = pipeline_identities(config);

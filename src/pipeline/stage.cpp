@@ -214,7 +214,9 @@ Config resolve_stage_inputs(const Config& original,
   }
   StageConfig inputs = stage;
   for (auto& [key, path] : stage_data_paths(inputs)) {
-    R1F_CHECK_CONFIG(fs::exists(*path), source, ": stage '", name, "' ", key, ": ", *path,
+    // A file the make_data: section makes counts: r1forge stage makes it before the stage runs.
+    R1F_CHECK_CONFIG(fs::exists(*path) || made_by_make_data(original, *path), source, ": stage '",
+                     name, "' ", key, ": ", *path,
                      " does not exist (an earlier stage's output: run that stage first)");
   }
   return config;

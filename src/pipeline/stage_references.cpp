@@ -8,6 +8,7 @@
 #include <type_traits>
 
 #include "r1forge/core/check.h"
+#include "r1forge/data/make_data.h"
 #include "r1forge/model/model_config.h"
 #include "r1forge/pipeline/stage.h"
 
@@ -57,6 +58,10 @@ fs::path stage_data_output(const Config& config, const StageConfig& stage) {
 
 bool stage_produces_model(const std::string& type) {
   return type != "rejection_sampling" && type != "eval";
+}
+
+bool made_by_make_data(const Config& config, const std::filesystem::path& path) {
+  return config.make_data && make_data_makes(*config.make_data, path);
 }
 
 std::vector<std::pair<std::string, std::string*>> stage_data_paths(StageConfig& stage) {
@@ -125,8 +130,10 @@ Config resolve_stage_references(const Config& config,
                          "' (", config.stages[it->second].type, ") writes no data");
         *value = output.string();
       } else {
-        R1F_CHECK_CONFIG(!check_inputs_exist || fs::is_regular_file(*value), where, ".", key,
-                         ": file '", *value, "' does not exist");
+        R1F_CHECK_CONFIG(
+            !check_inputs_exist || fs::is_regular_file(*value) || made_by_make_data(config, *value),
+            where, ".", key, ": file '", *value, "' does not exist",
+            config.make_data ? " (and make_data does not make it)" : "");
       }
     }
   }

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "r1forge/core/yaml_io.h"
+#include "r1forge/data/make_data.h"
 
 namespace r1forge {
 namespace {
@@ -19,7 +20,8 @@ const std::map<std::string, SettingEffect, std::less<>>& setting_table() {
   static const std::map<std::string, SettingEffect, std::less<>> table = {
       // ---- run-wide: every stage depends on them
       {"run.seed", CHANGE},
-      {"model.", CHANGE},  // init, tokenizer, dtype, architecture
+      {"make_data", CHANGE},  // its identity: generator version and settings
+      {"model.", CHANGE},     // init, tokenizer, dtype, architecture
       {"model.device", OBSERVE},
       {"model.gradient_checkpointing", OBSERVE},  // recomputes the same activations
       {"sampling.backend", OBSERVE},              // torch and recompute compute the same
@@ -159,6 +161,8 @@ StageSettings stage_settings(const Config& config, const StageConfig& stage) {
   collector.add("model", copy.model);
   collector.add("sampling", copy.sampling);
   collector.add("run.seed", copy.run.seed);
+  // The generated data every stage may read: other settings or another generator version.
+  if (config.make_data) settings["make_data"] = make_data_identity(*config.make_data);
   return settings;
 }
 

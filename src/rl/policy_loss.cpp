@@ -46,8 +46,9 @@ namespace {
 
 void validate(const PolicyLossInputs& in, const PolicyLossConfig& config) {
   const double epsilon_high = config.epsilon_high.value_or(config.epsilon);
-  if (config.epsilon < 0.0 || config.epsilon >= 1.0)
-    R1F_THROW(ConfigError, "epsilon must lie in [0, 1), got ", config.epsilon);
+  // epsilon >= 1 is allowed, as in TRL: the lower bound 1 - epsilon <= 0 then never binds (a
+  // ratio is positive). DeepSeek-R1 trains with epsilon 10.
+  if (config.epsilon < 0.0) R1F_THROW(ConfigError, "epsilon must be >= 0, got ", config.epsilon);
   if (epsilon_high < 0.0) R1F_THROW(ConfigError, "epsilon_high must be >= 0, got ", epsilon_high);
   if (config.delta && *config.delta <= 1.0 + epsilon_high)
     R1F_THROW(ConfigError,

@@ -3,6 +3,7 @@
 // format rewards, the split rule (disjoint whatever the sizes), determinism and the options.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <set>
 
 #include "data/arithmetic_oracle.h"
@@ -118,6 +119,37 @@ TEST(ArithmeticTask, DeterministicPerSeed) {
             dump(generate_arithmetic(config, 100, 20, 1)));
   EXPECT_NE(dump(generate_arithmetic(config, 100, 20, 1)),
             dump(generate_arithmetic(config, 100, 20, 2)));
+}
+
+// Label noise: the same problems, prompts and gold answers; a share of the train rows (a
+// binomial draw: 2000 rows at 0.3, 600 +- 4.5 sigma) end in <answer>sum + 1</answer> after the
+// same correct trace; test rows never do, and noise 0 is the task as it was.
+TEST(ArithmeticTask, AnswerNoiseChangesOnlyTheAnswerOfSomeTrainCompletions) {
+  ArithmeticConfig clean;
+  ArithmeticConfig noisy;
+  noisy.answer_noise = 0.3;
+  const TaskSplits before = generate_arithmetic(clean, 2000, 200, 5);
+  const TaskSplits after = generate_arithmetic(noisy, 2000, 200, 5);
+  ASSERT_EQ(before.train.size(), after.train.size());
+  int64_t changed = 0;
+  for (size_t i = 0; i < before.train.size(); ++i) {
+    nlohmann::json expected = before.train[i];
+    const nlohmann::json& row = after.train[i];
+    EXPECT_EQ(row["prompt"], expected["prompt"]);
+    EXPECT_EQ(row["answer"], expected["answer"]);
+    if (row["completion"] == expected["completion"]) continue;
+    ++changed;
+    const std::string wrong = std::to_string(std::stoll(row["answer"].get<std::string>()) + 1);
+    std::string completion = expected["completion"];
+    const std::string gold = "<answer>" + row["answer"].get<std::string>() + "</answer>";
+    completion.replace(completion.find(gold), gold.size(), "<answer>" + wrong + "</answer>");
+    EXPECT_EQ(row["completion"], completion);
+  }
+  EXPECT_NEAR(changed, 600, 4.5 * std::sqrt(2000 * 0.3 * 0.7));
+  EXPECT_EQ(after.test, before.test);
+  ArithmeticConfig zero;
+  zero.answer_noise = 0.0;
+  EXPECT_EQ(generate_arithmetic(zero, 2000, 200, 5).train, before.train);
 }
 
 TEST(ArithmeticTask, LanguageShare) {

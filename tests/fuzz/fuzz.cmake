@@ -58,6 +58,8 @@ endforeach()
 separate_arguments(R1F_FUZZ_TORCH_CXX_FLAGS UNIX_COMMAND "${TORCH_CXX_FLAGS}")
 list(APPEND R1F_FUZZ_TORCH_FLAGS ${R1F_FUZZ_TORCH_CXX_FLAGS})
 file(GLOB_RECURSE R1F_FUZZ_CONFIG_HEADERS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/include/r1forge/*.h)
+# The make_data: section validates each task's options through the task registry.
+file(GLOB R1F_FUZZ_TASK_SOURCES ${CMAKE_SOURCE_DIR}/src/data/tasks/*.cpp)
 r1f_add_loader_fuzzer(config_yaml_fuzz
   SOURCES ${R1F_FUZZ_DIR}/config_yaml_fuzz.cpp
           ${CMAKE_SOURCE_DIR}/src/pipeline/run_config.cpp
@@ -69,6 +71,9 @@ r1f_add_loader_fuzzer(config_yaml_fuzz
           ${CMAKE_SOURCE_DIR}/src/pipeline/eval_config.cpp
           ${CMAKE_SOURCE_DIR}/src/pipeline/rejection_config.cpp
           ${CMAKE_SOURCE_DIR}/src/sampling/sampling_config.cpp
+          ${CMAKE_SOURCE_DIR}/src/data/make_data_config.cpp
+          ${R1F_FUZZ_TASK_SOURCES}
+          ${CMAKE_SOURCE_DIR}/src/core/rng.cpp
   DEPENDS ${R1F_FUZZ_CONFIG_HEADERS}
   FLAGS ${R1F_FUZZ_TORCH_FLAGS}
   LIBS $<TARGET_LINKER_FILE:yaml-cpp>)

@@ -1,18 +1,23 @@
 #!/usr/bin/env bash
-# The seven-stage R1 pipeline at toy size (configs/tiny/smoke.yaml) through `r1forge run`:
-# report.json has the agreed shape, every stage left its outputs, pipeline_state.json lists
-# them all, a second run skips every finished stage, and so does one after `mv` of the folder.
+# The seven-stage R1 pipeline at toy size (configs/tiny/smoke.yaml) through `r1forge run`, from
+# an empty folder as on a fresh clone (the config's make_data: section makes its data and
+# tokenizer first): report.json has the agreed shape, every stage left its outputs,
+# pipeline_state.json lists them all, a second run finds the data current and skips every
+# finished stage, and so does one after `mv` of the folder.
 # Usage: pipeline_smoke.sh R1FORGE_BINARY WORK_DIR
 set -euo pipefail
 r1forge="$1"
 work="$2"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 source "$root/tests/integration/stall_util.sh"
-make_smoke_data "$r1forge" "$work" "$root"
+rm -rf "$work"
+mkdir -p "$work"
 cd "$work"
 start=$(date +%s)
 "$r1forge" run "$root/configs/tiny/smoke.yaml" >"$work/run.log" 2>&1 || { tail -40 "$work/run.log"; exit 1; }
 echo "pipeline: $(( $(date +%s) - start )) s"
+grep -q "make_data: making runs/tiny-smoke-data" "$work/run.log" || { cat "$work/run.log"; exit 1; }
+[ -f runs/tiny-smoke-data/make_data.json ] && [ -f runs/tiny-smoke-data/tokenizer/tokenizer.model ]
 
 python3 - "$work/runs/tiny-smoke" <<'PY'
 import json, os, sys
@@ -55,6 +60,7 @@ PY
 before=$(stat -c %Y runs/tiny-smoke/stages/07-distill/metrics.jsonl)
 "$r1forge" run "$root/configs/tiny/smoke.yaml" >"$work/rerun.log" 2>&1
 [ "$(grep -c 'finished earlier' "$work/rerun.log")" = 7 ] || { cat "$work/rerun.log"; exit 1; }
+grep -q "make_data: runs/tiny-smoke-data is current" "$work/rerun.log" || { cat "$work/rerun.log"; exit 1; }
 [ "$(stat -c %Y runs/tiny-smoke/stages/07-distill/metrics.jsonl)" = "$before" ]
 
 # A bad reference fails before anything trains, naming the file and the key.

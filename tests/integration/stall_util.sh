@@ -2,14 +2,15 @@
 # the wait for a test-hook stall (R1F_TEST_STALL_AT, core/fault_injection.h).
 # Not here: what each test kills or compares.
 
-# make_smoke_data R1FORGE WORK ROOT: a fresh WORK with runs/tiny-smoke-data (scripts/
-# make_tiny_data.sh, small) for configs/tiny/*.yaml; exits on failure.
+# make_smoke_data R1FORGE WORK ROOT: a fresh WORK with runs/tiny-smoke-data made by
+# `r1forge make-data --config configs/tiny/resume.yaml` (the make_data: section the
+# configs/tiny/*.yaml pipelines share), so every run of a test finds it current; exits on failure.
 make_smoke_data() {
   local r1forge="$1" work="$2" root="$3"
   rm -rf "$work"
-  mkdir -p "$work/runs"
-  R1F_BINARY="$r1forge" bash "$root/scripts/make_tiny_data.sh" "$work/runs/tiny-smoke-data" small \
-    >"$work/data.log" 2>&1 || { cat "$work/data.log"; exit 1; }
+  mkdir -p "$work"
+  (cd "$work" && "$r1forge" make-data --config "$root/configs/tiny/resume.yaml" >data.log 2>&1) ||
+    { cat "$work/data.log"; exit 1; }
 }
 
 # start_stalled LOG MARKER POINT COMMAND...: runs COMMAND in the background with the stall

@@ -20,8 +20,32 @@ add_test(NAME integration.make_data_cli
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/make_data_cli.sh
                  $<TARGET_FILE:r1forge> ${CMAKE_BINARY_DIR}/make_data_cli)
 
-# The seven R1 stages at toy size through `r1forge run` (configs/tiny/smoke.yaml): the report,
-# every stage's outputs, resume-by-skipping, and a bad reference failing before training.
+# A config's make_data: section through the binary: the same bytes as make-data --task and
+# train-tokenizer, current on rerun, made by `r1forge stage`, a kill before the swap, bad input.
+add_test(NAME integration.make_data_config
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/make_data_config.sh
+                 $<TARGET_FILE:r1forge> ${CMAKE_BINARY_DIR}/make_data_config)
+set_tests_properties(integration.make_data_config PROPERTIES TIMEOUT 300)
+
+# The learning canary: configs/tiny/canary.yaml's GRPO must raise held-out pass@1 by 20 points
+# (about a minute on 2 cores), so a change that stops learning fails CI.
+add_test(NAME integration.learning_canary
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/learning_canary.sh
+                 $<TARGET_FILE:r1forge> ${CMAKE_BINARY_DIR}/learning_canary)
+set_tests_properties(integration.learning_canary PROPERTIES TIMEOUT 400)
+
+# Every committed config (configs/**/*.yaml) end to end at toy scale: shape, steps and data
+# shrunk by overrides read off its resolved form, toy inputs in the field names it declares.
+if(R1F_PYTHON)
+  add_test(NAME integration.every_config
+           COMMAND ${R1F_PYTHON} ${CMAKE_CURRENT_LIST_DIR}/every_config.py
+                   $<TARGET_FILE:r1forge> ${CMAKE_SOURCE_DIR}/configs ${CMAKE_BINARY_DIR}/every_config)
+  set_tests_properties(integration.every_config PROPERTIES TIMEOUT 600)
+endif()
+
+# The seven R1 stages at toy size through `r1forge run` (configs/tiny/smoke.yaml) from an empty
+# folder: the data first, the report, every stage's outputs, resume-by-skipping, and a bad
+# reference failing before training.
 add_test(NAME integration.pipeline_smoke
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/pipeline_smoke.sh
                  $<TARGET_FILE:r1forge> ${CMAKE_BINARY_DIR}/pipeline_smoke)

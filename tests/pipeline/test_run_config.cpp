@@ -78,6 +78,13 @@ TEST(ConfigTest, ResolvedConfigHasEveryKeyAndReloadsEqual) {
   // (stages[].grpo.rewards[].name) exist; eval: sections are written only when present.
   Config config = load_config_text(
       "run: {seed: 7}\n"
+      // Each task's options under its own task (only that one may be given).
+      "make_data: {dir: d, tasks: [{task: arithmetic, train: 8, test: 2, arithmetic: {}},\n"
+      "                            {task: corpus, train: 8, corpus: {}},\n"
+      "                            {task: countdown, train: 8, test: 2, countdown: {}},\n"
+      "                            {task: instructions, train: 8, test: 2, instructions: {}}],\n"
+      "            mixes: [{file: m.jsonl, parts: [{file: arithmetic/train.jsonl}]}],\n"
+      "            tokenizer: {inputs: [corpus/corpus.jsonl]}}\n"
       "stages: [{name: s, grpo: {data: {path: p.jsonl}, rewards: [{name: accuracy}]},\n"
       "          eval: {data: {path: e.jsonl}, rewards: [{name: accuracy}, {name: format}]}},\n"
       "         {name: t, type: sft, sft: {data: {path: p.jsonl}}},\n"

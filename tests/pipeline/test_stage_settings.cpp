@@ -6,8 +6,8 @@
 #include <algorithm>
 #include <set>
 
-#include "r1forge/pipeline/run_config.h"
 #include "r1forge/core/yaml_io.h"
+#include "r1forge/pipeline/run_config.h"
 #include "r1forge/pipeline/stage_settings.h"
 
 namespace r1forge {
@@ -42,6 +42,8 @@ std::set<std::string> described_leaves(const std::vector<FieldDoc>& rows,
 
 TEST(StageSettingsTest, EveryKeyAStageCanHaveIsClassified) {
   Config config;
+  config.make_data = MakeDataConfig{};
+  config.make_data->dir = "data";
   const StageSettings settings = stage_settings(config, every_section());
   std::set<std::string> expected = described_leaves(describe_fields<StageConfig>(), "");
   for (const std::string section : {"model.", "sampling."}) {
@@ -50,6 +52,7 @@ TEST(StageSettingsTest, EveryKeyAStageCanHaveIsClassified) {
     }
   }
   expected.insert("run.seed");
+  expected.insert("make_data");  // the section's identity, one setting
   std::set<std::string> produced;
   for (const auto& [key, value] : settings) produced.insert(key);
   EXPECT_EQ(produced, expected) << "stage_settings and the config structs disagree";
@@ -65,6 +68,8 @@ TEST(StageSettingsTest, EveryKeyAStageCanHaveIsClassified) {
 
 TEST(StageSettingsTest, EveryTableEntryMatchesAKey) {
   Config config;
+  config.make_data = MakeDataConfig{};
+  config.make_data->dir = "data";
   const StageSettings settings = stage_settings(config, every_section());
   for (const auto& entry : setting_table_entries()) {
     const bool matches = std::any_of(settings.begin(), settings.end(), [&](const auto& item) {
@@ -140,6 +145,32 @@ TEST(StageSettingsTest, DiffTellsExtensionsFromChanges) {
   ASSERT_EQ(changes.size(), 1u);
   EXPECT_EQ(describe_setting_changes(changes, "rl"), "run.seed 1234 -> 7");
   EXPECT_TRUE(changes[0].invalidates_training);
+}
+
+}  // namespace
+}  // namespace r1forge
+
+namespace r1forge {
+namespace {
+
+// Other generated data is other training data: the make_data identity (generator version and
+// settings, not the folder) is a CHANGE setting of every stage.
+TEST(StageSettingsTest, TheGeneratedDataIsAChangeSettingOfEveryStage) {
+  Config config;
+  config.make_data = MakeDataConfig{};
+  config.make_data->dir = "data";
+  config.make_data->tasks.push_back({.task = "arithmetic", .train = 100, .test = 10, .seed = 1});
+  const StageSettings before = stage_settings(config, every_section());
+  Config moved = config;
+  moved.make_data->dir = "elsewhere";
+  EXPECT_TRUE(diff_stage_settings(before, stage_settings(moved, every_section())).empty());
+  Config more = config;
+  more.make_data->tasks[0].train = 200;
+  const std::vector<SettingChange> changes =
+      diff_stage_settings(before, stage_settings(more, every_section()));
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].key, "make_data");
+  EXPECT_EQ(changes[0].effect, SettingEffect::CHANGE);
 }
 
 }  // namespace

@@ -204,6 +204,26 @@ TEST(PolicyLoss, KlInRewardLeavesTheLossAloneButReportsKl) {
   EXPECT_EQ(stats.kl_mean, stats_without.kl_mean);  // reported whenever ref_logp is given
 }
 
+// R1's epsilon 10: the lower bound 1 − 10 = −9 lies below every ratio, so a low-ratio token
+// with A < 0 is no longer clipped, and the upper bound is 1 + 10 = 11.
+//   ρ=0.5, A=−1: min(−0.5, clip(0.5, −9, 11)·−1 = −0.5) = −0.5, unclipped: loss 0.5, grad 0.5
+//   (at ε 0.2 it is clipped to −0.8 with zero gradient, see §13.3 above);
+//   ρ=12, A=+1: min(12, 11) = 11, clipped: loss −11, gradient 0.
+TEST(PolicyLoss, EpsilonAboveOneTurnsTheLowerClipOff) {
+  PolicyLossConfig config;
+  config.epsilon = 10.0;
+  TokenResult r = one_token(0.5, -1.0, config);
+  EXPECT_NEAR(r.loss, 0.5, 1e-12);
+  EXPECT_NEAR(r.gradient, 0.5, 1e-12);
+  r = one_token(12.0, 1.0, config);
+  EXPECT_NEAR(r.loss, -11.0, 1e-12);
+  EXPECT_EQ(r.gradient, 0.0);
+  config.epsilon = 0.2;
+  EXPECT_NEAR(one_token(0.5, -1.0, config).loss, 0.8, 1e-12);
+  config.epsilon = -0.1;
+  EXPECT_THROW(one_token(0.5, -1.0, config), ConfigError);
+}
+
 TEST(PolicyLoss, RejectsBadConfigWithConfigError) {
   PolicyLossConfig config;
   config.delta = 1.1;  // must exceed 1 + epsilon_high = 1.2
@@ -293,7 +313,7 @@ TEST(PolicyLoss, MatchesTrlGrpoTrainerFixtures) {
     }
     ++checked;
   }
-  EXPECT_GE(checked, 19);
+  EXPECT_GE(checked, 20);
 }
 
 }  // namespace

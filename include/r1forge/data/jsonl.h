@@ -13,6 +13,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "r1forge/core/fs.h"
 
@@ -56,5 +57,11 @@ class JsonlWriter {
   bool to_stdout_ = false;
   std::string buffer_;
 };
+
+// The string values of `fields` in every line of every file, in file, line and field order
+// (a tokenizer's training sentences). DataError naming file:line for a line that is not an
+// object or has none of the fields as a string.
+std::vector<std::string> jsonl_string_fields(const std::vector<std::filesystem::path>& files,
+                                             const std::vector<std::string>& fields);
 
 }  // namespace r1forge

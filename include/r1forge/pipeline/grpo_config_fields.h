@@ -38,7 +38,8 @@ void GrpoConfig::visit(Visitor& v) {
           OneOf{"grpo", "bnpo", "dr_grpo", "dapo"});
   v.field("importance_sampling_level", importance_sampling_level,
           "token ratio or GSPO's sequence ratio", OneOf{"token", "sequence"});
-  v.field("epsilon", epsilon, "lower clip of the ratio (1 - epsilon)", RealRange{0.0, 1e6});
+  v.field("epsilon", epsilon, "lower clip of the ratio (1 - epsilon); >= 1: no lower clip",
+          RealRange{0.0, 1e6});
   v.field("epsilon_high", epsilon_high, "upper clip (1 + epsilon_high); null = epsilon",
           RealRange{0.0, 1e6});
   v.field("delta", delta, "dual clip: cap the unclipped ratio; null = off", RealRange{1.0, 1e6});

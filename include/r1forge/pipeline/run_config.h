@@ -11,10 +11,12 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "r1forge/core/yaml_io.h"
+#include "r1forge/data/make_data_config.h"
 #include "r1forge/model/architecture_config.h"
 #include "r1forge/pipeline/stage_config.h"
 #include "r1forge/sampling/sampling_config.h"
@@ -78,6 +80,8 @@ struct Config {
   ModelRunConfig model;             // the starting model, dtype and device
   SamplingConfig sampling;          // the generation engine: backend, batch, memory bound
   std::vector<StageConfig> stages;  // the pipeline, in order
+  // Synthetic data and tokenizer made before the stages (data/make_data.h); null = none.
+  std::optional<MakeDataConfig> make_data;
 
   bool operator==(const Config&) const = default;
   template <class Visitor>
@@ -85,6 +89,8 @@ struct Config {
     v.field("run", run, "run: folder, seed, threads, logging");
     v.field("model", model, "model: the starting model, dtype and device");
     v.field("sampling", sampling, "sampling: the generation engine (backend, batch, memory)");
+    v.field("make_data", make_data,
+            "make_data: synthetic data and tokenizer made before the stages; null = none");
     v.field("stages", stages, "stages: the pipeline, in order (name, type, init, section)");
   }
 };

@@ -7,6 +7,8 @@
 // records the finished stages with their fingerprints; rerunning the same command skips them.
 // After each stage report.json and report.md are rewritten from the state and the stages'
 // eval.json files. Every path recorded in the run folder is relative to it.
+// The config's `make_data:` folder (data/make_data.h) is made first, under the lock, unless
+// it is current; the checks before the run count the files it will make as present.
 // Not here: one stage's algorithm (stage.h), checkpoints (stage_checkpointer.h).
 #pragma once
 

@@ -3,7 +3,8 @@
 // stage's sections) may be `@<stage>` for that earlier stage's data output (rejection
 // sampling's data.jsonl). resolve_stage_references rewrites a copy of the config with real
 // paths and checks, before anything trains, that every reference names an earlier stage that
-// produces what is asked, and that every input file that no stage produces exists.
+// produces what is asked, and that every input file that no stage (and not the config's
+// `make_data:` section) produces exists.
 // Records inside the run folder never hold paths into it (the folder may move): they name
 // earlier stages (portable_stage) or hold paths relative to run.dir (run_relative_path).
 // Not here: running stages (stage.h, runner.h).
@@ -22,6 +23,10 @@ namespace r1forge {
 std::filesystem::path stage_data_output(const Config& config, const StageConfig& stage);
 // True for stage types that leave a model in final/ (all but rejection_sampling and eval).
 bool stage_produces_model(const std::string& type);
+
+// True when the config's `make_data:` section makes `path` (a file or the tokenizer folder):
+// an input that need not exist before the run, since the run makes it first.
+bool made_by_make_data(const Config& config, const std::filesystem::path& path);
 
 // Every data-path field of `stage` as (dotted key, pointer into the stage), found by walking
 // its config structs: keys named `path` or ending in `_path`; empty values are skipped.

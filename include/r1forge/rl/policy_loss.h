@@ -45,7 +45,8 @@ struct PolicyLossConfig {
   LossType loss_type = LossType::DAPO;
   // Per-token (PPO/GRPO) or per-sequence (GSPO) importance ratio.
   ImportanceSamplingLevel importance_sampling_level = ImportanceSamplingLevel::TOKEN;
-  // Lower clip: the ratio is clipped below at 1 − epsilon.
+  // Lower clip: the ratio is clipped below at 1 − epsilon; epsilon >= 1 switches that bound
+  // off (ratios are positive), as R1's epsilon 10 does, and TRL accepts it the same way.
   double epsilon = 0.2;
   // Upper clip (clip-higher, DAPO recommends 0.28); unset means epsilon.
   std::optional<double> epsilon_high;

@@ -1,14 +1,20 @@
-// `r1forge make-data`: writes a synthetic task's data set (data/tasks/) into a folder.
+// `r1forge make-data`: writes a synthetic task's data set (data/tasks/) into a folder, or makes
+// a config's whole `make_data:` folder (data/make_data.h) without running its stages.
 //
 //   r1forge make-data --task arithmetic|countdown|instructions|corpus --out DIR --train N
 //                     [--test N] [--seed S] [--set key=value ...] [--options]
+//   r1forge make-data --config CONFIG.yaml [a.b=c ...]
 // Split tasks write DIR/train.jsonl and DIR/test.jsonl, the corpus DIR/corpus.jsonl, each
 // atomically; nothing is written when an option is bad or the sizes cannot be met.
-// Not here: the generators and the split rule (r1forge/data/tasks/).
+// Not here: the generators and the split rule (r1forge/data/tasks/), the folder and its stamp
+// (r1forge/data/make_data.h).
+#include "r1forge/data/make_data.h"
+
 #include <iostream>
 
 #include "../command.h"
 #include "r1forge/core/check.h"
+#include "r1forge/pipeline/run_config.h"
 #include "r1forge/core/log.h"
 #include "r1forge/data/tasks/task_registry.h"
 
@@ -20,7 +26,19 @@ struct MakeDataOptions {
   std::string out;
   tasks::TaskRequest request;
   bool list_options = false;
+  std::string config_path;             // --config: make that config's make_data: folder
+  std::vector<std::string> overrides;  // with --config
 };
+
+void run_make_config_data(const MakeDataOptions& options) {
+  R1F_CHECK_USAGE(options.task.empty() && options.out.empty(),
+                  "make-data: --config makes the config's make_data: folder; --task and --out "
+                  "do not apply");
+  const Config config = load_config(options.config_path, options.overrides);
+  R1F_CHECK_CONFIG(config.make_data.has_value(), options.config_path,
+                   ": the config has no make_data: section");
+  make_data(*config.make_data, options.config_path + ": make_data");
+}
 
 void print_options(const tasks::TaskInfo& task) {
   std::cout << "make-data --task " << task.name << ": " << task.help << "\noptions (--set "
@@ -34,6 +52,12 @@ void print_options(const tasks::TaskInfo& task) {
 }
 
 void run_make_data(const MakeDataOptions& options) {
+  if (!options.config_path.empty()) {
+    run_make_config_data(options);
+    return;
+  }
+  R1F_CHECK_USAGE(options.overrides.empty(), "make-data: overrides (a.b=c) need --config");
+  R1F_CHECK_USAGE(!options.task.empty(), "make-data: give --task NAME (or --config CONFIG.yaml)");
   const tasks::TaskInfo& task = tasks::find_task(options.task);
   if (options.list_options) {
     print_options(task);
@@ -60,8 +84,11 @@ CommandAction setup(CLI::App& root) {
   CLI::App* command = root.add_subcommand(
       "make-data",
       "Write a synthetic task's train.jsonl and test.jsonl (corpus: corpus.jsonl) with "
-      "disjoint splits; see docs/tasks.md");
-  command->add_option("--task", options->task, names)->required();
+      "disjoint splits, or a config's make_data: folder; see docs/tasks.md");
+  command->add_option("--task", options->task, names);
+  command->add_option("--config", options->config_path,
+                      "make this config's make_data: folder (skipped when current) and exit");
+  command->add_option("overrides", options->overrides, "with --config: overrides a.b=v ...");
   command->add_option("--out", options->out, "output folder (created if missing)");
   command->add_option("--train", options->request.train,
                       "rows of train.jsonl (corpus: lines of corpus.jsonl)");

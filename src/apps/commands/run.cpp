@@ -17,7 +17,8 @@ CommandAction setup(CLI::App& root) {
   auto options = std::make_shared<RunOptions>();
   CLI::App* command = root.add_subcommand("run", "Run every stage of a config (the R1 pipeline)");
   command->description(
-      "Run the stages of CONFIG.yaml in order into run.dir: each stage's init may name an\n"
+      "Make the config's make_data: folder unless it is current (synthetic data, tokenizer),\n"
+      "then run the stages of CONFIG.yaml in order into run.dir: each stage's init may name an\n"
       "earlier stage (its final/ model) and data paths may be @STAGE (an earlier stage's\n"
       "data output). References and input files are checked before anything trains.\n"
       "pipeline_state.json records finished stages; rerunning the same command skips them\n"

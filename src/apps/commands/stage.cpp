@@ -1,5 +1,6 @@
 // `r1forge stage CONFIG NAME [a.b=c ...]`: runs one stage of a run config into
-// run.dir/stages/NN-<name>/ (metrics.jsonl, samples.jsonl, final/). The whole pipeline with
+// run.dir/stages/NN-<name>/ (metrics.jsonl, samples.jsonl, final/), after making the config's
+// `make_data:` folder when it is not current (data/make_data.h). The whole pipeline with
 // stage-to-stage hand-over is `r1forge run` ([order 4]); this runs any one stage on its own.
 #include "../command.h"
 #include "r1forge/core/check.h"

@@ -23,34 +23,13 @@ struct TrainTokenizerOptions {
   TokenizerFolderOptions folder;
 };
 
-// The named string fields of every JSONL line of every input, one sentence each; DataError
-// naming file:line for a line without any of them.
-std::vector<std::string> jsonl_sentences(const TrainTokenizerOptions& options) {
-  std::vector<std::string> sentences;
-  for (const auto& input : options.inputs) {
-    JsonlReader reader(input);
-    JsonlLine line;
-    while (reader.next(line)) {
-      bool found = false;
-      for (const auto& field : options.jsonl_fields) {
-        auto it = line.value.is_object() ? line.value.find(field) : line.value.end();
-        if (it != line.value.end() && it->is_string()) {
-          sentences.push_back(it->get<std::string>());
-          found = true;
-        }
-      }
-      R1F_CHECK_DATA(found, reader.where(line), ": none of the --jsonl-field fields is a string");
-    }
-  }
-  return sentences;
-}
-
 void train(const TrainTokenizerOptions& options, const std::filesystem::path& model) {
   if (options.jsonl_fields.empty()) {
     std::vector<std::filesystem::path> corpus(options.inputs.begin(), options.inputs.end());
     train_sentencepiece(corpus, options.train, model);
   } else {
-    train_sentencepiece(jsonl_sentences(options), options.train, model);
+    std::vector<std::filesystem::path> files(options.inputs.begin(), options.inputs.end());
+    train_sentencepiece(jsonl_string_fields(files, options.jsonl_fields), options.train, model);
   }
 }
 

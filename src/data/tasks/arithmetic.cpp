@@ -105,10 +105,11 @@ std::vector<std::string> arithmetic_steps(const ArithmeticProblem& problem) {
   return steps;
 }
 
-std::string arithmetic_completion(const ArithmeticProblem& problem) {
+std::string arithmetic_completion(const ArithmeticProblem& problem, std::optional<int64_t> answer) {
   std::string text = "<think>";
   for (const std::string& step : arithmetic_steps(problem)) text += step + " ";
-  return text + "</think><answer>" + std::to_string(arithmetic_value(problem)) + "</answer>";
+  return text + "</think><answer>" + std::to_string(answer.value_or(arithmetic_value(problem))) +
+         "</answer>";
 }
 
 std::string arithmetic_prompt(const ArithmeticProblem& problem,
@@ -130,6 +131,8 @@ TaskSplits generate_arithmetic(const ArithmeticConfig& config,
                                int64_t test,
                                uint64_t seed) {
   TaskRng rng(derive_seed(seed, "tasks/arithmetic/sample"));
+  // Its own stream, drawn from only when answer_noise > 0: noise never moves the problems.
+  TaskRng noise_rng(derive_seed(seed, "tasks/arithmetic/answer_noise"));
   SplitCollector collector(kArithmeticTask, seed, config.test_fraction, train, test);
   const bool en = has_language(config, "en"), zh = has_language(config, "zh");
   const std::string space = space_description(config);
@@ -142,12 +145,16 @@ TaskSplits generate_arithmetic(const ArithmeticConfig& config,
                            : zh     ? "zh"
                                     : "en";
     auto& rows = *split == Split::TRAIN ? splits.train : splits.test;
+    const int64_t value = arithmetic_value(problem);
+    const bool noisy = *split == Split::TRAIN && config.answer_noise > 0.0 &&
+                       noise_rng.chance(config.answer_noise);
     rows.push_back({{"id", row_id(kArithmeticTask, *split, static_cast<int64_t>(rows.size()))},
                     {"task", kArithmeticTask},
                     {"language", language},
                     {"prompt", arithmetic_prompt(problem, config.style, language)},
-                    {"answer", std::to_string(arithmetic_value(problem))},
-                    {"completion", arithmetic_completion(problem)},
+                    {"answer", std::to_string(value)},
+                    {"completion", noisy ? arithmetic_completion(problem, value + 1)
+                                         : arithmetic_completion(problem)},
                     {"num_terms", static_cast<int64_t>(problem.operands.size())}});
   }
   return splits;

@@ -21,7 +21,10 @@ std::vector<TaskFile> split_files(TaskSplits splits) {
 // A task with train/test files whose config type is Config.
 template <class Config, class Generate>
 TaskInfo split_task(const char* name, std::string help, Generate generate) {
-  return {name, std::move(help), describe_fields<Config>(),
+  return {name,
+          std::move(help),
+          describe_fields<Config>(),
+          {"train.jsonl", "test.jsonl"},
           [name, generate](const TaskRequest& request) {
             Config config = parse_task_options<Config>(request.settings, where_of(name));
             return split_files(generate(config, request.train, request.test, request.seed));
@@ -38,7 +41,9 @@ std::vector<TaskInfo> make_registry() {
       {kCorpusTask,
        "plain pretraining lines {\"text\"} from train-split arithmetic problems (corpus.jsonl; "
        "--train is the line count)",
-       describe_fields<CorpusConfig>(), [](const TaskRequest& request) {
+       describe_fields<CorpusConfig>(),
+       {"corpus.jsonl"},
+       [](const TaskRequest& request) {
          const std::string where = where_of(kCorpusTask);
          R1F_CHECK_USAGE(request.test == 0, where,
                          ": the corpus is one file (corpus.jsonl) of "

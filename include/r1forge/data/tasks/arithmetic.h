@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,7 +30,13 @@ struct ArithmeticConfig {
   std::vector<std::string> languages = {"en"};  // of the words style: en and/or zh
   double zh_share = 0.5;                        // with both languages: share of rows in zh
   double test_fraction = 0.2;  // share of the problem space that belongs to the test split
+  // Label noise: the share of train rows whose completion ends in <answer>sum + 1</answer>
+  // after a correct trace (the `answer` field keeps the sum; test rows are never noisy). SFT
+  // on them learns to copy its trace's result only part of the time, a habit that only a
+  // reward can correct (configs/tiny/canary.yaml). 0 writes the same bytes as before it existed.
+  double answer_noise = 0.0;
 
+  bool operator==(const ArithmeticConfig&) const = default;
   template <class Visitor>
   void visit(Visitor& v) {
     v.field("min_terms", min_terms, "fewest operands per problem", IntRange{2, 64});
@@ -42,6 +49,9 @@ struct ArithmeticConfig {
     v.field("languages", languages, "languages of the rows: en, zh", OneOf{"en", "zh"});
     v.field("zh_share", zh_share, "with both en and zh: the share of zh rows", RealRange{0.0, 1.0});
     v.field("test_fraction", test_fraction, "share of all problems that are test problems",
+            RealRange{0.0, 1.0});
+    v.field("answer_noise", answer_noise,
+            "share of train completions answering sum + 1 after a correct trace",
             RealRange{0.0, 1.0});
   }
   // ConfigError naming `where` for min_terms > max_terms or an empty/duplicate language list.
@@ -62,8 +72,9 @@ std::string arithmetic_expression(const ArithmeticProblem& problem);  // "7+5+8"
 int64_t arithmetic_value(const ArithmeticProblem& problem);
 // The running-sum steps: {"7+5=12", "12+8=20"}.
 std::vector<std::string> arithmetic_steps(const ArithmeticProblem& problem);
-// "<think>7+5=12 12+8=20 </think><answer>20</answer>".
-std::string arithmetic_completion(const ArithmeticProblem& problem);
+// "<think>7+5=12 12+8=20 </think><answer>20</answer>"; `answer` replaces the 20 (label noise).
+std::string arithmetic_completion(const ArithmeticProblem& problem,
+                                  std::optional<int64_t> answer = std::nullopt);
 // The prompt in `style` and `language` (see the file comment).
 std::string arithmetic_prompt(const ArithmeticProblem& problem,
                               const std::string& style,

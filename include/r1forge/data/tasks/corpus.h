@@ -27,6 +27,7 @@ struct CorpusConfig {
   double worked_share = 0.5;  // share of lines that are worked solutions
   double fact_share = 0.25;   // share of single-step facts; the rest are bare problems
 
+  bool operator==(const CorpusConfig&) const = default;
   template <class Visitor>
   void visit(Visitor& v) {
     v.field("arithmetic", arithmetic, "the arithmetic problems the corpus is built from");

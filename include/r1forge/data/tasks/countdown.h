@@ -31,6 +31,7 @@ struct CountdownConfig {
   std::string operators = "+-*/";  // the operators solutions may use (any non-empty subset)
   double test_fraction = 0.2;      // share of all problems that are test problems
 
+  bool operator==(const CountdownConfig&) const = default;
   template <class Visitor>
   void visit(Visitor& v) {
     v.field("min_numbers", min_numbers, "fewest numbers per problem", IntRange{2, 6});

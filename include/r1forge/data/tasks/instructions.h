@@ -32,6 +32,7 @@ struct InstructionsConfig {
   int64_t max_number = 99;     // numbers to sort are 0..max_number
   double test_fraction = 0.2;  // share of all problems that are test problems
 
+  bool operator==(const InstructionsConfig&) const = default;
   template <class Visitor>
   void visit(Visitor& v) {
     v.field("kinds", kinds, "instruction kinds to draw from",

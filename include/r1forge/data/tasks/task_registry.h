@@ -1,7 +1,8 @@
-// The synthetic task registry behind `r1forge make-data`: each task has a name, a help line, its
-// options (the keys of its config struct, for --set key=value and the docs) and a generator that
-// turns (sizes, seed, options) into the rows of the files it writes (train.jsonl + test.jsonl,
-// or corpus.jsonl for the pretraining corpus).
+// The synthetic task registry behind `r1forge make-data` and a config's `make_data:` section
+// (data/make_data.h): each task has a name, a help line, its options (the keys of its config
+// struct, for --set key=value and the docs), the names of the files it writes (train.jsonl +
+// test.jsonl, or corpus.jsonl for the pretraining corpus) and a generator that turns (sizes,
+// seed, options) into their rows.
 //
 // Options are parsed with the config machinery (yaml_io.h): values follow YAML rules
 // (`languages=[en, zh]`, `zh_share=0.3`), nested keys use dots (`arithmetic.digits=2`), and an
@@ -22,6 +23,12 @@
 
 namespace r1forge::tasks {
 
+// The version of what the generators write. Bump it whenever any task generator, the mix or
+// the tokenizer training of data/make_data.h writes different bytes for the same settings:
+// make_data's stamp records it, so a folder made by an older generator is made again rather
+// than trusted (tests/data/test_make_data.cpp pins a digest of the output to this number).
+inline constexpr int64_t kTaskGeneratorVersion = 1;
+
 struct TaskRequest {
   int64_t train = 0;                  // rows of train.jsonl (the corpus: lines of corpus.jsonl)
   int64_t test = 0;                   // rows of test.jsonl (the corpus: must be 0)
@@ -36,8 +43,9 @@ struct TaskFile {
 
 struct TaskInfo {
   std::string name;
-  std::string help;               // one line for --help and docs/tasks.md
-  std::vector<FieldDoc> options;  // the keys --set accepts, with defaults and help
+  std::string help;                // one line for --help and docs/tasks.md
+  std::vector<FieldDoc> options;   // the keys --set accepts, with defaults and help
+  std::vector<std::string> files;  // the files generate() returns, by name, in order
   std::function<std::vector<TaskFile>(const TaskRequest&)> generate;
 };
 
