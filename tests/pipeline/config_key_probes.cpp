@@ -442,6 +442,115 @@ std::string probe_base_config(const fs::path& root) {
          "      max_completion_length: 6\n";
 }
 
+std::string probe_make_data_config(const fs::path& root) {
+  return "make_data:\n"
+         "  dir: " +
+         (root / "made" / "data").string() +
+         "\n"
+         "  tasks:\n"
+         "    - {task: arithmetic, train: 6, test: 3, seed: 1, arithmetic: {}}\n"
+         "    - {task: corpus, train: 40, seed: 1, corpus: {}}\n"
+         "    - {task: countdown, train: 6, test: 3, seed: 1, countdown: {}}\n"
+         "    - {task: instructions, train: 6, test: 3, seed: 1, instructions: {}}\n"
+         "  mixes:\n"
+         "    - {file: mix.jsonl, parts: [{file: instructions/train.jsonl},\n"
+         "                                {file: countdown/train.jsonl}]}\n"
+         "  tokenizer: {inputs: [corpus/corpus.jsonl, instructions/train.jsonl]}\n";
+}
+
+// MakeDataConfig: each key changes the files make_data() writes.
+void make_data_probes(std::vector<Probe>& probes, const fs::path& root) {
+  auto add = [&](const std::string& key, const std::string& value, const Overrides& context = {},
+                 Observed observed = Observed::MAKE_DATA) {
+    std::string set = key;
+    for (const auto& [list, item] : std::vector<std::pair<std::string, std::string>>{
+             {"tasks[]", "tasks.0"}, {"mixes[]", "mixes.0"}, {"parts[]", "parts.1"}}) {
+      if (auto at = set.find(list); at != std::string::npos) set.replace(at, list.size(), item);
+    }
+    probes.push_back({key, "sft", {set + "=" + value}, context, observed});
+  };
+  add("make_data.dir", (root / "made" / "data_b").string());
+  // Item 0 as another task (its arithmetic options removed, its folder kept).
+  add("make_data.tasks[].task", "countdown",
+      {"~make_data.tasks.0.arithmetic", "make_data.tasks.0.folder=t"});
+  add("make_data.tasks[].folder", "sums");
+  add("make_data.tasks[].train", "7");
+  add("make_data.tasks[].test", "4");
+  add("make_data.tasks[].seed", "2");
+  // Options of each task, on the item that runs it.
+  struct Option {
+    std::string field, value;
+    Overrides context;
+    Observed observed = Observed::MAKE_DATA;
+  };
+  const std::vector<Option> arithmetic = {
+      {"min_terms", "2", {}},
+      {"max_terms", "4", {}},
+      {"digits", "2", {}},
+      {"operators", "+-", {}},
+      {"nonnegative", "false", {"operators=+-"}},
+      {"style", "words", {}},
+      {"languages", "[zh]", {"style=words"}},
+      {"zh_share", "0.1", {"style=words", "languages=[en, zh]"}},
+      {"test_fraction", "0.5", {}},
+      {"answer_noise", "0.5", {}}};
+  auto options = [&](const std::string& prefix, int item, const std::vector<Option>& list) {
+    const std::string set = "make_data.tasks." + std::to_string(item) + "." + prefix;
+    for (const Option& option : list) {
+      Overrides context;
+      for (const auto& extra : option.context) context.push_back(set + extra);
+      probes.push_back({"make_data.tasks[]." + prefix + option.field,
+                        "sft",
+                        {set + option.field + "=" + option.value},
+                        context,
+                        option.observed});
+    }
+  };
+  options("arithmetic.", 0, arithmetic);
+  // The corpus's lines are plain and never noisy: the rows' wording and noise are rejected.
+  std::vector<Option> corpus_arithmetic;
+  for (Option option : arithmetic) {
+    if (option.field == "style" || option.field == "languages" || option.field == "zh_share" ||
+        option.field == "answer_noise") {
+      option.context.clear();
+      option.observed = Observed::REJECTED;
+    }
+    corpus_arithmetic.push_back(option);
+  }
+  options("corpus.arithmetic.", 1, corpus_arithmetic);
+  options("corpus.", 1, {{"worked_share", "0.2", {}}, {"fact_share", "0.5", {}}});
+  options("countdown.", 2,
+          {{"min_numbers", "2", {}},
+           {"max_numbers", "5", {}},
+           {"min_number", "5", {}},
+           {"max_number", "20", {}},
+           {"min_target", "500", {}},
+           {"max_target", "100", {}},
+           {"operators", "'+-'", {}},
+           {"test_fraction", "0.5", {}}});
+  options("instructions.", 3,
+          {{"kinds", "[uppercase]", {}},
+           {"min_items", "2", {}},
+           {"max_items", "4", {}},
+           {"max_number", "9", {}},
+           {"test_fraction", "0.5", {}}});
+  add("make_data.mixes[].file", "mix_b.jsonl");
+  add("make_data.mixes[].parts[].file", "countdown/test.jsonl");
+  add("make_data.mixes[].parts[].max_rows", "2");
+  const std::string tok = "make_data.tokenizer.";
+  add(tok + "folder", "tok_b");
+  add(tok + "inputs", "[corpus/corpus.jsonl]");
+  add(tok + "fields", "[text, prompt]");  // the instructions' completions left out
+  add(tok + "vocab_size", "80");
+  add(tok + "model_type", "bpe");
+  add(tok + "split_digits", "true");
+  add(tok + "user_symbols", "['<think>']");
+  // 256 byte pieces need a vocabulary above them, and enough text for one without them.
+  add(tok + "byte_fallback", "true", {tok + "vocab_size=320", "make_data.tasks.1.train=1000"});
+  add(tok + "character_coverage", "0.98");  // SentencePiece's least
+  add(tok + "model_max_length", "100");
+}
+
 std::vector<Probe> config_key_probes(const fs::path& root) {
   const std::string r = root.string();
   std::vector<Probe> probes;
@@ -462,6 +571,8 @@ std::vector<Probe> config_key_probes(const fs::path& root) {
        "",
        false,
        {"stages.sft.sft.optimizer.learning_rate=0.002"}});
+
+  make_data_probes(probes, root);
 
   // ---- model: the starting model of every stage whose init is base
   add({"model.init", "sft", {"model.init=" + r + "/model_b"}});

@@ -28,6 +28,10 @@ enum class Observed {
   // `first_run` added to the config, then again with the probe's config; what the second run
   // did (keys that decide how a rerun treats what an earlier attempt left).
   RERUN,
+  // The files make_data() (the runner's step before the first stage) writes under
+  // make_data.dir, by path and content, its stamp (the settings) left out; the config is
+  // probe_base_config with probe_make_data_config's section.
+  MAKE_DATA,
 };
 
 struct Probe {
@@ -46,6 +50,8 @@ void write_probe_inputs(const std::filesystem::path& root);
 // The config every probe starts from: one stage of each type (sft, pre, rl, rs, dist, ev),
 // each tiny enough to run in a fraction of a second on CPU.
 std::string probe_base_config(const std::filesystem::path& root);
+// A `make_data:` section writing every task, a mix and a tokenizer under root/made/data.
+std::string probe_make_data_config(const std::filesystem::path& root);
 std::vector<Probe> config_key_probes(const std::filesystem::path& root);
 
 }  // namespace r1forge::testing

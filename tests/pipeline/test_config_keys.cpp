@@ -23,6 +23,7 @@
 #include "r1forge/core/fs.h"
 #include "r1forge/core/log.h"
 #include "r1forge/core/sha256.h"
+#include "r1forge/data/make_data.h"
 #include "r1forge/pipeline/run_config.h"
 #include "r1forge/pipeline/runner.h"
 #include "r1forge/pipeline/stage.h"
@@ -173,7 +174,44 @@ class ConfigKeysTest : public ::testing::Test {
     if (first_run) {
       overrides.insert(overrides.end(), probe.first_run.begin(), probe.first_run.end());
     }
-    return load_config_text(testing::probe_base_config(root()), "probe.yaml", overrides);
+    std::string yaml = testing::probe_base_config(root());
+    if (probe.observed == Observed::MAKE_DATA || probe.key.rfind("make_data.", 0) == 0) {
+      yaml += testing::probe_make_data_config(root());
+    }
+    return load_config_text(yaml, "probe.yaml", overrides);
+  }
+
+  // Makes config.make_data's folder afresh; every file under root/made (the stamp and the
+  // lock files left out), by path and SHA-256.
+  std::string made_data(const Config& config) const {
+    const fs::path made = root() / "made";
+    fs::remove_all(made);
+    std::string error;
+    ::testing::internal::CaptureStderr();
+    try {
+      make_data(*config.make_data, "probe.yaml: make_data");
+    } catch (const std::exception& thrown) {
+      error = thrown.what();
+    }
+    ::testing::internal::GetCapturedStderr();
+    std::vector<fs::path> files;
+    if (fs::exists(made)) {
+      for (const auto& entry : fs::recursive_directory_iterator(made)) {
+        const std::string name = entry.path().filename().string();
+        if (entry.is_regular_file() && name != kMakeDataStamp &&
+            entry.path().extension() != ".lock") {
+          files.push_back(entry.path());
+        }
+      }
+    }
+    std::sort(files.begin(), files.end());
+    std::ostringstream out;
+    out << "error: " << error << "\n";
+    for (const fs::path& file : files) {
+      out << fs::relative(file, root()).string() << " " << sha256_file(file) << "\n";
+    }
+    fs::remove_all(made);
+    return out.str();
   }
 
   void clear_outputs() const {
@@ -236,6 +274,7 @@ class ConfigKeysTest : public ::testing::Test {
     switch (probe.observed) {
       case Observed::RUN:
       case Observed::PEAK_MEMORY: return run(config, stage, probe.observed);
+      case Observed::MAKE_DATA: return made_data(config);
       case Observed::RERUN: {
         const Config first = load(probe, changed, /*first_run=*/true);
         return run(config, stage, probe.observed, &first);
@@ -284,7 +323,8 @@ class ConfigKeysTest : public ::testing::Test {
       auto [it, fresh] = bases.emplace(context, "");
       if (fresh) {
         it->second = observe(probe, false);
-        ASSERT_TRUE(probe.observed != Observed::RUN || it->second.rfind("error: \n", 0) == 0)
+        ASSERT_TRUE((probe.observed != Observed::RUN && probe.observed != Observed::MAKE_DATA) ||
+                    it->second.rfind("error: \n", 0) == 0)
             << "the base run failed: " << it->second.substr(0, 400);
         if (probe.context.empty() && probe.observed == Observed::RUN) {
           // Deterministic, or a change below would mean nothing.
@@ -305,7 +345,8 @@ class ConfigKeysTest : public ::testing::Test {
           << probe.key << ": setting it changed nothing observed (" << probe.change.front()
           << "); both runs: " << changed.substr(0, 400);
       if (!probe.may_fail &&
-          (probe.observed == Observed::RUN || probe.observed == Observed::RERUN)) {
+          (probe.observed == Observed::RUN || probe.observed == Observed::RERUN ||
+           probe.observed == Observed::MAKE_DATA)) {
         EXPECT_EQ(changed.rfind("error: \n", 0), 0u)
             << probe.key << ": the changed run failed: " << changed.substr(0, 400);
       }
@@ -332,6 +373,10 @@ TEST_F(ConfigKeysTest, EveryKeyHasOneProbe) {
   for (const auto& [key, count] : probed) {
     ADD_FAILURE() << "a probe for " << key << ", which is not a key of the config";
   }
+}
+
+TEST_F(ConfigKeysTest, MakeDataKeysAct) {
+  check_keys_starting_with("make_data.");
 }
 
 TEST_F(ConfigKeysTest, RunModelSamplingAndStageKeysAct) {
