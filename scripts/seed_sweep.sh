@@ -3,8 +3,9 @@
 # that seed's teacher and curated data, for each seed, and one table per run plus the mean and
 # spread over seeds (scripts/seed_table.py). docs/results.md publishes its output.
 #   scripts/seed_sweep.sh [SEED ...]          default: 1 2 3
-# Env: R1F_SWEEP_DIR (default runs/sweep), R1F_SWEEP_THREADS (default 2: one run at a time on
-# both cores; the figures do not depend on it, the seconds do), R1F_SWEEP_SKIP_DISTILL=1.
+# Env: R1F_SWEEP_DIR (default runs/sweep), R1F_SWEEP_THREADS (default 1, what docs/results.md
+# publishes: LibTorch splits some reductions by thread, so after a few dozen GRPO steps the
+# figures depend on the thread count; each count is deterministic), R1F_SWEEP_SKIP_DISTILL=1.
 # Reruns resume: each run folder skips its finished stages (pipeline_state.json).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -12,7 +13,7 @@ cd "$root"
 bash scripts/build.sh --target r1forge >/dev/null
 r1forge="${R1F_BUILD_DIR:-$root/build}/bin/r1forge"
 sweep="${R1F_SWEEP_DIR:-runs/sweep}"
-threads="${R1F_SWEEP_THREADS:-2}"
+threads="${R1F_SWEEP_THREADS:-1}"
 seeds=("$@")
 ((${#seeds[@]})) || seeds=(1 2 3)
 

@@ -41,6 +41,14 @@ void FileLock::release() {
 }
 
 bool FileLock::try_lock(const fs::path& path, bool exclusive) {
+  return acquire(path, exclusive, /*wait=*/false);
+}
+
+void FileLock::lock(const fs::path& path) {
+  acquire(path, /*exclusive=*/true, /*wait=*/true);
+}
+
+bool FileLock::acquire(const fs::path& path, bool exclusive, bool wait) {
   release();
   std::error_code error;
   if (path.has_parent_path()) fs::create_directories(path.parent_path(), error);
@@ -48,7 +56,7 @@ bool FileLock::try_lock(const fs::path& path, bool exclusive) {
   R1F_CHECK_IO(fd >= 0, "cannot open the lock file ", path.string(), ": ", std::strerror(errno));
   int result;
   do {
-    result = ::flock(fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB);
+    result = ::flock(fd, (exclusive ? LOCK_EX : LOCK_SH) | (wait ? 0 : LOCK_NB));
   } while (result != 0 && errno == EINTR);
   if (result != 0) {
     const int saved = errno;

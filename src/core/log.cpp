@@ -53,18 +53,6 @@ Level parse_level(std::string_view name) {
             "' (expected trace, debug, info, warn, error or off)");
 }
 
-std::string_view level_name(Level level) {
-  switch (level) {
-    case Level::TRACE: return "trace";
-    case Level::DEBUG: return "debug";
-    case Level::INFO: return "info";
-    case Level::WARN: return "warn";
-    case Level::ERROR: return "error";
-    case Level::OFF: return "off";
-  }
-  return "info";
-}
-
 void setup_console(Level level) {
   get_logger().set_level(to_spdlog(level));
 }

@@ -1,18 +1,14 @@
 // Making a `make_data:` folder with its stamp; see data/make_data.h.
 #include "r1forge/data/make_data.h"
 
-#include <fcntl.h>
-#include <sys/file.h>
-#include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
-#include <cerrno>
-#include <cstring>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "r1forge/core/check.h"
 #include "r1forge/core/fault_injection.h"
+#include "r1forge/core/file_lock.h"
 #include "r1forge/core/fs.h"
 #include "r1forge/core/log.h"
 #include "r1forge/core/sha256.h"
@@ -31,26 +27,6 @@ using Json = nlohmann::ordered_json;
 // What scripts/make_tiny_data.sh (this section's retired predecessor) left as its stamp: a
 // folder with it was made by r1forge and may be replaced.
 constexpr const char* kLegacyStamp = "done";
-
-// An exclusive flock on `<dir>.lock` for the lifetime of the object: two runs sharing a data
-// folder take turns, and the second finds the first's folder current.
-class FolderLock {
- public:
-  explicit FolderLock(const fs::path& dir) : path_(dir.string() + ".lock") {
-    fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    R1F_CHECK_IO(fd_ >= 0, "cannot open the lock file ", path_, ": ", std::strerror(errno));
-    while (::flock(fd_, LOCK_EX) != 0) {
-      R1F_CHECK_IO(errno == EINTR, "cannot lock ", path_, ": ", std::strerror(errno));
-    }
-  }
-  ~FolderLock() { ::close(fd_); }  // closing releases the lock
-  FolderLock(const FolderLock&) = delete;
-  FolderLock& operator=(const FolderLock&) = delete;
-
- private:
-  std::string path_;
-  int fd_ = -1;
-};
 
 Json yaml_to_json(const YAML::Node& node) {
   if (node.IsMap()) {
@@ -252,7 +228,8 @@ MakeDataResult make_data(const MakeDataConfig& config, const std::string& where)
   std::error_code error;
   fs::create_directories(parent_of(dir), error);
   R1F_CHECK_IO(!error, where, ".dir: cannot create the parent of ", dir, ": ", error.message());
-  FolderLock lock(dir);
+  FileLock lock;  // a second maker waits for this one, then finds the folder current
+  lock.lock(dir.string() + ".lock");
   const std::string reason = stale_reason(config, dir);
   if (reason.empty()) {
     R1F_LOG_INFO("make_data: ", dir.string(), " is current (generator version ",

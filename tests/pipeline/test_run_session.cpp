@@ -6,7 +6,10 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <string>
+#include <thread>
 
 #include "r1forge/core/check.h"
 #include "r1forge/core/file_lock.h"
@@ -88,6 +91,27 @@ TEST(FileLockTest, AnUnrecordedOrGarbledHolderIsDescribedAsUnknown) {
   EXPECT_FALSE(shared.try_lock(dir.path() / "held.lock", /*exclusive=*/false));
   lock.release();
   EXPECT_TRUE(shared.try_lock(dir.path() / "held.lock", /*exclusive=*/false));
+}
+
+// lock() waits for the holder instead of refusing (make_data: a second maker of a shared data
+// folder waits, then finds it current): a thread blocks in lock() until the main thread
+// releases, and only then writes its mark.
+TEST(FileLockTest, LockWaitsForTheHolderToRelease) {
+  testing::TempDir dir;
+  const fs::path path = dir.path() / "data.lock";
+  FileLock first;
+  ASSERT_TRUE(first.try_lock(path, /*exclusive=*/true));
+  std::atomic<bool> second_holds{false};
+  std::thread waiter([&] {
+    FileLock second;
+    second.lock(path);
+    second_holds = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_FALSE(second_holds) << "lock() took a lock another holds";
+  first.release();
+  waiter.join();
+  EXPECT_TRUE(second_holds);
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
-// An advisory lock on a file with flock(2), held for the life of the object, never waited for.
+// An advisory lock on a file with flock(2), held for the life of the object; try_lock never
+// waits, lock() does.
 // The kernel drops an flock when the last descriptor of its open file closes, which includes
 // the death of the process by any signal: a killed holder never leaves a lock that blocks the
 // next process. The descriptor is close-on-exec, so child processes (an external reward
@@ -27,6 +28,10 @@ class FileLock {
   // process included: two FileLocks on one file conflict). IoError when the file cannot be
   // created or opened, naming it.
   bool try_lock(const std::filesystem::path& path, bool exclusive);
+  // Opens (creating) `path` and takes the lock exclusively, waiting as long as another holds
+  // it (for work that a second process should wait for, not refuse: making a shared data
+  // folder). IoError when the file cannot be created, opened or locked, naming it.
+  void lock(const std::filesystem::path& path);
   // Replaces the file's content with this process's PID, host, UTC start time and command
   // line (/proc/self/cmdline). For exclusive holders, who alone own the content.
   void record_holder();
@@ -34,6 +39,8 @@ class FileLock {
   void release();
 
  private:
+  bool acquire(const std::filesystem::path& path, bool exclusive, bool wait);
+
   int fd_ = -1;
   std::filesystem::path path_;
 };

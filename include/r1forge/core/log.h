@@ -18,7 +18,6 @@ enum class Level { TRACE, DEBUG, INFO, WARN, ERROR, OFF };
 
 // Parses "trace|debug|info|warn|error|off"; ConfigError otherwise.
 Level parse_level(std::string_view name);
-std::string_view level_name(Level level);
 
 // Console logging at `level`; idempotent. Safe to call before anything else.
 void setup_console(Level level);
