@@ -155,7 +155,8 @@ void make_tokenizer(const MakeDataTokenizerConfig& config, const fs::path& stagi
   train.user_defined_symbols = config.user_symbols;
   train.byte_fallback = config.byte_fallback;
   train.character_coverage = config.character_coverage;
-  train.seed = static_cast<uint32_t>(config.seed);
+  // No seed: every input line is used (input_sentence_size 0), so SentencePiece samples
+  // nothing and its seed changes no byte of the model.
   train.num_threads = 1;  // byte-identical models run to run
   std::vector<fs::path> inputs;
   for (const auto& input : config.inputs) inputs.push_back(staging / input);

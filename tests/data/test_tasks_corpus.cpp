@@ -3,7 +3,10 @@
 // task (same seed) anywhere in it, not even as a single-step fact.
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <set>
+#include <utility>
+#include <vector>
 
 #include "data/arithmetic_oracle.h"
 #include "r1forge/core/check.h"
@@ -131,6 +134,31 @@ TEST(CorpusTask, RegistryDeterminismAndErrors) {
   EXPECT_THROW(corpus.generate(request), ConfigError);
   request.settings = {"arithmetic.digitz=2"};
   EXPECT_THROW(corpus.generate(request), ConfigError);
+}
+
+// The corpus's lines are plain and never noisy, so the arithmetic rows' wording and label
+// noise would do nothing there: each is a ConfigError naming it, defaults pass.
+TEST(CorpusTask, RejectsArithmeticOptionsThatDoNotApply) {
+  EXPECT_NO_THROW(CorpusConfig{}.validate("corpus"));
+  for (const auto& [field, set] :
+       std::vector<std::pair<std::string, std::function<void(ArithmeticConfig&)>>>{
+           {"style", [](ArithmeticConfig& a) { a.style = "words"; }},
+           {"languages", [](ArithmeticConfig& a) { a.languages = {"zh"}; }},
+           {"zh_share", [](ArithmeticConfig& a) { a.zh_share = 0.1; }},
+           {"answer_noise", [](ArithmeticConfig& a) { a.answer_noise = 0.5; }}}) {
+    CorpusConfig config;
+    set(config.arithmetic);
+    try {
+      config.validate("x.yaml: make_data.tasks.1.corpus");
+      ADD_FAILURE() << field << " was accepted";
+    } catch (const ConfigError& error) {
+      EXPECT_NE(std::string(error.what()).find("make_data.tasks.1.corpus.arithmetic." + field),
+                std::string::npos)
+          << error.what();
+    }
+  }
+  const TaskInfo& corpus = find_task("corpus");
+  EXPECT_THROW(corpus.generate({10, 0, 1, {"arithmetic.answer_noise=0.5"}}), ConfigError);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 
 #include <ATen/core/grad_mode.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <map>
@@ -30,10 +31,14 @@ void write_lines(const fs::path& path, const std::vector<nlohmann::json>& rows) 
   for (const auto& row : rows) out << row.dump() << "\n";
 }
 
-// A tiny-qwen2 folder with the probes' tokenizer and weights from `seed`.
-void write_model(const fs::path& folder, const fs::path& tokenizer, uint64_t seed) {
+// A tiny-qwen2 folder with the probes' tokenizer and weights from `seed`; `vocab_size` rows
+// of embedding and head (ids past the tokenizer's 300 are never in the data).
+void write_model(const fs::path& folder,
+                 const fs::path& tokenizer,
+                 uint64_t seed,
+                 int64_t vocab_size = 300) {
   ModelConfig config = model_preset("tiny-qwen2");
-  config.vocab_size = 300;
+  config.vocab_size = vocab_size;
   Transformer model(config, /*initialize=*/false);
   model->init_weights(seed);
   fs::create_directories(folder);
@@ -105,6 +110,35 @@ void write_answer_model(const fs::path& from,
     }
   }
   write_bigram_model(from, folder, open, next);
+}
+
+// The first `count` normal pieces of `tokenizer` made of ASCII letters only: whole words ("▁"
+// and at least 3 letters) when `words`, else pieces inside a word (no "▁").
+std::vector<int64_t> letter_pieces(const SentencePieceTokenizer& tokenizer,
+                                   bool words,
+                                   size_t count) {
+  const std::string space = "\xE2\x96\x81";  // ▁
+  std::vector<int64_t> ids;
+  for (size_t id = 0; id < tokenizer.pieces().size() && ids.size() < count; ++id) {
+    const ModelPiece& piece = tokenizer.pieces()[id];
+    std::string letters = piece.piece;
+    const bool starts_word = letters.rfind(space, 0) == 0;
+    if (piece.type != PieceType::PIECE_NORMAL || starts_word != words) continue;
+    if (starts_word) letters = letters.substr(space.size());
+    if (letters.size() < (words ? 3u : 1u)) continue;
+    if (std::all_of(letters.begin(), letters.end(), [](char c) { return c >= 'a' && c <= 'z'; })) {
+      ids.push_back(static_cast<int64_t>(id));
+    }
+  }
+  R1F_CHECK(ids.size() == count, "the probe tokenizer has too few letter pieces");
+  return ids;
+}
+
+// A bigram machine that writes the pieces `loop` (distinct ids) over and over.
+void write_loop_model(const fs::path& from, const fs::path& folder, std::vector<int64_t> loop) {
+  std::map<int64_t, std::vector<std::pair<int64_t, double>>> next;
+  for (size_t i = 0; i < loop.size(); ++i) next[loop[i]] = {{loop[(i + 1) % loop.size()], 1.0}};
+  write_bigram_model(from, folder, loop.front(), next);
 }
 
 // Probes of one section (`stages[].<section>.` keys run on stage `stage`).
@@ -182,17 +216,21 @@ void prompt_data_probes(Section s, const fs::path& root, bool shuffled, bool wit
 }
 
 // RewardSpec, on item `index` of a rewards list where that entry is a keys_text_hash whose
-// label nothing else names.
+// label nothing else names. The name probe swaps in keys_text_hash_reversed, which takes the
+// same options (salt, scale) and scores the reversed text.
 void reward_probes(Section s, bool weighted, int index = 0) {
   s.item("rewards", index)
-      .probe("name", "repetition")
+      .probe("name", "keys_text_hash_reversed", {"label=h"})
       .probe("weight", "3", {}, weighted ? Observed::RUN : Observed::REJECTED)
       .probe("options", "{salt: b}")
       .probe("label", "h");
 }
 
 // OptimizerConfig (sft.optimizer, grpo.optimizer), on a base run of 2 optimizer steps.
-void optimizer_probes(Section s, const fs::path& root) {
+// `other_schedule`: a schedule other than the section's default (sft's is linear, grpo's
+// constant) whose second step's learning rate differs from it (cosine and linear agree at
+// the midpoint of 2 steps).
+void optimizer_probes(Section s, const fs::path& root, const std::string& other_schedule) {
   Section o = s.sub("optimizer");
   o.probe("learning_rate", "0.01")
       .probe("weight_decay", "0.5")
@@ -206,7 +244,7 @@ void optimizer_probes(Section s, const fs::path& root) {
           {"stages." + s.stage() + ".init=" + (root / "model_nan").string()})
       .may_fail();
   Section schedule = o.sub("schedule");
-  schedule.probe("lr_scheduler_type", "linear")
+  schedule.probe("lr_scheduler_type", other_schedule)
       .probe("warmup_steps", "1")
       .probe("warmup_ratio", "0.5")
       .probe("min_lr_ratio", "0.5", {"lr_scheduler_type=linear"});
@@ -262,13 +300,25 @@ void write_probe_inputs(const fs::path& root) {
   write_model(root / "model", root / "tok.model", 7);
   write_model(root / "model_b", root / "tok.model", 8);
   SentencePieceTokenizer tokenizer(root / "tok.model");
-  // Scripted policies: code fences only; an answer of 0.5, 1/2 (equal under math, not as
-  // text) or 3; EOS at once, with a NaN EOS embedding (finite sampling, NaN gradients).
+  // Scripted policies: code fences only; an answer of 0.5, .5 (equal under math, not as text;
+  // the tokenizer has no "/" for 1/2) or 3; EOS at once, with a NaN EOS embedding (finite
+  // sampling, NaN gradients).
   const int64_t fence = tokenizer.token_to_id("```").value();
   write_bigram_model(root / "model", root / "model_code", fence, {{fence, {{fence, 1.0}}}});
-  write_answer_model(root / "model", root / "model_vote", {{"0.5", 0.3}, {"1/2", 0.3}, {"3", 0.4}});
+  write_answer_model(root / "model", root / "model_vote", {{"0.5", 0.3}, {".5", 0.3}, {"3", 0.4}});
   const int64_t eos = tokenizer.eos_id().value();
   write_bigram_model(root / "model", root / "model_nan", eos, {}, eos);
+  // Loops for the readability filters: four English words (repeated word n-grams, and
+  // letters of another script than the Chinese prompts'); three pieces glued into one word
+  // (no repeated word n-gram, repeated token n-grams).
+  write_loop_model(root / "model", root / "model_loop", letter_pieces(tokenizer, true, 4));
+  write_loop_model(root / "model", root / "model_glued", letter_pieces(tokenizer, false, 3));
+  // For the chunking keys, whose [positions, V] buffers must outweigh all else a stage holds
+  // (weights, optimizer state, checkpoint writing): a 4096-id vocabulary, and its looping
+  // twin for GRPO (which samples only the loop's ids, all within the tokenizer).
+  write_model(root / "model_wide", root / "tok.model", 9, /*vocab_size=*/4096);
+  write_loop_model(root / "model_wide", root / "model_wide_loop",
+                   letter_pieces(tokenizer, true, 4));
 
   // Prompts: varied lengths (max_prompt_length), a second field (prompt_field), a gold answer,
   // and two Chinese prompts with a language field saying English (language filters).
@@ -308,6 +358,16 @@ void write_probe_inputs(const fs::path& root) {
          {"text", "the quick brown fox jumps over " + std::to_string(i) + " dogs"}});
   }
   write_lines(root / "traces.jsonl", traces);
+  // Long rows (about 200 tokens) for the chunking keys.
+  std::vector<nlohmann::json> long_rows;
+  for (int i = 0; i < 4; ++i) {
+    std::string text;
+    for (int j = 0; j < 20; ++j) {
+      text += "the quick brown fox jumps over " + std::to_string(i + j) + " ";
+    }
+    long_rows.push_back({{"prompt", "add one and " + std::to_string(i)}, {"completion", text}});
+  }
+  write_lines(root / "long.jsonl", long_rows);
   write_lines(root / "traces_b.jsonl",
               {{{"prompt", "check the result"}, {"completion", "<answer>7</answer>"}},
                {{"prompt", "first then sum"}, {"completion", "<answer>9</answer>"}}});
@@ -382,6 +442,115 @@ std::string probe_base_config(const fs::path& root) {
          "      max_completion_length: 6\n";
 }
 
+std::string probe_make_data_config(const fs::path& root) {
+  return "make_data:\n"
+         "  dir: " +
+         (root / "made" / "data").string() +
+         "\n"
+         "  tasks:\n"
+         "    - {task: arithmetic, train: 6, test: 3, seed: 1, arithmetic: {}}\n"
+         "    - {task: corpus, train: 40, seed: 1, corpus: {}}\n"
+         "    - {task: countdown, train: 6, test: 3, seed: 1, countdown: {}}\n"
+         "    - {task: instructions, train: 6, test: 3, seed: 1, instructions: {}}\n"
+         "  mixes:\n"
+         "    - {file: mix.jsonl, parts: [{file: instructions/train.jsonl},\n"
+         "                                {file: countdown/train.jsonl}]}\n"
+         "  tokenizer: {inputs: [corpus/corpus.jsonl, instructions/train.jsonl]}\n";
+}
+
+// MakeDataConfig: each key changes the files make_data() writes.
+void make_data_probes(std::vector<Probe>& probes, const fs::path& root) {
+  auto add = [&](const std::string& key, const std::string& value, const Overrides& context = {},
+                 Observed observed = Observed::MAKE_DATA) {
+    std::string set = key;
+    for (const auto& [list, item] : std::vector<std::pair<std::string, std::string>>{
+             {"tasks[]", "tasks.0"}, {"mixes[]", "mixes.0"}, {"parts[]", "parts.1"}}) {
+      if (auto at = set.find(list); at != std::string::npos) set.replace(at, list.size(), item);
+    }
+    probes.push_back({key, "sft", {set + "=" + value}, context, observed});
+  };
+  add("make_data.dir", (root / "made" / "data_b").string());
+  // Item 0 as another task (its arithmetic options removed, its folder kept).
+  add("make_data.tasks[].task", "countdown",
+      {"~make_data.tasks.0.arithmetic", "make_data.tasks.0.folder=t"});
+  add("make_data.tasks[].folder", "sums");
+  add("make_data.tasks[].train", "7");
+  add("make_data.tasks[].test", "4");
+  add("make_data.tasks[].seed", "2");
+  // Options of each task, on the item that runs it.
+  struct Option {
+    std::string field, value;
+    Overrides context;
+    Observed observed = Observed::MAKE_DATA;
+  };
+  const std::vector<Option> arithmetic = {
+      {"min_terms", "2", {}},
+      {"max_terms", "4", {}},
+      {"digits", "2", {}},
+      {"operators", "+-", {}},
+      {"nonnegative", "false", {"operators=+-"}},
+      {"style", "words", {}},
+      {"languages", "[zh]", {"style=words"}},
+      {"zh_share", "0.1", {"style=words", "languages=[en, zh]"}},
+      {"test_fraction", "0.5", {}},
+      {"answer_noise", "0.5", {}}};
+  auto options = [&](const std::string& prefix, int item, const std::vector<Option>& list) {
+    const std::string set = "make_data.tasks." + std::to_string(item) + "." + prefix;
+    for (const Option& option : list) {
+      Overrides context;
+      for (const auto& extra : option.context) context.push_back(set + extra);
+      probes.push_back({"make_data.tasks[]." + prefix + option.field,
+                        "sft",
+                        {set + option.field + "=" + option.value},
+                        context,
+                        option.observed});
+    }
+  };
+  options("arithmetic.", 0, arithmetic);
+  // The corpus's lines are plain and never noisy: the rows' wording and noise are rejected.
+  std::vector<Option> corpus_arithmetic;
+  for (Option option : arithmetic) {
+    if (option.field == "style" || option.field == "languages" || option.field == "zh_share" ||
+        option.field == "answer_noise") {
+      option.context.clear();
+      option.observed = Observed::REJECTED;
+    }
+    corpus_arithmetic.push_back(option);
+  }
+  options("corpus.arithmetic.", 1, corpus_arithmetic);
+  options("corpus.", 1, {{"worked_share", "0.2", {}}, {"fact_share", "0.5", {}}});
+  options("countdown.", 2,
+          {{"min_numbers", "2", {}},
+           {"max_numbers", "5", {}},
+           {"min_number", "5", {}},
+           {"max_number", "20", {}},
+           {"min_target", "500", {}},
+           {"max_target", "100", {}},
+           {"operators", "'+-'", {}},
+           {"test_fraction", "0.5", {}}});
+  options("instructions.", 3,
+          {{"kinds", "[uppercase]", {}},
+           {"min_items", "2", {}},
+           {"max_items", "4", {}},
+           {"max_number", "9", {}},
+           {"test_fraction", "0.5", {}}});
+  add("make_data.mixes[].file", "mix_b.jsonl");
+  add("make_data.mixes[].parts[].file", "countdown/test.jsonl");
+  add("make_data.mixes[].parts[].max_rows", "2");
+  const std::string tok = "make_data.tokenizer.";
+  add(tok + "folder", "tok_b");
+  add(tok + "inputs", "[corpus/corpus.jsonl]");
+  add(tok + "fields", "[text, prompt]");  // the instructions' completions left out
+  add(tok + "vocab_size", "80");
+  add(tok + "model_type", "bpe");
+  add(tok + "split_digits", "true");
+  add(tok + "user_symbols", "['<think>']");
+  // 256 byte pieces need a vocabulary above them, and enough text for one without them.
+  add(tok + "byte_fallback", "true", {tok + "vocab_size=320", "make_data.tasks.1.train=1000"});
+  add(tok + "character_coverage", "0.98");  // SentencePiece's least
+  add(tok + "model_max_length", "100");
+}
+
 std::vector<Probe> config_key_probes(const fs::path& root) {
   const std::string r = root.string();
   std::vector<Probe> probes;
@@ -392,6 +561,18 @@ std::vector<Probe> config_key_probes(const fs::path& root) {
   add({"run.seed", "rl", {"run.seed=2"}});
   add({"run.threads", "sft", {"run.threads=2"}});
   add({"run.log_level", "sft", {"run.log_level=warn"}});
+  // A rerun of sft after an attempt trained with another learning rate (a CHANGE key): the
+  // default (error) refuses before any work, restart trains it again from step 1.
+  add({"run.on_change",
+       "sft",
+       {"run.on_change=restart"},
+       {},
+       Observed::RERUN,
+       "",
+       false,
+       {"stages.sft.sft.optimizer.learning_rate=0.002"}});
+
+  make_data_probes(probes, root);
 
   // ---- model: the starting model of every stage whose init is base
   add({"model.init", "sft", {"model.init=" + r + "/model_b"}});
@@ -425,11 +606,14 @@ std::vector<Probe> config_key_probes(const fs::path& root) {
 
   // ---- sft: (types sft, pretrain; distill trains through it too)
   Section sft(probes, "sft", "sft", {});
+  // 2 rows of about 200 tokens through a 4096-id head: [400, 4096] floats per buffer unchunked.
+  const Overrides wide_rows = {"stages.sft.init=" + r + "/model_wide",
+                               "data.path=" + r + "/long.jsonl", "data.max_length=256"};
   Section data = sft.sub("data");
   data.probe("path", r + "/traces_b.jsonl")
       .probe("prompt_field", "question")
       .probe("completion_field", "solution")
-      .probe("prompt_template", "r1_zero")
+      .probe("prompt_template", "'Question: {prompt}'")
       .probe("max_length", "12")
       .probe("overflow", "skip", {"max_length=24"})
       .probe("add_eos", "false")
@@ -445,8 +629,8 @@ std::vector<Probe> config_key_probes(const fs::path& root) {
       .probe("completion_only_loss", "false")
       .probe("logging_steps", "2", {"max_steps=4"})
       .probe("eval_steps", "1", {"eval_fraction=0.5"})
-      .probe("logprob_chunk_rows", "1", {}, Observed::PEAK_MEMORY);
-  optimizer_probes(sft, root);
+      .probe("logprob_chunk_rows", "1", wide_rows, Observed::PEAK_MEMORY);
+  optimizer_probes(sft, root, "constant");
   checkpoint_probes(sft);
 
   // ---- grpo:
@@ -470,7 +654,11 @@ std::vector<Probe> config_key_probes(const fs::path& root) {
       .probe("importance_sampling_level", "sequence")
       .probe("epsilon", "0.00001", {"num_iterations=2"})
       .probe("epsilon_high", "0.00001", {"num_iterations=2"})
-      .probe("delta", "1.00001", {"num_iterations=2", "epsilon=0"})
+      // The dual clip binds on a negative-advantage token whose ratio rose above delta: after
+      // one small step on the whole batch every such ratio fell below 1, so the probe takes
+      // two mini-batches (the second's ratios moved by the first's update) at a larger rate.
+      .probe("delta", "1.00001",
+             {"num_iterations=2", "epsilon=0", "mini_batch_size=2", "optimizer.learning_rate=0.05"})
       .probe("beta", "0.1")
       .probe("kl_estimator", "k1", {"beta=0.1"})
       .probe("kl_log_ratio_clamp", "0.0000001", {"beta=0.1"})
@@ -484,13 +672,18 @@ std::vector<Probe> config_key_probes(const fs::path& root) {
              {"beta=0.1", "sync_ref_model=true", "ref_model_sync_steps=1", "max_steps=3"})
       .probe("logging_steps", "2", {"max_steps=3"})
       .probe("log_completions", "1")
-      .probe("logprob_chunk_rows", "1", {}, Observed::PEAK_MEMORY);
-  optimizer_probes(grpo, root);
+      // 4 samples of 128 tokens from a 4096-id head: [512, 4096] floats per buffer unchunked.
+      .probe("logprob_chunk_rows", "1",
+             {"stages.rl.init=" + r + "/model_wide_loop", "max_completion_length=128"},
+             Observed::PEAK_MEMORY);
+  optimizer_probes(grpo, root, "linear");
   checkpoint_probes(grpo);
-  // grpo.eval: off until eval.data.path names a file.
+  // grpo.eval: off until eval.data.path names a file; its prompts rendered as training's
+  // (plain; the default template is r1_zero).
   grpo.probe("eval.data.path", r + "/prompts_b.jsonl");
   Section grpo_eval(probes, "grpo", "rl",
-                    {"stages.rl.grpo.eval.data.path=" + r + "/prompts.jsonl"});
+                    {"stages.rl.grpo.eval.data.path=" + r + "/prompts.jsonl",
+                     "stages.rl.grpo.eval.data.prompt_template=plain"});
   prompt_data_probes(grpo_eval.sub("eval").sub("data"), root, /*shuffled=*/false,
                      /*with_path=*/false);
   grpo_eval.sub("eval")
@@ -517,7 +710,14 @@ std::vector<Probe> config_key_probes(const fs::path& root) {
   loss.probe("kind", "reverse_kl")
       .probe("jsd_beta", "0.3", {"kind=jsd"})
       .probe("temperature", "2")
-      .probe("chunk_rows", "1", {}, Observed::PEAK_MEMORY)
+      // As sft's probe, with the student's own cross-entropy chunked in both runs so the
+      // divergence's [positions, V] buffers are what is left to bound.
+      .probe("chunk_rows", "1",
+             {"stages.dist.init=" + r + "/model_wide",
+              "stages.dist.distill.teacher=" + r + "/model_wide",
+              "stages.dist.sft.data.path=" + r + "/long.jsonl",
+              "stages.dist.sft.data.max_length=256", "stages.dist.sft.logprob_chunk_rows=1"},
+             Observed::PEAK_MEMORY)
       .probe("tail", "renormalize");
 
   // ---- rejection_sampling:
@@ -537,17 +737,29 @@ std::vector<Probe> config_key_probes(const fs::path& root) {
       .probe("min_score", "0.7")
       .probe("require_format", "keys_text_hash")
       .probe("format_min_score", "0.5", {"require_format=keys_text_hash"});
-  Section filters = rs.sub("filters");
-  // The policy's Latin words against the Chinese prompts' script: mixing, judged from 20
-  // letters on; language_field names the rows' "lang" (English) instead.
+  rs.sub("filters").probe("reject_truncated", "true").probe("max_tokens", "4");
+  // A policy looping over four English words, every sample accepted by the judge: the two
+  // Chinese prompts' samples are rejected as language mixing (Latin letters against the
+  // prompt's script, judged from 20 letters on; language_field names the rows' "lang",
+  // English, instead), the others as repetition (24 words in a 4-word cycle: 1 - 4/17 of the
+  // 8-grams repeat, over 0.2).
+  Section filters = Section(probes, "rejection_sampling", "rs",
+                            {"stages.rs.init=" + r + "/model_loop",
+                             "stages.rs.rejection_sampling.accept.min_score=0",
+                             "stages.rs.rejection_sampling.max_completion_length=24"})
+                        .sub("filters");
   filters.probe("max_foreign_letter_share", "1")
       .probe("min_letters_for_mixing", "1000")
       .probe("language_field", "lang")
-      .probe("reject_truncated", "true")
-      .probe("max_tokens", "4")
-      .probe("ngram_size", "1")
-      .probe("max_repeated_ngram_share", "0.9", {"ngram_size=1"})
-      .probe("ngram_unit", "token", {"ngram_size=1"});
+      .probe("ngram_size", "50")
+      .probe("max_repeated_ngram_share", "0.9");
+  // Three one-letter pieces glued into one word of 16 letters (too few to judge mixing): no
+  // word 8-gram, while 1 - 3/9 of the token 8-grams repeat.
+  Section(
+      probes, "rejection_sampling", "rs",
+      {"stages.rs.init=" + r + "/model_glued", "stages.rs.rejection_sampling.accept.min_score=0"})
+      .sub("filters")
+      .probe("ngram_unit", "token");
   // A policy that writes only code fences: its (tag-less) thinking holds code.
   Section(
       probes, "rejection_sampling", "rs",
@@ -568,7 +780,7 @@ std::vector<Probe> config_key_probes(const fs::path& root) {
   ev.probe("num_samples", "3")
       .probe("correct_reward", "keys_text_hash")
       .probe("format_reward", "''")
-      // A policy answering 0.5, 1/2 or 3 (gold 1/2): math votes 0.5 and 1/2 together.
+      // A policy answering 0.5, .5 or 3 (gold 1/2): math votes 0.5 and .5 together.
       .probe("vote_match", "exact",
              {"stages.ev.init=" + r + "/model_vote", "data.path=" + r + "/halves.jsonl",
               "num_samples=12"})

@@ -24,6 +24,14 @@ enum class Observed {
   STAGE_MODEL,
   // A setting the section cannot use: the changed config must be a ConfigError naming it.
   REJECTED,
+  // As RUN, of a rerun: the stage runs as `r1forge stage` does (run_pipeline_stage) with
+  // `first_run` added to the config, then again with the probe's config; what the second run
+  // did (keys that decide how a rerun treats what an earlier attempt left).
+  RERUN,
+  // The files make_data() (the runner's step before the first stage) writes under
+  // make_data.dir, by path and content, its stamp (the settings) left out; the config is
+  // probe_base_config with probe_make_data_config's section.
+  MAKE_DATA,
 };
 
 struct Probe {
@@ -34,6 +42,7 @@ struct Probe {
   Observed observed = Observed::RUN;
   std::string changed_stage;  // the stage the changed run runs when `change` renames it
   bool may_fail = false;      // the changed run may stop with an error (model.device: cuda)
+  std::vector<std::string> first_run = {};  // RERUN: overrides of the first run only
 };
 
 // Writes the probes' inputs under `root`: tokenizers, model folders, prompt and SFT files.
@@ -41,6 +50,8 @@ void write_probe_inputs(const std::filesystem::path& root);
 // The config every probe starts from: one stage of each type (sft, pre, rl, rs, dist, ev),
 // each tiny enough to run in a fraction of a second on CPU.
 std::string probe_base_config(const std::filesystem::path& root);
+// A `make_data:` section writing every task, a mix and a tokenizer under root/made/data.
+std::string probe_make_data_config(const std::filesystem::path& root);
 std::vector<Probe> config_key_probes(const std::filesystem::path& root);
 
 }  // namespace r1forge::testing

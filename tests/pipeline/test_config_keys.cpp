@@ -9,6 +9,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -21,7 +23,9 @@
 #include "r1forge/core/fs.h"
 #include "r1forge/core/log.h"
 #include "r1forge/core/sha256.h"
+#include "r1forge/data/make_data.h"
 #include "r1forge/pipeline/run_config.h"
+#include "r1forge/pipeline/runner.h"
 #include "r1forge/pipeline/stage.h"
 #include "r1forge/rl/reward.h"
 #include "r1forge/sampling/backends.h"
@@ -35,17 +39,19 @@ using testing::Probe;
 
 // scale x (FNV-1a of salt + completion mod 1000) / 1000: a score that differs between almost
 // any two completions, with options, so that groups have reward variance and a change of
-// `options` reaches the scores.
+// `options` reaches the scores. `reversed` hashes the completion backwards (a second reward
+// with the same options, for the rewards[].name probes).
 class TextHash : public RewardFunction {
  public:
-  TextHash(std::string salt, double scale) : salt_(std::move(salt)), scale_(scale) {}
+  TextHash(std::string salt, double scale, bool reversed)
+      : salt_(std::move(salt)), scale_(scale), reversed_(reversed) {}
   std::vector<RewardScore> score(const std::vector<RewardSample>& batch) override {
     std::vector<RewardScore> scores;
     for (const auto& sample : batch) {
+      std::string text(sample.completion);
+      if (reversed_) std::reverse(text.begin(), text.end());
       uint64_t hash = 14695981039346656037ull;
-      for (unsigned char c : salt_ + std::string(sample.completion)) {
-        hash = (hash ^ c) * 1099511628211ull;
-      }
+      for (unsigned char c : salt_ + text) hash = (hash ^ c) * 1099511628211ull;
       scores.push_back(scale_ * static_cast<double>(hash % 1000) / 1000.0);
     }
     return scores;
@@ -54,6 +60,7 @@ class TextHash : public RewardFunction {
  private:
   std::string salt_;
   double scale_;
+  bool reversed_;
 };
 
 // Leaf keys as docs/config.md names them (sections left out).
@@ -97,14 +104,21 @@ void normalise(nlohmann::json& value) {
 }
 
 // Every file under root/run*: path and content (JSON normalised, other files hashed). Left
-// out: YAML (the config, echoed into checkpoints), manifests (hashes of that YAML) and
-// TensorBoard files (wall-clock times; the same numbers as metrics.jsonl).
+// out: YAML (the config, echoed into checkpoints), manifests (hashes of that YAML),
+// TensorBoard files (wall-clock times; the same numbers as metrics.jsonl), and the run
+// folder's logs/ and locks/ (an attempt's time-named log and its lock holder).
 std::string outputs_digest(const fs::path& root) {
   std::vector<fs::path> files;
   for (const auto& top : fs::directory_iterator(root)) {
     if (top.path().filename().string().rfind("run", 0) != 0) continue;
-    for (const auto& entry : fs::recursive_directory_iterator(top.path())) {
-      if (entry.is_regular_file()) files.push_back(entry.path());
+    for (auto it = fs::recursive_directory_iterator(top.path());
+         it != fs::recursive_directory_iterator(); ++it) {
+      const std::string name = it->path().filename().string();
+      if (it.depth() == 0 && it->is_directory() && (name == "logs" || name == "locks")) {
+        it.disable_recursion_pending();
+      } else if (it->is_regular_file()) {
+        files.push_back(it->path());
+      }
     }
   }
   std::sort(files.begin(), files.end());
@@ -137,11 +151,14 @@ class ConfigKeysTest : public ::testing::Test {
   static void SetUpTestSuite() {
     root_ = new testing::TempDir();
     testing::write_probe_inputs(root_->path());
-    register_reward("keys_text_hash", "test only: a salted hash of the completion",
-                    [](RewardOptions& options) {
-                      return std::make_unique<TextHash>(options.get_string("salt", ""),
-                                                        options.get_double("scale", 1.0));
-                    });
+    for (const bool reversed : {false, true}) {
+      register_reward(reversed ? "keys_text_hash_reversed" : "keys_text_hash",
+                      "test only: a salted hash of the completion", [=](RewardOptions& options) {
+                        return std::make_unique<TextHash>(options.get_string("salt", ""),
+                                                          options.get_double("scale", 1.0),
+                                                          reversed);
+                      });
+    }
   }
   static void TearDownTestSuite() {
     delete root_;
@@ -151,10 +168,50 @@ class ConfigKeysTest : public ::testing::Test {
   }
   static const fs::path& root() { return root_->path(); }
 
-  Config load(const Probe& probe, bool changed) const {
+  Config load(const Probe& probe, bool changed, bool first_run = false) const {
     std::vector<std::string> overrides = probe.context;
     if (changed) overrides.insert(overrides.end(), probe.change.begin(), probe.change.end());
-    return load_config_text(testing::probe_base_config(root()), "probe.yaml", overrides);
+    if (first_run) {
+      overrides.insert(overrides.end(), probe.first_run.begin(), probe.first_run.end());
+    }
+    std::string yaml = testing::probe_base_config(root());
+    if (probe.observed == Observed::MAKE_DATA || probe.key.rfind("make_data.", 0) == 0) {
+      yaml += testing::probe_make_data_config(root());
+    }
+    return load_config_text(yaml, "probe.yaml", overrides);
+  }
+
+  // Makes config.make_data's folder afresh; every file under root/made (the stamp and the
+  // lock files left out), by path and SHA-256.
+  std::string made_data(const Config& config) const {
+    const fs::path made = root() / "made";
+    fs::remove_all(made);
+    std::string error;
+    ::testing::internal::CaptureStderr();
+    try {
+      make_data(*config.make_data, "probe.yaml: make_data");
+    } catch (const std::exception& thrown) {
+      error = thrown.what();
+    }
+    ::testing::internal::GetCapturedStderr();
+    std::vector<fs::path> files;
+    if (fs::exists(made)) {
+      for (const auto& entry : fs::recursive_directory_iterator(made)) {
+        const std::string name = entry.path().filename().string();
+        if (entry.is_regular_file() && name != kMakeDataStamp &&
+            entry.path().extension() != ".lock") {
+          files.push_back(entry.path());
+        }
+      }
+    }
+    std::sort(files.begin(), files.end());
+    std::ostringstream out;
+    out << "error: " << error << "\n";
+    for (const fs::path& file : files) {
+      out << fs::relative(file, root()).string() << " " << sha256_file(file) << "\n";
+    }
+    fs::remove_all(made);
+    return out.str();
   }
 
   void clear_outputs() const {
@@ -163,9 +220,24 @@ class ConfigKeysTest : public ::testing::Test {
     }
   }
 
-  // Runs `stage`; what it did (RUN) or its peak CPU bytes above the start (PEAK_MEMORY).
-  std::string run(const Config& config, const std::string& stage, Observed observed) const {
+  // Runs `stage`; what it did (RUN, RERUN) or its peak CPU bytes above the start
+  // (PEAK_MEMORY). RERUN runs it as `r1forge stage` does, after `first` (if given) ran it.
+  std::string run(const Config& config,
+                  const std::string& stage,
+                  Observed observed,
+                  const Config* first = nullptr) const {
     clear_outputs();
+    if (first != nullptr) {
+      std::string first_error;
+      ::testing::internal::CaptureStderr();
+      try {
+        run_pipeline_stage(*first, stage, "probe.yaml");
+      } catch (const std::exception& thrown) {
+        first_error = thrown.what();
+      }
+      ::testing::internal::GetCapturedStderr();
+      if (!first_error.empty()) return "error: the first run failed: " + first_error;
+    }
     std::string error;
     int64_t peak = 0;
     ::testing::internal::CaptureStderr();
@@ -175,7 +247,11 @@ class ConfigKeysTest : public ::testing::Test {
       const int64_t start = counter.live();
       counter.reset_peak();
       try {
-        run_stage(config, stage);
+        if (observed == Observed::RERUN) {
+          run_pipeline_stage(config, stage, "probe.yaml");
+        } else {
+          run_stage(config, stage);
+        }
       } catch (const std::exception& thrown) {
         error = thrown.what();
       }
@@ -198,6 +274,11 @@ class ConfigKeysTest : public ::testing::Test {
     switch (probe.observed) {
       case Observed::RUN:
       case Observed::PEAK_MEMORY: return run(config, stage, probe.observed);
+      case Observed::MAKE_DATA: return made_data(config);
+      case Observed::RERUN: {
+        const Config first = load(probe, changed, /*first_run=*/true);
+        return run(config, stage, probe.observed, &first);
+      }
       case Observed::ENGINE: {
         StageModel model = load_stage_model(config, find_stage(config, stage));
         std::unique_ptr<ModelBackend> backend =
@@ -242,7 +323,8 @@ class ConfigKeysTest : public ::testing::Test {
       auto [it, fresh] = bases.emplace(context, "");
       if (fresh) {
         it->second = observe(probe, false);
-        ASSERT_TRUE(probe.observed != Observed::RUN || it->second.rfind("error: \n", 0) == 0)
+        ASSERT_TRUE((probe.observed != Observed::RUN && probe.observed != Observed::MAKE_DATA) ||
+                    it->second.rfind("error: \n", 0) == 0)
             << "the base run failed: " << it->second.substr(0, 400);
         if (probe.context.empty() && probe.observed == Observed::RUN) {
           // Deterministic, or a change below would mean nothing.
@@ -250,14 +332,21 @@ class ConfigKeysTest : public ::testing::Test {
         }
       }
       const std::string changed = observe(probe, true);
+      // R1F_PROBE_DUMP=KEY prints both observations of KEY's probe, to see why one fails.
+      if (const char* dump = std::getenv("R1F_PROBE_DUMP"); dump && probe.key == dump) {
+        std::cout << "BASE\n" << it->second << "\nCHANGED\n" << changed << std::endl;
+      }
       if (probe.observed == Observed::PEAK_MEMORY) {
         EXPECT_LT(std::stoll(changed), std::stoll(it->second))
             << probe.key << ": peak memory did not drop";
         continue;
       }
-      EXPECT_NE(changed, it->second)
-          << probe.key << ": setting it changed nothing observed (" << probe.change.front() << ")";
-      if (!probe.may_fail && probe.observed == Observed::RUN) {
+      EXPECT_TRUE(changed != it->second)
+          << probe.key << ": setting it changed nothing observed (" << probe.change.front()
+          << "); both runs: " << changed.substr(0, 400);
+      if (!probe.may_fail &&
+          (probe.observed == Observed::RUN || probe.observed == Observed::RERUN ||
+           probe.observed == Observed::MAKE_DATA)) {
         EXPECT_EQ(changed.rfind("error: \n", 0), 0u)
             << probe.key << ": the changed run failed: " << changed.substr(0, 400);
       }
@@ -284,6 +373,10 @@ TEST_F(ConfigKeysTest, EveryKeyHasOneProbe) {
   for (const auto& [key, count] : probed) {
     ADD_FAILURE() << "a probe for " << key << ", which is not a key of the config";
   }
+}
+
+TEST_F(ConfigKeysTest, MakeDataKeysAct) {
+  check_keys_starting_with("make_data.");
 }
 
 TEST_F(ConfigKeysTest, RunModelSamplingAndStageKeysAct) {

@@ -102,7 +102,6 @@ struct MakeDataTokenizerConfig {
   std::vector<std::string> user_symbols;  // pieces kept whole, e.g. <think>, </think>
   bool byte_fallback = false;             // unknown characters as <0x..> byte pieces
   double character_coverage = 0.9995;     // share of characters covered; the rest are <unk>
-  int64_t seed = 42;                      // SentencePiece's sentence sampling seed
   int64_t model_max_length = 4096;        // written to tokenizer_config.json
 
   bool operator==(const MakeDataTokenizerConfig&) const = default;
@@ -119,7 +118,6 @@ struct MakeDataTokenizerConfig {
     v.field("byte_fallback", byte_fallback, "unknown characters as byte pieces (256 ids)");
     v.field("character_coverage", character_coverage, "share of characters covered",
             RealRange{0.0, 1.0, true});
-    v.field("seed", seed, "SentencePiece's sentence-sampling seed", IntRange{0, UINT32_MAX});
     v.field("model_max_length", model_max_length, "tokenizer_config.json model_max_length",
             IntRange{1, INT64_MAX});
   }

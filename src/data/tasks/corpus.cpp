@@ -46,6 +46,17 @@ const char* const kCorpusTask = "corpus";
 
 void CorpusConfig::validate(const std::string& where) const {
   arithmetic.validate(where + " (arithmetic)");
+  // The corpus writes plain lines from the problems alone: the arithmetic rows' wording and
+  // label noise have no say in it, so a value there would silently do nothing.
+  const ArithmeticConfig plain;
+  const std::string ignored = arithmetic.style != plain.style                 ? "style"
+                              : arithmetic.languages != plain.languages       ? "languages"
+                              : arithmetic.zh_share != plain.zh_share         ? "zh_share"
+                              : arithmetic.answer_noise != plain.answer_noise ? "answer_noise"
+                                                                              : "";
+  R1F_CHECK_CONFIG(ignored.empty(), where, ".arithmetic.", ignored,
+                   " does not apply to the corpus (its lines are plain expressions and "
+                   "solutions, never noisy); leave it out");
   R1F_CHECK_CONFIG(worked_share + fact_share <= 1.0 + 1e-12, where, ": worked_share (",
                    worked_share, ") + fact_share (", fact_share, ") is above 1");
 }
