@@ -220,6 +220,10 @@ TEST(MakeData, BadSettingsAreConfigErrorsNamingTheKey) {
       // change no byte: it is not a key (ConfigKeysTest found it dead).
       {head + arithmetic + "  tokenizer: {inputs: [arithmetic/train.jsonl], seed: 7}\n",
        "unknown key 'make_data.tokenizer.seed'"},
+      // SentencePiece refuses a coverage below 0.98 only when it trains: caught at load time.
+      {head + arithmetic +
+           "  tokenizer: {inputs: [arithmetic/train.jsonl], character_coverage: 0.5}\n",
+       "make_data.tokenizer.character_coverage"},
   };
   for (const Case& c : cases) {
     const std::string message = config_error(c.yaml);

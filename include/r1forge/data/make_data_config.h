@@ -101,7 +101,7 @@ struct MakeDataTokenizerConfig {
   bool split_digits = false;              // every digit its own piece
   std::vector<std::string> user_symbols;  // pieces kept whole, e.g. <think>, </think>
   bool byte_fallback = false;             // unknown characters as <0x..> byte pieces
-  double character_coverage = 0.9995;     // share of characters covered; the rest are <unk>
+  double character_coverage = 0.9995;     // share of characters covered (0.98..1); rest <unk>
   int64_t model_max_length = 4096;        // written to tokenizer_config.json
 
   bool operator==(const MakeDataTokenizerConfig&) const = default;
@@ -116,8 +116,8 @@ struct MakeDataTokenizerConfig {
     v.field("split_digits", split_digits, "make every digit its own piece");
     v.field("user_symbols", user_symbols, "pieces always kept whole, e.g. <think>");
     v.field("byte_fallback", byte_fallback, "unknown characters as byte pieces (256 ids)");
-    v.field("character_coverage", character_coverage, "share of characters covered",
-            RealRange{0.0, 1.0, true});
+    v.field("character_coverage", character_coverage,
+            "share of characters covered (SentencePiece accepts 0.98..1)", RealRange{0.98, 1.0});
     v.field("model_max_length", model_max_length, "tokenizer_config.json model_max_length",
             IntRange{1, INT64_MAX});
   }
