@@ -50,4 +50,14 @@ if [ ! -f "$stamp" ]; then
   "$venv/bin/python" -m pip install -q -r "$requirements" >&2
   touch "$stamp"
 fi
+# Apache Arrow's C++ Parquet reader comes with the pyarrow wheel, as LibTorch comes with torch
+# (r1forge links its libarrow/libparquet to read Hugging Face Parquet datasets). Its own pin
+# file and stamp, so adding it did not make a new multi-GB venv.
+parquet_requirements="$root/third_party/requirements-parquet.txt"
+parquet_stamp="$venv/.r1forge-parquet-$(sha256sum "$parquet_requirements" | cut -c1-12)"
+if [ ! -f "$parquet_stamp" ]; then
+  echo "setup: installing pyarrow (Arrow C++ Parquet reader) into $venv" >&2
+  "$venv/bin/python" -m pip install -q -r "$parquet_requirements" >&2
+  touch "$parquet_stamp"
+fi
 echo "$venv"

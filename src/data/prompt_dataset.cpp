@@ -8,7 +8,7 @@
 #include "r1forge/core/check.h"
 #include "r1forge/core/log.h"
 #include "r1forge/core/rng.h"
-#include "r1forge/data/jsonl.h"
+#include "r1forge/data/dataset_reader.h"
 
 namespace r1forge {
 
@@ -30,16 +30,17 @@ std::string apply_prompt_template(const std::string& prompt_template, const std:
 }
 
 PromptDataset load_prompt_dataset(const PromptDataConfig& config, const Tokenizer& tokenizer) {
-  R1F_CHECK_CONFIG(!config.path.empty(), "data.path is empty: name a JSONL file of prompts");
+  R1F_CHECK_CONFIG(!config.path.empty(),
+                   "data.path is empty: name a JSONL or Parquet file, folder or glob of prompts");
   apply_prompt_template(config.prompt_template, "");  // validates the template up front
   PromptDataset dataset;
-  JsonlReader reader(config.path);
-  JsonlLine line;
+  DatasetReader reader(config.path);
+  DatasetRow line;
   while (reader.next(line)) {
     if (config.max_prompts > 0 && static_cast<int64_t>(dataset.rows.size()) >= config.max_prompts) {
       break;
     }
-    const std::string where = reader.where(line);
+    const std::string& where = line.location;
     R1F_CHECK_DATA(line.value.is_object(), where, ": expected a JSON object");
     auto field = line.value.find(config.prompt_field);
     R1F_CHECK_DATA(field != line.value.end(), where, ": no field '", config.prompt_field,
@@ -66,7 +67,7 @@ PromptDataset load_prompt_dataset(const PromptDataConfig& config, const Tokenize
       ++dataset.truncated;
     }
     row.metadata = std::move(line.value);
-    row.line = line.line_number;
+    row.line = line.number;
     dataset.rows.push_back(std::move(row));
   }
   R1F_CHECK_DATA(!dataset.rows.empty(), config.path, ": no usable prompts (",

@@ -5,7 +5,7 @@
 #include <numeric>
 
 #include "r1forge/core/check.h"
-#include "r1forge/data/jsonl.h"
+#include "r1forge/data/dataset_reader.h"
 #include "r1forge/data/prompt_dataset.h"
 
 namespace r1forge {
@@ -18,13 +18,11 @@ int64_t SftDataset::tokens() const {
 
 namespace {
 
-const std::string& string_field(const JsonlReader& reader,
-                                const JsonlLine& line,
-                                const std::string& field) {
-  R1F_CHECK_DATA(line.value.is_object(), reader.where(line), ": expected a JSON object");
+const std::string& string_field(const DatasetRow& line, const std::string& field) {
+  R1F_CHECK_DATA(line.value.is_object(), line.location, ": expected a JSON object");
   auto it = line.value.find(field);
-  R1F_CHECK_DATA(it != line.value.end() && it->is_string(), reader.where(line),
-                 ": no string field '", field, "'");
+  R1F_CHECK_DATA(it != line.value.end() && it->is_string(), line.location, ": no string field '",
+                 field, "'");
   return it->get_ref<const std::string&>();
 }
 
@@ -33,27 +31,28 @@ const std::string& string_field(const JsonlReader& reader,
 SftDataset load_sft_dataset(const SftDataConfig& config,
                             const Tokenizer& tokenizer,
                             bool text_rows) {
-  R1F_CHECK_CONFIG(!config.path.empty(), "sft data.path is empty: name a JSONL file");
-  JsonlReader reader(config.path);
+  R1F_CHECK_CONFIG(!config.path.empty(),
+                   "sft data.path is empty: name a JSONL or Parquet file, folder or glob");
+  DatasetReader reader(config.path);
   SftDataset dataset;
   const std::optional<int64_t> eos = tokenizer.eos_id();
   R1F_CHECK_CONFIG(!config.add_eos || eos.has_value(), "sft data.add_eos is true but the tokenizer",
                    " has no EOS token; set add_eos: false");
-  JsonlLine line;
+  DatasetRow line;
   while (reader.next(line)) {
     if (config.max_examples > 0 &&
         static_cast<int64_t>(dataset.examples.size()) >= config.max_examples) {
       break;
     }
     SftExample example;
-    example.line = line.line_number;
+    example.line = line.number;
     if (text_rows) {
-      example.ids = tokenizer.encode(string_field(reader, line, config.text_field), true);
+      example.ids = tokenizer.encode(string_field(line, config.text_field), true);
     } else {
-      const std::string prompt = apply_prompt_template(
-          config.prompt_template, string_field(reader, line, config.prompt_field));
-      const std::string& completion = string_field(reader, line, config.completion_field);
-      R1F_CHECK_DATA(!completion.empty(), reader.where(line), ": '", config.completion_field,
+      const std::string prompt =
+          apply_prompt_template(config.prompt_template, string_field(line, config.prompt_field));
+      const std::string& completion = string_field(line, config.completion_field);
+      R1F_CHECK_DATA(!completion.empty(), line.location, ": '", config.completion_field,
                      "' is empty");
       // Prompt and completion are encoded apart, as GRPO sees them: the prompt's ids are the
       // rollout's prefix and the completion's are what the policy generates after it.
@@ -64,10 +63,10 @@ SftDataset load_sft_dataset(const SftDataConfig& config,
     }
     if (config.add_eos) example.ids.push_back(*eos);
     const int64_t length = static_cast<int64_t>(example.ids.size());
-    R1F_CHECK_DATA(length >= 2, reader.where(line), ": the example encodes to ", length,
+    R1F_CHECK_DATA(length >= 2, line.location, ": the example encodes to ", length,
                    " token(s); at least 2 are needed to predict anything");
     if (length > config.max_length) {
-      R1F_CHECK_DATA(config.overflow != "error", reader.where(line), ": the example has ", length,
+      R1F_CHECK_DATA(config.overflow != "error", line.location, ": the example has ", length,
                      " tokens, over max_length ", config.max_length,
                      " (set overflow: truncate or skip)");
       if (config.overflow == "skip" || example.prompt_length >= config.max_length - 1) {

@@ -11,7 +11,7 @@
 #include "r1forge/core/log.h"
 #include "r1forge/core/rng.h"
 #include "r1forge/core/timer.h"
-#include "r1forge/data/jsonl.h"
+#include "r1forge/data/dataset_reader.h"
 #include "r1forge/pipeline/grpo_rollouts.h"
 #include "r1forge/pipeline/rejection_select.h"
 #include "r1forge/pipeline/rejection_stats.h"
@@ -41,17 +41,17 @@ struct NonReasoningRow {
 std::vector<NonReasoningRow> load_non_reasoning(const std::string& path) {
   std::vector<NonReasoningRow> rows;
   if (path.empty()) return rows;
-  JsonlReader reader{fs::path(path)};
-  JsonlLine line;
+  DatasetReader reader(path);
+  DatasetRow line;
   while (reader.next(line)) {
     const nlohmann::json& value = line.value;
-    R1F_CHECK_DATA(value.is_object(), reader.where(line), ": expected a JSON object");
+    R1F_CHECK_DATA(value.is_object(), line.location, ": expected a JSON object");
     for (const char* field : {"prompt", "completion"}) {
       auto it = value.find(field);
-      R1F_CHECK_DATA(it != value.end() && it->is_string(), reader.where(line),
+      R1F_CHECK_DATA(it != value.end() && it->is_string(), line.location,
                      ": non-reasoning rows need a string \"", field, "\"");
     }
-    rows.push_back({nlohmann::ordered_json(value), line.line_number});
+    rows.push_back({nlohmann::ordered_json(value), line.number});
   }
   R1F_CHECK_DATA(!rows.empty(), path, ": the non-reasoning file has no rows");
   return rows;

@@ -12,6 +12,7 @@
 #include "r1forge/core/fs.h"
 #include "r1forge/core/log.h"
 #include "r1forge/core/rng.h"
+#include "r1forge/data/dataset_reader.h"
 #include "r1forge/model/architecture_config.h"
 #include "r1forge/model/hf_io.h"
 #include "r1forge/pipeline/distill_stage.h"
@@ -215,8 +216,8 @@ Config resolve_stage_inputs(const Config& original,
   StageConfig inputs = stage;
   for (auto& [key, path] : stage_data_paths(inputs)) {
     // A file the make_data: section makes counts: r1forge stage makes it before the stage runs.
-    R1F_CHECK_CONFIG(fs::exists(*path) || made_by_make_data(original, *path), source, ": stage '",
-                     name, "' ", key, ": ", *path,
+    R1F_CHECK_CONFIG(dataset_exists(*path) || made_by_make_data(original, *path), source,
+                     ": stage '", name, "' ", key, ": ", *path,
                      " does not exist (an earlier stage's output: run that stage first)");
   }
   return config;

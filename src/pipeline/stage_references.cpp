@@ -8,6 +8,7 @@
 #include <type_traits>
 
 #include "r1forge/core/check.h"
+#include "r1forge/data/dataset_reader.h"
 #include "r1forge/data/make_data.h"
 #include "r1forge/model/model_config.h"
 #include "r1forge/pipeline/stage.h"
@@ -131,7 +132,7 @@ Config resolve_stage_references(const Config& config,
         *value = output.string();
       } else {
         R1F_CHECK_CONFIG(
-            !check_inputs_exist || fs::is_regular_file(*value) || made_by_make_data(config, *value),
+            !check_inputs_exist || dataset_exists(*value) || made_by_make_data(config, *value),
             where, ".", key, ": file '", *value, "' does not exist",
             config.make_data ? " (and make_data does not make it)" : "");
       }

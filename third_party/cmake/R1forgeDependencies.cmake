@@ -15,6 +15,7 @@ find_package(spdlog REQUIRED)
 find_package(nlohmann_json 3.10 REQUIRED)
 find_package(CLI11 REQUIRED)
 find_package(SentencePiece REQUIRED)  # third_party/cmake/FindSentencePiece.cmake
+find_package(ArrowParquet REQUIRED)   # from the pyarrow wheel: third_party/cmake/FindArrowParquet.cmake
 
 # CUDA kernels: on when the LibTorch build has CUDA and nvcc is present (or forced).
 include(CheckLanguage)

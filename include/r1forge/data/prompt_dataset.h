@@ -1,6 +1,7 @@
-// Prompt datasets for RL stages: JSONL rows with a prompt field (configurable, so GSM8K
-// `question`, MATH `problem` and open-r1 `problem` load as they are), rendered through a prompt
-// template (the R1-Zero template of the paper, the prompt as is, or a custom text with
+// Prompt datasets for RL stages: JSONL or Parquet rows (data/dataset_reader.h) with a prompt field
+// (configurable, so GSM8K `question`, MATH `problem` and open-r1 `problem` load as they are),
+// rendered through a prompt template (the R1-Zero template of the paper, the prompt as is, or a
+// custom text with
 // `{prompt}`), tokenized once, with the max-prompt-length policy applied. Every row's full JSON
 // object travels with it as the metadata rewards read (reference answers, numbers, language).
 // Also the seeded epoch-wise sampler that hands out prompt indices.
@@ -21,7 +22,7 @@ namespace r1forge {
 extern const char* const kR1ZeroTemplate;
 
 struct PromptDataConfig {
-  std::string path;                     // JSONL file, one object per line
+  std::string path;  // JSONL or Parquet file, folder of shards, or glob (dataset_reader.h)
   std::string prompt_field = "prompt";  // the field holding the question text
   // r1_zero (R1 paper Table 1) | plain (the prompt as is) | any text containing {prompt}
   std::string prompt_template = "r1_zero";
@@ -33,7 +34,7 @@ struct PromptDataConfig {
   bool operator==(const PromptDataConfig&) const = default;
   template <class Visitor>
   void visit(Visitor& v) {
-    v.field("path", path, "JSONL file of prompts (each line an object)");
+    v.field("path", path, "prompts: a JSONL or Parquet file, a folder of shards or a glob");
     v.field("prompt_field", prompt_field, "field with the question (question, problem, ...)");
     v.field("prompt_template", prompt_template, "r1_zero | plain | a text containing {prompt}");
     v.field("max_prompt_length", max_prompt_length, "prompt tokens allowed (TRL name)",
@@ -52,8 +53,8 @@ struct PromptRow {
   // truncation): what rewards and filters that judge the question itself (its language) read.
   std::string question;
   std::vector<int64_t> ids;  // its tokens (with the tokenizer's BOS), after truncation
-  nlohmann::json metadata;   // the JSONL object as read
-  int64_t line = 0;          // 1-based line in the file, for messages
+  nlohmann::json metadata;   // the row as read (a JSONL object or a Parquet row)
+  int64_t line = 0;          // 1-based line (JSONL) or row (Parquet) in its file
 };
 
 struct PromptDataset {

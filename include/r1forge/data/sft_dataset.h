@@ -1,5 +1,5 @@
-// Supervised fine-tuning data: JSONL rows of prompt + completion (the prompt rendered through
-// the same templates as RL prompts, so SFT and GRPO see identical prompts) or of plain text
+// Supervised fine-tuning data: JSONL or Parquet rows of prompt + completion (the prompt rendered
+// through the same templates as RL prompts, so SFT and GRPO see identical prompts) or of plain text
 // (pretraining), tokenized once with a per-token loss mask, and batched either one example
 // per row (right-padded) or packed first-fit-decreasing into rows of max_length tokens.
 // Packed rows carry segment ids and positions restarting at 0 per example; the model turns
@@ -20,7 +20,7 @@
 namespace r1forge {
 
 struct SftDataConfig {
-  std::string path;                             // JSONL file, one object per line
+  std::string path;  // JSONL or Parquet file, folder of shards, or glob (dataset_reader.h)
   std::string prompt_field = "prompt";          // raw question (prompt/completion rows)
   std::string completion_field = "completion";  // the target text after the prompt
   std::string text_field = "text";              // plain text (pretraining rows)
@@ -34,7 +34,8 @@ struct SftDataConfig {
   bool operator==(const SftDataConfig&) const = default;
   template <class Visitor>
   void visit(Visitor& v) {
-    v.field("path", path, "JSONL file (prompt/completion rows, or text rows for pretrain)");
+    v.field("path", path,
+            "JSONL or Parquet file, folder or glob (prompt/completion rows, or text rows)");
     v.field("prompt_field", prompt_field, "field with the raw prompt");
     v.field("completion_field", completion_field, "field with the target completion");
     v.field("text_field", text_field, "field with plain text (pretrain)");
@@ -52,7 +53,7 @@ struct SftDataConfig {
 struct SftExample {
   std::vector<int64_t> ids;
   int64_t prompt_length = 0;  // 0 for text rows: every token after the first is predicted
-  int64_t line = 0;           // 1-based line in the file
+  int64_t line = 0;           // 1-based line (JSONL) or row (Parquet) in its file
 };
 
 struct SftDataset {

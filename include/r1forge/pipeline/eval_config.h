@@ -35,7 +35,7 @@ struct EvalConfig {
   bool operator==(const EvalConfig&) const = default;
   template <class Visitor>
   void visit(Visitor& v) {
-    v.field("data", data, "held-out problems (JSONL; rows carry the gold answer)");
+    v.field("data", data, "held-out problems (JSONL or Parquet; rows carry the gold answer)");
     v.field("num_samples", num_samples, "k samples per problem (pass@1 is averaged over them)",
             IntRange{1, 1 << 16});
     generation.visit(v);  // max_completion_length, temperature, top_p, ..., stop

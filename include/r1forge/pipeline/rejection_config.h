@@ -40,7 +40,8 @@ struct RejectionAcceptConfig {
 
 // Non-reasoning SFT rows (writing, QA, translation: R1's ~200k) mixed into the output.
 struct NonReasoningMixConfig {
-  std::string path;  // SFT JSONL with string "prompt" and "completion"; empty = none
+  std::string
+      path;  // SFT rows (JSONL or Parquet) with string "prompt" and "completion"; empty = none
   // Non-reasoning rows per accepted reasoning row: R1 used ~200k to ~600k, i.e. 1/3. The count
   // is round(ratio x accepted); rows are drawn without replacement, reshuffled when used up.
   double ratio = 1.0 / 3.0;
@@ -48,7 +49,8 @@ struct NonReasoningMixConfig {
   bool operator==(const NonReasoningMixConfig&) const = default;
   template <class Visitor>
   void visit(Visitor& v) {
-    v.field("path", path, "SFT JSONL of non-reasoning rows (prompt, completion); empty = none");
+    v.field("path", path,
+            "non-reasoning SFT rows, JSONL or Parquet (prompt, completion); empty = none");
     v.field("ratio", ratio, "non-reasoning rows per accepted reasoning row (R1: ~1/3)",
             RealRange{0.0, 1e6});
   }

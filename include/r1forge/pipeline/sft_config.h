@@ -43,7 +43,7 @@ struct SftConfig {
   template <class Visitor>
   void visit(Visitor& v) {
     v.field("data", data, "training rows (prompt/completion, or text for pretrain)");
-    v.field("eval_path", eval_path, "held-out JSONL for the eval loss; empty = eval_fraction");
+    v.field("eval_path", eval_path, "held-out rows (JSONL or Parquet) for the eval loss; empty = eval_fraction");
     v.field("eval_fraction", eval_fraction, "share of data held out when eval_path is empty",
             RealRange{0.0, 1.0, false, true});
     v.field("num_epochs", num_epochs, "passes over the data", IntRange{1, 1 << 20});
