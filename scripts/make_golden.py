@@ -20,7 +20,8 @@ import tempfile
 
 import torch
 from safetensors.torch import load_file, save_file
-from transformers import LlamaConfig, LlamaForCausalLM, Qwen2Config, Qwen2ForCausalLM
+from transformers import (LlamaConfig, LlamaForCausalLM, Qwen2Config, Qwen2ForCausalLM,
+                          Qwen3Config, Qwen3ForCausalLM)
 
 MODELS = {
     # Qwen2: q/k/v biases, GQA (4 heads, 2 KV heads), untied embeddings.
@@ -37,6 +38,12 @@ MODELS = {
         rope_scaling={"rope_type": "llama3", "factor": 4.0, "low_freq_factor": 1.0,
                       "high_freq_factor": 4.0, "original_max_position_embeddings": 16},
         rope_theta=10000.0)),
+    # Qwen3: per-head q/k RMSNorm, head_dim 16 != hidden / heads = 8, GQA, tied embeddings.
+    "tiny_qwen3": (Qwen3ForCausalLM, Qwen3Config(
+        vocab_size=96, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+        num_attention_heads=4, num_key_value_heads=2, head_dim=16, max_position_embeddings=64,
+        rope_theta=1000000.0, rms_norm_eps=1e-6, tie_word_embeddings=True,
+        attention_bias=False, bos_token_id=1, eos_token_id=2)),
 }
 
 

@@ -6,7 +6,7 @@
 namespace r1forge {
 namespace {
 
-constexpr size_t kWeightSlots = 8;
+constexpr size_t kWeightSlots = 10;
 
 // Every tensor input travels in one flat list of *defined* tensors, because autograd functions
 // reject undefined inputs: [x, cos, sin, (mask), present weights...]. `layout` records which
@@ -28,8 +28,8 @@ struct Layout {
 };
 
 std::array<at::Tensor, kWeightSlots> weight_slots(const DecoderLayerWeights& w) {
-  return {w.input_norm,  w.qkv_weight, w.qkv_bias,       w.output_weight,
-          w.output_bias, w.post_norm,  w.gate_up_weight, w.down_weight};
+  return {w.input_norm, w.qkv_weight,     w.qkv_bias,    w.output_weight, w.output_bias,
+          w.post_norm,  w.gate_up_weight, w.down_weight, w.q_norm,        w.k_norm};
 }
 
 // Rebuilds the layer call from the flat list; returns the index of the first weight.
@@ -46,7 +46,8 @@ Unpacked unpack(const std::vector<at::Tensor>& flat, const Layout& layout) {
   for (size_t i = 0; i < kWeightSlots; ++i) {
     if (layout.has_weight[i]) slots[i] = flat[next++];
   }
-  result.weights = {slots[0], slots[1], slots[2], slots[3], slots[4], slots[5], slots[6], slots[7]};
+  result.weights = {slots[0], slots[1], slots[2], slots[3], slots[4],
+                    slots[5], slots[6], slots[7], slots[8], slots[9]};
   return result;
 }
 

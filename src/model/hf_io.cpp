@@ -63,7 +63,8 @@ std::vector<std::pair<std::string, at::Tensor>> hf_named_tensors(Transformer& mo
     const DecoderLayerWeights& p = model->layer(i);
     const DecoderLayerWeights w = {pick(p.input_norm),     pick(p.qkv_weight),  pick(p.qkv_bias),
                                    pick(p.output_weight),  pick(p.output_bias), pick(p.post_norm),
-                                   pick(p.gate_up_weight), pick(p.down_weight)};
+                                   pick(p.gate_up_weight), pick(p.down_weight), pick(p.q_norm),
+                                   pick(p.k_norm)};
     named.emplace_back(prefix + "input_layernorm.weight", w.input_norm);
     named.emplace_back(prefix + "self_attn.q_proj.weight", w.qkv_weight.narrow(0, 0, q_rows));
     named.emplace_back(prefix + "self_attn.k_proj.weight", w.qkv_weight.narrow(0, q_rows, kv_rows));
@@ -74,6 +75,10 @@ std::vector<std::pair<std::string, at::Tensor>> hf_named_tensors(Transformer& mo
       named.emplace_back(prefix + "self_attn.k_proj.bias", w.qkv_bias.narrow(0, q_rows, kv_rows));
       named.emplace_back(prefix + "self_attn.v_proj.bias",
                          w.qkv_bias.narrow(0, q_rows + kv_rows, kv_rows));
+    }
+    if (w.q_norm.defined()) {  // Qwen3
+      named.emplace_back(prefix + "self_attn.q_norm.weight", w.q_norm);
+      named.emplace_back(prefix + "self_attn.k_norm.weight", w.k_norm);
     }
     named.emplace_back(prefix + "self_attn.o_proj.weight", w.output_weight);
     if (w.output_bias.defined())

@@ -47,15 +47,17 @@ ModelFamily parse_family(const json& object, const std::string& source) {
     if (it != object.end() && it->is_array() && !it->empty() && (*it)[0].is_string()) {
       std::string architecture = (*it)[0].get<std::string>();
       if (architecture == "Qwen2ForCausalLM") return ModelFamily::QWEN2;
+      if (architecture == "Qwen3ForCausalLM") return ModelFamily::QWEN3;
       if (architecture == "LlamaForCausalLM") return ModelFamily::LLAMA;
     }
     R1F_THROW(ConfigError, source,
-              ": key 'model_type' is missing (expected \"qwen2\" or \"llama\")");
+              ": key 'model_type' is missing (expected \"qwen2\", \"qwen3\" or \"llama\")");
   }
   if (*model_type == "qwen2") return ModelFamily::QWEN2;
+  if (*model_type == "qwen3") return ModelFamily::QWEN3;
   if (*model_type == "llama") return ModelFamily::LLAMA;
   R1F_THROW(ConfigError, source, ": model_type '", *model_type,
-            "' is not supported (supported: qwen2, llama)");
+            "' is not supported (supported: qwen2, qwen3, llama)");
 }
 
 // RoPE parameters live in `rope_theta`/`rope_scaling` (transformers v4) or in
@@ -134,6 +136,16 @@ void ModelConfig::validate(const std::string& source) const {
   R1F_CHECK_CONFIG(head_dim > 0 && head_dim % 2 == 0, source,
                    ": head_dim must be positive and even (rotate-half RoPE), got ", head_dim);
   R1F_CHECK_CONFIG(rms_norm_eps > 0, source, ": rms_norm_eps must be > 0");
+  // The per-family layer layout (so model_config_to_json writes what transformers builds).
+  if (family == ModelFamily::QWEN2) {
+    R1F_CHECK_CONFIG(qkv_bias && !output_bias && !qk_norm, source,
+                     ": qwen2 has q/k/v biases, no o_proj bias and no q/k norms");
+  } else {
+    R1F_CHECK_CONFIG(qkv_bias == output_bias, source,
+                     ": attention_bias sets the q/k/v and o_proj biases together");
+    R1F_CHECK_CONFIG(qk_norm == (family == ModelFamily::QWEN3), source,
+                     ": q/k norms are part of qwen3 and of no other family");
+  }
   R1F_CHECK_CONFIG(rope_theta > 0, source, ": rope_theta must be > 0");
   R1F_CHECK_CONFIG(max_position_embeddings > 0, source, ": max_position_embeddings must be > 0");
   static const char* kDtypes[] = {"float32", "bfloat16", "float16"};
@@ -163,8 +175,10 @@ ModelConfig model_config_from_json(const json& object, const std::string& source
   config.num_key_value_heads =
       optional_int(object, "num_key_value_heads", source).value_or(config.num_attention_heads);
   R1F_CHECK_CONFIG(config.num_attention_heads > 0, source, ": num_attention_heads must be > 0");
-  config.head_dim = optional_int(object, "head_dim", source)
-                        .value_or(config.hidden_size / config.num_attention_heads);
+  // transformers: Qwen3Config defaults head_dim to 128; the others derive it as E / H.
+  const int64_t default_head_dim =
+      config.family == ModelFamily::QWEN3 ? 128 : config.hidden_size / config.num_attention_heads;
+  config.head_dim = optional_int(object, "head_dim", source).value_or(default_head_dim);
   if (auto value = optional_int(object, "max_position_embeddings", source)) {
     config.max_position_embeddings = *value;
   }
@@ -175,10 +189,12 @@ ModelConfig model_config_from_json(const json& object, const std::string& source
     config.qkv_bias = true;  // Qwen2 always has q/k/v biases and no o_proj bias
     config.output_bias = false;
   } else {
+    // Llama and Qwen3: one switch for the q/k/v and o_proj biases.
     bool bias = optional_bool(object, "attention_bias", source).value_or(false);
     config.qkv_bias = bias;
     config.output_bias = bias;
   }
+  config.qk_norm = config.family == ModelFamily::QWEN3;
   config.initializer_range = optional_number(object, "initializer_range", source).value_or(0.02);
   // transformers v5 writes `dtype`, v4 `torch_dtype`.
   auto dtype = optional_string(object, "dtype", source);
@@ -196,10 +212,22 @@ ModelConfig load_model_config(const std::filesystem::path& config_json) {
 }
 
 json model_config_to_json(const ModelConfig& config) {
-  bool qwen2 = config.family == ModelFamily::QWEN2;
+  const ModelFamily family = config.family;
   json object;
-  object["architectures"] = {qwen2 ? "Qwen2ForCausalLM" : "LlamaForCausalLM"};
-  object["model_type"] = qwen2 ? "qwen2" : "llama";
+  switch (family) {
+    case ModelFamily::QWEN2:
+      object["architectures"] = {"Qwen2ForCausalLM"};
+      object["model_type"] = "qwen2";
+      break;
+    case ModelFamily::QWEN3:
+      object["architectures"] = {"Qwen3ForCausalLM"};
+      object["model_type"] = "qwen3";
+      break;
+    case ModelFamily::LLAMA:
+      object["architectures"] = {"LlamaForCausalLM"};
+      object["model_type"] = "llama";
+      break;
+  }
   object["vocab_size"] = config.vocab_size;
   object["hidden_size"] = config.hidden_size;
   object["intermediate_size"] = config.intermediate_size;
@@ -214,12 +242,16 @@ json model_config_to_json(const ModelConfig& config) {
   object["tie_word_embeddings"] = config.tie_word_embeddings;
   object["attention_dropout"] = 0.0;
   object["use_cache"] = true;
-  if (qwen2) {
+  if (family == ModelFamily::QWEN2 || family == ModelFamily::QWEN3) {
+    // Full attention in every layer, as transformers writes it for these families.
     object["use_sliding_window"] = false;
-  } else {
-    object["attention_bias"] = config.qkv_bias;
-    object["mlp_bias"] = false;
+    object["sliding_window"] = nullptr;
+    object["max_window_layers"] = config.num_hidden_layers;
+    object["layer_types"] = json(
+        std::vector<std::string>(static_cast<size_t>(config.num_hidden_layers), "full_attention"));
   }
+  if (family != ModelFamily::QWEN2) object["attention_bias"] = config.qkv_bias;
+  if (family == ModelFamily::LLAMA) object["mlp_bias"] = false;
   // Both RoPE spellings: transformers v4 reads rope_theta/rope_scaling, v5 rope_parameters.
   object["rope_theta"] = config.rope_theta;
   json rope = {{"rope_theta", config.rope_theta}, {"rope_type", "default"}};

@@ -40,6 +40,10 @@ TransformerImpl::TransformerImpl(ModelConfig config, bool initialize) : config_(
         "gate_up_weight", at::empty({2 * c.intermediate_size, c.hidden_size}));
     w.down_weight =
         layer->register_parameter("down_weight", at::empty({c.hidden_size, c.intermediate_size}));
+    if (c.qk_norm) {
+      w.q_norm = layer->register_parameter("q_norm", at::ones({c.head_dim}));
+      w.k_norm = layer->register_parameter("k_norm", at::ones({c.head_dim}));
+    }
     layer_list->push_back(layer);
     layers_.push_back(w);
   }
@@ -67,6 +71,10 @@ void TransformerImpl::refresh_handles() {
     w.post_norm = parameters[prefix + "post_norm"];
     w.gate_up_weight = parameters[prefix + "gate_up_weight"];
     w.down_weight = parameters[prefix + "down_weight"];
+    if (config_.qk_norm) {
+      w.q_norm = parameters[prefix + "q_norm"];
+      w.k_norm = parameters[prefix + "k_norm"];
+    }
   }
   inverse_frequencies_ = named_buffers(/*recurse=*/false)["inverse_frequencies"];
 }
@@ -92,6 +100,8 @@ void TransformerImpl::init_weights(uint64_t seed) {
     w.post_norm.fill_(1.0);
     fill_normal(w.gate_up_weight);
     fill_normal(w.down_weight);
+    if (w.q_norm.defined()) w.q_norm.fill_(1.0);
+    if (w.k_norm.defined()) w.k_norm.fill_(1.0);
   }
   final_norm_.fill_(1.0);
   if (lm_head_.defined()) fill_normal(lm_head_);
@@ -137,7 +147,16 @@ at::Tensor decoder_layer_forward(const ModelConfig& c,
   at::Tensor h = kernels::rms_norm(x, w.input_norm, c.rms_norm_eps);
   at::Tensor qkv = at::linear(h, w.qkv_weight, w.qkv_bias).view({rows, length, -1, dim});
   auto qk_v = qkv.split_with_sizes({heads + kv_heads, kv_heads}, 2);
-  auto q_k = apply_rope(qk_v[0], rotary).split_with_sizes({heads, kv_heads}, 2);
+  at::Tensor qk = qk_v[0];  // [N, T, H + Hkv, D]
+  if (c.qk_norm) {
+    // Qwen3: RMSNorm over each head's D values with separate q and k weights, before RoPE
+    // (modeling_qwen3.py: q_norm(q_proj(h).view(..., D)), then apply_rotary_pos_emb).
+    auto q_and_k = qk.split_with_sizes({heads, kv_heads}, 2);
+    qk = at::cat({kernels::rms_norm(q_and_k[0], w.q_norm, c.rms_norm_eps),
+                  kernels::rms_norm(q_and_k[1], w.k_norm, c.rms_norm_eps)},
+                 2);
+  }
+  auto q_k = apply_rope(qk, rotary).split_with_sizes({heads, kv_heads}, 2);
   at::Tensor q = q_k[0].transpose(1, 2);   // [N, H, T, D]
   at::Tensor k = q_k[1].transpose(1, 2);   // [N, Hkv, T, D]
   at::Tensor v = qk_v[1].transpose(1, 2);  // [N, Hkv, T, D]
@@ -254,7 +273,8 @@ int64_t parameter_count(const ModelConfig& c) {
                       + (c.qkv_bias ? qkv_rows : 0)                         //
                       + c.hidden_size * c.num_attention_heads * c.head_dim  // o
                       + (c.output_bias ? c.hidden_size : 0)                 //
-                      + 3 * c.hidden_size * c.intermediate_size;            // gate, up, down
+                      + 3 * c.hidden_size * c.intermediate_size             // gate, up, down
+                      + (c.qk_norm ? 2 * c.head_dim : 0);                   // q/k norms
   int64_t embeddings = c.vocab_size * c.hidden_size * (c.tie_word_embeddings ? 1 : 2);
   return embeddings + c.num_hidden_layers * per_layer + c.hidden_size;  // + final norm
 }

@@ -95,7 +95,9 @@ TEST_P(GoldenModel, CheckpointingIsBitwiseIdenticalToPlainBackward) {
   for (size_t i = 0; i < plain.size(); ++i) EXPECT_TRUE(plain[i].equal(checkpointed[i])) << i;
 }
 
-INSTANTIATE_TEST_SUITE_P(Models, GoldenModel, ::testing::Values("tiny_qwen2", "tiny_llama"));
+INSTANTIATE_TEST_SUITE_P(Models,
+                         GoldenModel,
+                         ::testing::Values("tiny_qwen2", "tiny_llama", "tiny_qwen3"));
 
 }  // namespace
 }  // namespace r1forge

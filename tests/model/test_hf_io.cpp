@@ -38,7 +38,7 @@ std::string error_of(F&& body) {
 
 TEST(HfIo, SaveLoadRoundTripIsBitwiseSingleAndSharded) {
   testing::TempDir dir;
-  for (const char* preset : {"tiny-qwen2", "tiny-llama"}) {
+  for (const char* preset : {"tiny-qwen2", "tiny-llama", "tiny-qwen3"}) {
     Transformer model(model_preset(preset));
     model->init_weights(11);
     save_model(model, dir / preset);

@@ -12,7 +12,7 @@ namespace r1forge {
 namespace {
 
 TEST(Transformer, CachedDecodingEqualsFullForward) {
-  for (const char* preset : {"tiny-qwen2", "tiny-llama"}) {
+  for (const char* preset : {"tiny-qwen2", "tiny-llama", "tiny-qwen3"}) {
     Transformer model(model_preset(preset));
     at::NoGradGuard no_grad;
     at::Tensor ids = at::randint(0, 256, {3, 12}, at::kLong);

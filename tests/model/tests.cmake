@@ -46,3 +46,20 @@ if(R1F_PYTHON)
                    --workdir ${CMAKE_BINARY_DIR}/safetensors_interop)
   set_tests_properties(interop.safetensors_python PROPERTIES TIMEOUT 120)
 endif()
+
+# ---- real architectures against transformers: tiny random Qwen2.5, Qwen3, Llama-3 and
+# R1-distill-Qwen folders made by scripts/make_tiny_models.py at test time (no downloads) --------
+add_executable(train_step_tool ${CMAKE_SOURCE_DIR}/tests/model/tools/train_step_tool.cpp)
+target_link_libraries(train_step_tool PRIVATE r1forge_lib)
+target_compile_options(train_step_tool PRIVATE ${R1F_WARNINGS})
+target_precompile_headers(train_step_tool REUSE_FROM r1forge_lib)
+if(R1F_PYTHON)
+  foreach(arch qwen2.5 qwen3 llama3 r1-distill-qwen)
+    add_test(NAME interop.real_model.${arch}
+             COMMAND ${R1F_PYTHON} ${CMAKE_SOURCE_DIR}/tests/python/check_real_models.py
+                     --arch ${arch} --r1forge $<TARGET_FILE:r1forge>
+                     --train-step-tool $<TARGET_FILE:train_step_tool>
+                     --workdir ${CMAKE_BINARY_DIR}/real_models/${arch})
+    set_tests_properties(interop.real_model.${arch} PROPERTIES TIMEOUT 300)
+  endforeach()
+endif()

@@ -2,7 +2,8 @@
 """Interop with transformers, both ways, through the r1forge binary (a CTest entry).
 
 1. `r1forge init-model` folders (tiny Qwen2 with GQA and biases, tiny Llama with tied
-   embeddings and Llama-3 RoPE scaling, and a bf16-stored one) load in transformers with no
+   embeddings and Llama-3 RoPE scaling, tiny Qwen3 with q/k norms and head_dim != E / H, and
+   a bf16-stored one) load in transformers with no
    missing, unexpected or mismatched weights.
 2. `r1forge logprobs` on those folders and on the transformers-written golden folders agrees
    with transformers' log-softmax of the same tokens within 1e-4 nats (fp32), over a batch
@@ -87,13 +88,14 @@ def main():
     os.makedirs(args.workdir, exist_ok=True)
     golden = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "golden")
     folders = []
-    for preset, extra in (("tiny-qwen2", []), ("tiny-llama", []), ("tiny-qwen2", ["--dtype", "bfloat16"])):
+    for preset, extra in (("tiny-qwen2", []), ("tiny-llama", []), ("tiny-qwen3", []),
+                          ("tiny-qwen2", ["--dtype", "bfloat16"])):
         name = preset + ("-bf16" if extra else "")
         folder = os.path.join(args.workdir, name)
         run([args.r1forge, "init-model", "--preset", preset, "--out", folder, "--seed", "3",
              "--overwrite"] + extra)
         folders.append((name, folder))
-    for name in ("tiny_qwen2", "tiny_llama"):
+    for name in ("tiny_qwen2", "tiny_llama", "tiny_qwen3"):
         folders.append(("transformers-" + name, os.path.join(golden, name)))
     failures = []
     for name, folder in folders:

@@ -1,8 +1,9 @@
 // Hugging Face model folders: config.json + safetensors weights (single or sharded) +
 // generation_config.json, read into and written from a Transformer.
 //
-// Weight names are transformers' (model.layers.N.self_attn.q_proj.weight, ...); the fused
-// q/k/v and gate/up matrices of transformer.h are split on save and joined on load. A folder
+// Weight names are transformers' (model.layers.N.self_attn.q_proj.weight, Qwen3's
+// self_attn.q_norm.weight / k_norm.weight, ...); the fused q/k/v and gate/up matrices of
+// transformer.h are split on save and joined on load; a tied LM head is not written. A folder
 // written here loads in transformers unchanged, and the reverse (both tested).
 // Not here: tokenizer files (tokenizer/), checkpoints with optimizer state (pipeline/).
 #pragma once

@@ -1,4 +1,4 @@
-// The stateless building blocks of a Llama/Qwen2 decoder: rotate-half RoPE, SwiGLU, and the
+// The stateless building blocks of a Llama/Qwen2/Qwen3 decoder: rotate-half RoPE, SwiGLU, and the
 // attention mask for padded batches. Numerics follow transformers' modeling_qwen2.py exactly
 // (formats.md §3): RoPE tables in fp32, then cast to the activation dtype. RMSNorm is
 // kernels::rms_norm (kernels/kernels.h): the fused CUDA kernel where it applies, else its ATen

@@ -1,7 +1,8 @@
-// The Llama/Qwen2-family decoder-only transformer as a LibTorch module.
+// The Llama/Qwen2/Qwen3-family decoder-only transformer as a LibTorch module.
 //
 // Weights are stored fused for fewer, larger matmuls: q/k/v as one [(H + 2 Hkv) D, E] matrix
 // and gate/up as one [2I, E] matrix; hf_io.h splits and joins them under the HF names.
+// Qwen3's q/k norms (RMSNorm over each head's D values) run on q and k before RoPE.
 // Padding: training and scoring right-pad, where causality alone keeps real tokens from seeing
 // padding, so no mask is needed (the fast is_causal attention path). The engine decodes every
 // row at its own position (ForwardInputs::write_positions) under a key mask of the row's
@@ -32,6 +33,8 @@ struct DecoderLayerWeights {
   at::Tensor post_norm;       // [E]
   at::Tensor gate_up_weight;  // [2 I, E]: gate rows, then up rows
   at::Tensor down_weight;     // [E, I]
+  at::Tensor q_norm;          // [D] or undefined (Qwen3 per-head RMSNorm on q)
+  at::Tensor k_norm;          // [D] or undefined (Qwen3 per-head RMSNorm on k)
 };
 
 struct ForwardInputs {
@@ -69,7 +72,7 @@ class TransformerImpl : public torch::nn::Module {
   DecoderLayerWeights& layer(int64_t index) { return layers_.at(index); }
 
   // HF initialisation: normal(0, initializer_range) for matrices and the embedding, zeros for
-  // biases, ones for norms; deterministic for a given seed.
+  // biases, ones for norms (q/k norms included); deterministic for a given seed.
   void init_weights(uint64_t seed);
   // Recompute each layer's activations in backward instead of storing them.
   void set_gradient_checkpointing(bool enabled) { gradient_checkpointing_ = enabled; }
