@@ -9,8 +9,10 @@ _normalize_chat_messages (null-valued keys dropped), template kwargs = {**specia
 the README there for where each comes from). Writes tests/golden/chat_templates/renders.json,
 which tests/tokenizer/chat_template_test.cpp replays, requiring identical strings.
 
-Usage: $(bash scripts/setup.sh | tail -n1)/bin/python scripts/chat_template_golden.py
+Usage: $(bash scripts/setup.sh | tail -n1)/bin/python scripts/chat_template_golden.py [--check]
+(--check: regenerate in memory and fail if the committed renders.json differs.)
 """
+import argparse
 import json
 import pathlib
 
@@ -82,6 +84,10 @@ def render(template, messages, special_tokens, add_generation_prompt, **kwargs):
 
 
 def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true",
+                        help="compare with the committed renders.json instead of writing it")
+    args = parser.parse_args()
     cases = []
     for family, special_tokens in FAMILIES.items():
         template = (FOLDER / f"{family}.jinja").read_text(encoding="utf-8")
@@ -117,7 +123,15 @@ def main():
         "cases": cases,
     }
     path = FOLDER / "renders.json"
-    path.write_text(json.dumps(out, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    text = json.dumps(out, ensure_ascii=False, indent=1) + "\n"
+    if args.check:
+        committed = json.loads(path.read_text(encoding="utf-8"))
+        if committed["cases"] != out["cases"]:
+            raise SystemExit(f"{path.relative_to(ROOT)} differs from transformers' renders: "
+                             "rerun scripts/chat_template_golden.py")
+        print(f"{len(cases)} cases match transformers {transformers.__version__}")
+        return
+    path.write_text(text, encoding="utf-8")
     print(f"wrote {len(cases)} cases to {path.relative_to(ROOT)}")
 
 

@@ -13,10 +13,6 @@ namespace r1forge::jinja {
 
 namespace {
 
-constexpr int64_t kMaxSteps = 10'000'000;
-constexpr int kMaxCallDepth = 64;
-constexpr size_t kMaxOutputBytes = size_t{256} << 20;
-
 // A TemplateError with the line of the innermost node it passed through.
 struct LocatedError {
   std::string message;
@@ -30,7 +26,8 @@ using Scope = std::map<std::string, Value>;
 
 class Interpreter {
  public:
-  Interpreter(const Template& parsed, const ValueDict& variables) : template_(parsed) {
+  Interpreter(const Template& parsed, const ValueDict& variables, const RenderLimits& limits)
+      : template_(parsed), limits_(limits) {
     globals_ = builtin_globals();
     scopes_.emplace_back();
     for (const auto& [name, value] : variables) scopes_.back()[name] = value;
@@ -113,6 +110,7 @@ class Interpreter {
     }
     const int64_t length = static_cast<int64_t>(items.size());
     for (int64_t i = 0; i < length; ++i) {
+      step();  // an iteration costs a step even with an empty body
       scopes_.emplace_back();
       bind_targets(stmt.targets, items[static_cast<size_t>(i)]);
       scopes_.back()["loop"] = loop_object(items, i);
@@ -193,8 +191,9 @@ class Interpreter {
   Value make_macro(const Stmt& stmt) {
     const Stmt* macro = &stmt;
     return Value::callable(stmt.name, [this, macro](const CallArgs& args) {
-      if (depth_ >= kMaxCallDepth) {
-        throw TemplateError{"macro calls nested deeper than " + std::to_string(kMaxCallDepth)};
+      if (depth_ >= limits_.max_call_depth) {
+        throw TemplateError{"macro calls nested deeper than " +
+                            std::to_string(limits_.max_call_depth)};
       }
       const auto& names = macro->targets;
       Scope local;
@@ -400,21 +399,22 @@ class Interpreter {
   }
 
   void step() {
-    if (++steps_ > kMaxSteps) {
-      throw TemplateError{"rendering exceeded " + std::to_string(kMaxSteps) +
+    if (++steps_ > limits_.max_steps) {
+      throw TemplateError{"rendering exceeded " + std::to_string(limits_.max_steps) +
                           " evaluation steps (a loop that does not end?)"};
     }
   }
 
-  static void append(std::string& out, const std::string& text) {
-    if (out.size() + text.size() > kMaxOutputBytes) {
-      throw TemplateError{"rendered text exceeds " + std::to_string(kMaxOutputBytes >> 20) +
-                          " MiB"};
+  void append(std::string& out, const std::string& text) const {
+    if (out.size() + text.size() > limits_.max_output_bytes) {
+      throw TemplateError{"rendered text exceeds " + std::to_string(limits_.max_output_bytes) +
+                          " bytes"};
     }
     out += text;
   }
 
   const Template& template_;
+  const RenderLimits limits_;
   std::map<std::string, Value> globals_;
   std::vector<Scope> scopes_;
   int64_t steps_ = 0;
@@ -423,9 +423,11 @@ class Interpreter {
 
 }  // namespace
 
-std::string render_template(const Template& parsed, const ValueDict& variables) {
+std::string render_template(const Template& parsed,
+                            const ValueDict& variables,
+                            const RenderLimits& limits) {
   try {
-    return Interpreter(parsed, variables).render();
+    return Interpreter(parsed, variables, limits).render();
   } catch (const LocatedError& error) {
     if (error.raised) {
       R1F_THROW(DataError, parsed.origin, ":", error.line, ": raise_exception: ", error.message);
