@@ -173,6 +173,12 @@ class Interpreter {
         throw TemplateError{"cannot assign attribute on non-namespace object '" + stmt.targets[0] +
                             "'"};
       }
+      if (stmt.target_attribute[0] == '_') {  // transformers' TemplateNamespace refuses these
+        throw TemplateError{
+            "chat templates cannot store underscore-prefixed attributes on a "
+            "namespace, got '" +
+            stmt.target_attribute + "'"};
+      }
       ValueDict& attributes = object.namespace_attributes();
       for (auto& [name, existing] : attributes) {
         if (name == stmt.target_attribute) {

@@ -360,6 +360,14 @@ std::map<std::string, Value> builtin_globals() {
       attributes.insert(attributes.end(), positional.as_dict().begin(), positional.as_dict().end());
     }
     for (const auto& [key, value] : args.keyword) attributes.emplace_back(key, value);
+    for (const auto& [key, value] : attributes) {
+      if (!key.empty() && key[0] == '_') {  // transformers' TemplateNamespace refuses these
+        throw TemplateError{
+            "chat templates cannot store underscore-prefixed attributes on a "
+            "namespace, got '" +
+            key + "'"};
+      }
+    }
     return Value::namespace_object(attributes);
   });
   globals["dict"] = Value::callable("dict", [](const CallArgs& args) {

@@ -94,6 +94,9 @@ TEST(JinjaScopes, SetInLoopDoesNotLeakButNamespaceDoes) {
             "21x1");
   EXPECT_NE(config_error("{% set x = 1 %}{% set x.y = 2 %}").find("non-namespace"),
             std::string::npos);
+  EXPECT_NE(config_error("{% set ns = namespace() %}{% set ns._x = 2 %}").find("underscore"),
+            std::string::npos);
+  EXPECT_NE(config_error("{% set ns = namespace(_x=1) %}").find("underscore"), std::string::npos);
 }
 
 TEST(JinjaExpressions, SlicingAndSubscripts) {
