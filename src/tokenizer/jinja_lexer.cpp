@@ -62,6 +62,7 @@ class Lexer {
         continue;
       }
       bool block = kind == '%';
+      if (block && lex_raw(pos, start, line_starting)) continue;
       emit(block ? TokenType::BLOCK_BEGIN : TokenType::VARIABLE_BEGIN, "", start);
       pos = lex_tag(pos, block, start);
       char before = source_[pos];  // '-', '+' or the closer's first character
@@ -99,20 +100,74 @@ class Lexer {
     return false;
   }
 
+  // At pos just after "{%" (and its modifier): the tag `name` alone, as in "{% raw %}"? Returns
+  // the position after the tag and its closer's modifier ('-', '+' or 0), or npos.
+  size_t match_bare_tag(size_t pos, const char* name, char& closer_modifier) const {
+    while (pos < source_.size() && is_space(source_[pos])) ++pos;
+    if (source_.compare(pos, std::char_traits<char>::length(name), name) != 0) {
+      return std::string::npos;
+    }
+    pos += std::char_traits<char>::length(name);
+    while (pos < source_.size() && is_space(source_[pos])) ++pos;
+    closer_modifier = source_[pos] == '-' || source_[pos] == '+' ? source_[pos] : '\0';
+    if (closer_modifier != '\0') ++pos;
+    if (source_.compare(pos, 2, "%}") != 0) return std::string::npos;
+    return pos + 2;
+  }
+
+  // `{% raw %}...{% endraw %}`: the text between is emitted as is. As in jinja2, the raw tag's
+  // closer gets no trim_blocks, the endraw tag gets the usual whitespace control.
+  bool lex_raw(size_t& pos, size_t start, bool& line_starting) {
+    char modifier = '\0';
+    size_t body = match_bare_tag(pos, "raw", modifier);
+    if (body == std::string::npos) return false;
+    if (modifier == '-') {
+      while (body < source_.size() && is_space(source_[body])) ++body;
+    }
+    for (size_t end = source_.find("{%", body); end != std::string::npos;
+         end = source_.find("{%", end + 2)) {
+      char open_modifier = end + 2 < source_.size() ? source_[end + 2] : '\0';
+      size_t name_pos = end + 2 + (open_modifier == '-' || open_modifier == '+' ? 1 : 0);
+      char close_modifier = '\0';
+      size_t after = match_bare_tag(name_pos, "endraw", close_modifier);
+      if (after == std::string::npos) continue;
+      std::string text = source_.substr(body, end - body);
+      if (open_modifier == '-') {
+        while (!text.empty() && is_space(text.back())) text.pop_back();
+      } else if (open_modifier != '+') {
+        size_t line_begin = text.rfind('\n');
+        line_begin = line_begin == std::string::npos ? 0 : line_begin + 1;
+        if (line_begin > 0 && line_begin < text.size() &&
+            std::all_of(text.begin() + line_begin, text.end(), is_space)) {
+          text.resize(line_begin);
+        }
+      }
+      if (!text.empty()) emit(TokenType::TEXT, text, body);
+      pos = after;
+      line_starting = after_tag(pos, close_modifier, /*trim_newline=*/true);
+      return true;
+    }
+    fail(start, "missing end of raw directive");
+  }
+
   // Lexes the inside of a tag from pos; returns the position of its closer ("-%}", "%}", ...).
+  // Brackets nest, so `{{ {'a': {'b': 1}} }}` closes at the last "}}", as in jinja2.
   size_t lex_tag(size_t pos, bool block, size_t tag_start) {
     const std::string closer = block ? "%}" : "}}";
+    int depth = 0;
     while (true) {
       while (pos < source_.size() && is_space(source_[pos])) ++pos;
       if (pos >= source_.size()) {
         fail(tag_start, std::string("unexpected end of template, expected '") + closer + "'");
       }
-      if (source_.compare(pos, 2, closer) == 0) return pos;
-      if ((source_[pos] == '-' || (block && source_[pos] == '+')) &&
+      if (depth == 0 && source_.compare(pos, 2, closer) == 0) return pos;
+      if (depth == 0 && (source_[pos] == '-' || (block && source_[pos] == '+')) &&
           source_.compare(pos + 1, 2, closer) == 0) {
         return pos;
       }
       char c = source_[pos];
+      if (c == '(' || c == '[' || c == '{') ++depth;
+      if ((c == ')' || c == ']' || c == '}') && depth > 0) --depth;
       if (c == '\'' || c == '"') {
         pos = lex_string(pos);
       } else if (std::isdigit(static_cast<unsigned char>(c))) {

@@ -55,9 +55,7 @@ ValueList split(const std::string& text,
         while (i < s.size() && python_space(s[i])) ++i;
         if (i >= s.size()) break;
         if (maxsplit >= 0 && static_cast<int64_t>(words.size()) == maxsplit) {
-          size_t end = s.size();
-          while (end > i && python_space(s[end - 1])) --end;
-          words.push_back(s.substr(i, end - i));
+          words.push_back(s.substr(i));  // Python keeps the rest's trailing whitespace
           break;
         }
         size_t j = i;
@@ -71,9 +69,7 @@ ValueList split(const std::string& text,
         while (i > 0 && python_space(s[i - 1])) --i;
         if (i == 0) break;
         if (maxsplit >= 0 && static_cast<int64_t>(words.size()) == maxsplit) {
-          size_t begin = 0;
-          while (begin < i && python_space(s[begin])) ++begin;
-          words.push_back(s.substr(begin, i - begin));
+          words.push_back(s.substr(0, i));  // and the rest's leading whitespace
           break;
         }
         size_t j = i;

@@ -165,7 +165,7 @@ int64_t Value::length() const {
 
 std::string Value::type_name() const {
   switch (kind_) {
-    case ValueKind::UNDEFINED: return "undefined";
+    case ValueKind::UNDEFINED: return "Undefined";
     case ValueKind::NONE: return "NoneType";
     case ValueKind::BOOL: return "bool";
     case ValueKind::INT: return "int";

@@ -57,6 +57,14 @@ TEST(JinjaWhitespace, TrimBlocksAndLstripBlocks) {
   EXPECT_EQ(render("{% if true %}\r\nx\r\n{% endif %}\r\n"), "x\n");
 }
 
+TEST(JinjaWhitespace, RawBlocksAndNestedBraces) {
+  EXPECT_EQ(render("x  {%- raw %}  {{ a }} {% if %}\n  {% endraw %}\ny"), "x  {{ a }} {% if %}\ny");
+  EXPECT_EQ(render("{% raw -%}  a  {%- endraw %}b"), "ab");
+  // "}}" inside a dict literal does not close the tag.
+  EXPECT_EQ(render("{{ {'a': {'b': [1, {'c': 2}]}} }}"), "{'a': {'b': [1, {'c': 2}]}}");
+  EXPECT_EQ(config_error("{% raw %}never closed"), "t.jinja:1: missing end of raw directive");
+}
+
 TEST(JinjaLoops, LoopVariablesElseFilterAndControl) {
   EXPECT_EQ(
       render("{% for x in ['a','b','c'] %}{{ loop.index0 }}{{ loop.index }}{{ x }}"
@@ -176,6 +184,9 @@ TEST(JinjaMethods, StringAndDictMethods) {
   EXPECT_EQ(render("{{ 'a</think>b</think>c'.split('</think>') }} {{ ' a  b '.split() }} "
                    "{{ 'a,b,c'.rsplit(',', 1) }} {{ 'a,b'.split(',', 0) }}"),
             "['a', 'b', 'c'] ['a', 'b'] ['a,b', 'c'] ['a,b']");
+  // With maxsplit, Python keeps the rest's whitespace.
+  EXPECT_EQ(render("{{ '  a b  '.split(None, 1) }}{{ '  a b  '.rsplit(None, 1) }}"),
+            "['a', 'b  ']['  a', 'b']");
   EXPECT_EQ(
       render("[{{ '\n\nx\n'.lstrip('\n') }}][{{ ' x '.strip() }}][{{ 'xyx'.rstrip('x') }}]"
              "{{ 'abc'.startswith('ab') }}{{ 'abc'.endswith(('x', 'c')) }}"
