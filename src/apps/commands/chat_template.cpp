@@ -8,6 +8,7 @@
 #include "r1forge/tokenizer/chat_template.h"
 
 #include <iostream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 
 #include "../command.h"
