@@ -9,11 +9,14 @@ the shared test data, and "llama3_style", synthesized from Qwen3 by llama3_style
 builds the same file in C++ from the Qwen3 one, so no 11 MB copy is committed). Also records what
 transformers' AutoTokenizer says about bos/eos/pad and add_special_tokens for the real folders.
 
-Usage: python scripts/tokenizer_golden.py [--testdata DIR] [--out DIR]
+Usage: python scripts/tokenizer_golden.py [--testdata DIR] [--out DIR] [--check]
+  --check regenerates into a temporary folder and compares with --out (a CTest entry runs it).
 """
 import argparse
 import json
 import os
+import sys
+import tempfile
 import unicodedata
 
 from tokenizers import Tokenizer
@@ -206,10 +209,29 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--testdata", default=os.path.join(root, "..", "shared", "testdata"))
     parser.add_argument("--out", default=os.path.join(root, "tests", "golden", "tokenizers"))
+    parser.add_argument("--check", action="store_true",
+                        help="compare a fresh run with the files in --out instead of writing")
     args = parser.parse_args()
-    os.makedirs(args.out, exist_ok=True)
+    if args.check:
+        with tempfile.TemporaryDirectory() as fresh:
+            write(args.testdata, fresh)
+            failures = 0
+            for name in sorted(os.listdir(fresh)):
+                old = json.load(open(os.path.join(args.out, name), encoding="utf-8"))
+                new = json.load(open(os.path.join(fresh, name), encoding="utf-8"))
+                if old != new:
+                    print(f"{name}: the committed golden file differs from a fresh run")
+                    failures += 1
+            print("tokenizer golden files reproduce" if failures == 0 else f"{failures} differ")
+            return 1 if failures else 0
+    write(args.testdata, args.out)
+    return 0
+
+
+def write(testdata, out_dir):
+    os.makedirs(out_dir, exist_ok=True)
     strings = SPEC_STRINGS + HARD_STRINGS
-    folders = {n: os.path.join(args.testdata, "tokenizers", n) for n in ("qwen3", "deepseek_v3")}
+    folders = {n: os.path.join(testdata, "tokenizers", n) for n in ("qwen3", "deepseek_v3")}
     qwen_json = json.load(open(os.path.join(folders["qwen3"], "tokenizer.json"), encoding="utf-8"))
     tokenizers = {
         "qwen3": (Tokenizer.from_file(os.path.join(folders["qwen3"], "tokenizer.json")), "NFC"),
@@ -221,7 +243,7 @@ def main():
         golden = run(name, tokenizer, normalizer, strings)
         if name in folders:
             golden["auto_tokenizer"] = transformers_view(folders[name])
-        path = os.path.join(args.out, name + ".json")
+        path = os.path.join(out_dir, name + ".json")
         with open(path, "w", encoding="utf-8") as f:
             json.dump(golden, f, ensure_ascii=False, indent=None, separators=(",", ":"))
             f.write("\n")
@@ -231,4 +253,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

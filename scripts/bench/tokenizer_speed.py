@@ -6,9 +6,10 @@
                           C++ code, Chinese and Japanese, LaTeX and numbers, chat markup with
                           special tokens, emoji.
   hf TOKENIZER IN.jsonl   encodes every line with HF's `tokenizers` (encode_batch over all lines,
-                          add_special_tokens=False) and prints one JSON line with the encode
-                          seconds alone; run it with RAYON_NUM_THREADS=1 and
+                          add_special_tokens=False) and prints one JSON line with the wall and
+                          CPU seconds of that call alone; run it with RAYON_NUM_THREADS=1 and
                           TOKENIZERS_PARALLELISM=false for one thread.
+  report FILE.jsonl       medians of the interleaved runs in FILE and the speed ratio.
 """
 import json
 import random
@@ -90,14 +91,40 @@ def hf_encode(tokenizer_path, jsonl):
     from tokenizers import Tokenizer
     tokenizer = Tokenizer.from_file(tokenizer_path)
     texts = [json.loads(l)["text"] for l in open(jsonl, encoding="utf-8")]
-    start = time.perf_counter()
+    start, start_cpu = time.perf_counter(), time.process_time()
     encodings = tokenizer.encode_batch(texts, add_special_tokens=False)
-    seconds = time.perf_counter() - start
+    seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - start_cpu
     tokens = sum(len(e.ids) for e in encodings)
     text_bytes = sum(len(t.encode("utf-8")) for t in texts)
     print(json.dumps({"implementation": "tokenizers", "lines": len(texts), "tokens": tokens,
-                      "text_bytes": text_bytes, "seconds": seconds,
+                      "text_bytes": text_bytes, "seconds": seconds, "cpu_seconds": cpu_seconds,
                       "mb_per_second": text_bytes / seconds / 1e6}))
+
+
+def report(path):
+    import statistics
+    runs = [json.loads(l) for l in open(path, encoding="utf-8")]
+    by = {}
+    for run in runs:
+        by.setdefault(run["implementation"], []).append(run)
+    tokens = {name: {r["tokens"] for r in rs} for name, rs in by.items()}
+    print(f"{'implementation':<12} {'runs':>4} {'tokens':>9} {'MB':>6} {'wall s':>8} "
+          f"{'cpu s':>7} {'MB/s (cpu)':>10}")
+    medians = {}
+    for name, rs in by.items():
+        wall = statistics.median(r["seconds"] for r in rs)
+        cpu = statistics.median(r["cpu_seconds"] for r in rs)
+        mb = rs[0]["text_bytes"] / 1e6
+        medians[name] = (wall, cpu)
+        print(f"{name:<12} {len(rs):>4} {rs[0]['tokens']:>9} {mb:>6.2f} {wall:>8.3f} {cpu:>7.3f} "
+              f"{mb / cpu:>10.2f}")
+    same = tokens.get("r1forge") == tokens.get("tokenizers")
+    ratio_cpu = medians["tokenizers"][1] / medians["r1forge"][1]
+    ratio_wall = medians["tokenizers"][0] / medians["r1forge"][0]
+    print(f"speed ratio r1forge / tokenizers: {ratio_cpu:.2f}x by CPU time, {ratio_wall:.2f}x by "
+          f"wall time (>= 1: r1forge at least as fast); same token count: {same}")
+    print(json.dumps({"ratio_cpu": ratio_cpu, "ratio_wall": ratio_wall, "same_tokens": same}))
+    return 0 if same else 1
 
 
 if __name__ == "__main__":
@@ -105,5 +132,7 @@ if __name__ == "__main__":
         make_corpus(sys.argv[2], float(sys.argv[3]) if len(sys.argv) > 3 else 10)
     elif sys.argv[1] == "hf":
         hf_encode(sys.argv[2], sys.argv[3])
+    elif sys.argv[1] == "report":
+        sys.exit(report(sys.argv[2]))
     else:
         sys.exit(__doc__)

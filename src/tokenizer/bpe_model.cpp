@@ -84,6 +84,10 @@ std::vector<std::pair<std::string, std::string>> parse_merges(const json& list,
 
 }  // namespace
 
+int64_t max_id_limit(int64_t token_count) {
+  return 2 * token_count + 256;
+}
+
 BpeModelSpec parse_bpe_model(const json& value, const JsonKey& key) {
   BpeModelSpec spec;
   spec.key = key;
@@ -130,6 +134,12 @@ BpeModel::BpeModel(const BpeModelSpec& spec, bool byte_level_input)
   vocab_.reserve(spec.vocab.size());
   int64_t limit = 0;
   for (const auto& [token, id] : spec.vocab) limit = std::max(limit, id + 1);
+  // Ids index tables: a vocab with far more holes than tokens is malformed (and would make a
+  // two-entry file allocate gigabytes).
+  if (limit > max_id_limit(static_cast<int64_t>(spec.vocab.size())))
+    throw_json_error(spec.key / "vocab", "ids go up to " + std::to_string(limit - 1) + " for " +
+                                             std::to_string(spec.vocab.size()) +
+                                             " tokens (at most 2 x tokens + 256 ids)");
   tokens_.resize(static_cast<size_t>(limit));
   has_token_.assign(static_cast<size_t>(limit), false);
   for (const auto& [token, id] : spec.vocab) {

@@ -35,6 +35,12 @@ BpeTokenizer::BpeTokenizer(const TokenizerJson& parsed, const TokenizerConfigFil
   vocab_size_ = model_->id_limit();
   for (const AddedTokenSpec& token : parsed.added_tokens)
     vocab_size_ = std::max(vocab_size_, token.id + 1);
+  const auto token_count =
+      static_cast<int64_t>(parsed.model.vocab.size() + parsed.added_tokens.size());
+  if (vocab_size_ > max_id_limit(token_count))
+    throw_json_error(top / "added_tokens", "ids go up to " + std::to_string(vocab_size_ - 1) +
+                                               " for " + std::to_string(token_count) +
+                                               " tokens (at most 2 x tokens + 256 ids)");
   added_content_.resize(static_cast<size_t>(vocab_size_));
   special_.assign(static_cast<size_t>(vocab_size_), false);
   for (size_t i = 0; i < parsed.added_tokens.size(); ++i) {

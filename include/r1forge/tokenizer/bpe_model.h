@@ -35,6 +35,10 @@ struct BpeModelSpec {
 // `value` is the "model" object at `key`; ConfigError for another type, dropout, bad merges.
 BpeModelSpec parse_bpe_model(const nlohmann::json& value, const JsonKey& key);
 
+// The largest id limit (largest id + 1) a file with `token_count` tokens may use: ids may leave
+// holes, but not more holes than tokens (plus 256).
+int64_t max_id_limit(int64_t token_count);
+
 struct StringHash {
   using is_transparent = void;
   size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }

@@ -7,6 +7,8 @@
 // tokenizer_config.json), a tokenizer.json, or a SentencePiece .model. --stats prints the time
 // spent in encode/decode alone (scripts/bench/tokenizer_speed.sh compares it with HF's).
 // Not here: the tokenizers themselves (r1forge/tokenizer/).
+#include <time.h>
+
 #include <chrono>
 #include <iostream>
 #include <limits>
@@ -19,6 +21,13 @@
 
 namespace r1forge::app {
 namespace {
+
+// CPU seconds of this thread: on a shared machine a fairer clock than wall time for --stats.
+double thread_cpu_seconds() {
+  timespec now{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+  return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) * 1e-9;
+}
 
 struct TokenizeOptions {
   std::string tokenizer;
@@ -64,13 +73,16 @@ void run_tokenize(const TokenizeOptions& options) {
   // --stats: only the tokenizer calls are timed, not JSON reading and writing.
   using Clock = std::chrono::steady_clock;
   Clock::duration busy{};
+  double busy_cpu = 0;
   int64_t lines = 0, text_bytes = 0, tokens = 0;
   while (reader.next(line)) {
     ++lines;
     if (options.decode) {
       auto ids = read_ids(reader, line, tokenizer->vocab_size());
       auto start = Clock::now();
+      double start_cpu = thread_cpu_seconds();
       std::string text = tokenizer->decode(ids, options.skip_special_tokens);
+      busy_cpu += thread_cpu_seconds() - start_cpu;
       busy += Clock::now() - start;
       tokens += static_cast<int64_t>(ids.size());
       text_bytes += static_cast<int64_t>(text.size());
@@ -82,7 +94,9 @@ void run_tokenize(const TokenizeOptions& options) {
                      reader.where(line), ": expected an object with a \"text\" string");
       const std::string& content = text->get_ref<const std::string&>();
       auto start = Clock::now();
+      double start_cpu = thread_cpu_seconds();
       std::vector<int64_t> ids = tokenizer->encode(content, options.add_special_tokens);
+      busy_cpu += thread_cpu_seconds() - start_cpu;
       busy += Clock::now() - start;
       tokens += static_cast<int64_t>(ids.size());
       text_bytes += static_cast<int64_t>(content.size());
@@ -98,6 +112,7 @@ void run_tokenize(const TokenizeOptions& options) {
                             {"text_bytes", text_bytes},
                             {"tokens", tokens},
                             {"seconds", seconds},
+                            {"cpu_seconds", busy_cpu},
                             {"mb_per_second", seconds > 0 ? text_bytes / seconds / 1e6 : 0.0}};
     std::cerr << stats.dump() << std::endl;
   }
@@ -123,8 +138,8 @@ CommandRegistration registration(30, [](CLI::App& root) -> CommandAction {
   command->add_flag("--skip-special-tokens", options->skip_special_tokens,
                     "with --decode: drop special tokens (BOS, EOS, pad, unk) from the text");
   command->add_flag("--stats", options->stats,
-                    "print one JSON line to stderr: lines, bytes, tokens and the seconds spent "
-                    "in encode/decode alone (single thread)");
+                    "print one JSON line to stderr: lines, bytes, tokens and the wall and CPU "
+                    "seconds spent in encode/decode alone (single thread)");
   return [options] { run_tokenize(*options); };
 });
 
