@@ -9,7 +9,9 @@
                           add_special_tokens=False) and prints one JSON line with the wall and
                           CPU seconds of that call alone; run it with RAYON_NUM_THREADS=1 and
                           TOKENIZERS_PARALLELISM=false for one thread.
-  report FILE.jsonl       medians of the interleaved runs in FILE and the speed ratio.
+  digest STATS IDS.jsonl  r1forge's --stats JSON plus the sha256 of the ids it wrote.
+  report FILE.jsonl       medians of the interleaved runs in FILE, the speed ratio, and whether
+                          both wrote identical ids for the whole corpus (exit 1 if not).
 """
 import json
 import random
@@ -95,10 +97,28 @@ def hf_encode(tokenizer_path, jsonl):
     encodings = tokenizer.encode_batch(texts, add_special_tokens=False)
     seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - start_cpu
     tokens = sum(len(e.ids) for e in encodings)
+    digest = ids_digest(e.ids for e in encodings)
     text_bytes = sum(len(t.encode("utf-8")) for t in texts)
     print(json.dumps({"implementation": "tokenizers", "lines": len(texts), "tokens": tokens,
                       "text_bytes": text_bytes, "seconds": seconds, "cpu_seconds": cpu_seconds,
-                      "mb_per_second": text_bytes / seconds / 1e6}))
+                      "mb_per_second": text_bytes / seconds / 1e6, "ids_sha256": digest}))
+
+
+def ids_digest(id_lists):
+    """sha256 over every line's ids: equal digests mean identical ids for the whole corpus."""
+    import hashlib
+    digest = hashlib.sha256()
+    for ids in id_lists:
+        digest.update((",".join(map(str, ids)) + "\n").encode())
+    return digest.hexdigest()
+
+
+def add_digest(stats_path, ids_jsonl):
+    """r1forge's --stats line plus the digest of the ids it wrote."""
+    stats = json.load(open(stats_path))
+    stats["implementation"] = "r1forge"
+    stats["ids_sha256"] = ids_digest(json.loads(l)["ids"] for l in open(ids_jsonl))
+    print(json.dumps(stats))
 
 
 def report(path):
@@ -118,12 +138,13 @@ def report(path):
         medians[name] = (wall, cpu)
         print(f"{name:<12} {len(rs):>4} {rs[0]['tokens']:>9} {mb:>6.2f} {wall:>8.3f} {cpu:>7.3f} "
               f"{mb / cpu:>10.2f}")
-    same = tokens.get("r1forge") == tokens.get("tokenizers")
+    digests = {name: {r["ids_sha256"] for r in rs} for name, rs in by.items()}
+    same = digests.get("r1forge") == digests.get("tokenizers") and len(digests["r1forge"]) == 1
     ratio_cpu = medians["tokenizers"][1] / medians["r1forge"][1]
     ratio_wall = medians["tokenizers"][0] / medians["r1forge"][0]
     print(f"speed ratio r1forge / tokenizers: {ratio_cpu:.2f}x by CPU time, {ratio_wall:.2f}x by "
-          f"wall time (>= 1: r1forge at least as fast); same token count: {same}")
-    print(json.dumps({"ratio_cpu": ratio_cpu, "ratio_wall": ratio_wall, "same_tokens": same}))
+          f"wall time (>= 1: r1forge at least as fast); identical ids on the whole corpus: {same}")
+    print(json.dumps({"ratio_cpu": ratio_cpu, "ratio_wall": ratio_wall, "identical_ids": same}))
     return 0 if same else 1
 
 
@@ -132,6 +153,8 @@ if __name__ == "__main__":
         make_corpus(sys.argv[2], float(sys.argv[3]) if len(sys.argv) > 3 else 10)
     elif sys.argv[1] == "hf":
         hf_encode(sys.argv[2], sys.argv[3])
+    elif sys.argv[1] == "digest":
+        add_digest(sys.argv[2], sys.argv[3])
     elif sys.argv[1] == "report":
         sys.exit(report(sys.argv[2]))
     else:

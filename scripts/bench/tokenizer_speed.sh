@@ -6,7 +6,7 @@
 # RAYON_NUM_THREADS=1 and TOKENIZERS_PARALLELISM=false, timed around that call only. Both with
 # add_special_tokens=false and a warm start (tokenizer load excluded). The runs alternate
 # (r1forge, tokenizers, r1forge, ...) and the medians are compared, by CPU time (fair on a shared
-# machine) and by wall time; the token counts must agree.
+# machine) and by wall time; the ids of the whole corpus must be identical (sha256 digests).
 # Usage: scripts/bench/tokenizer_speed.sh [TOKENIZER_JSON] [MB] [REPEATS]
 #   (defaults: ../shared/testdata/tokenizers/qwen3/tokenizer.json, 10, 3; R1FORGE=build/bin/r1forge)
 set -euo pipefail
@@ -23,10 +23,9 @@ trap 'rm -rf "$work"' EXIT
 "$python" "$helper" corpus "$work/corpus.jsonl" "$megabytes"
 : >"$work/runs.jsonl"
 for i in $(seq "$repeats"); do
-  "$r1forge" tokenize --tokenizer "$tokenizer" --input "$work/corpus.jsonl" --output /dev/null \
-    --stats 2>"$work/stats.json"
-  "$python" -c 'import json, sys; s = json.load(open(sys.argv[1])); s["implementation"] = "r1forge"; print(json.dumps(s))' \
-    "$work/stats.json" >>"$work/runs.jsonl"
+  "$r1forge" tokenize --tokenizer "$tokenizer" --input "$work/corpus.jsonl" \
+    --output "$work/ids.jsonl" --stats 2>"$work/stats.json"
+  "$python" "$helper" digest "$work/stats.json" "$work/ids.jsonl" >>"$work/runs.jsonl"
   RAYON_NUM_THREADS=1 TOKENIZERS_PARALLELISM=false \
     "$python" "$helper" hf "$tokenizer" "$work/corpus.jsonl" >>"$work/runs.jsonl"
 done
