@@ -79,12 +79,12 @@ BpeTokenizer::~BpeTokenizer() = default;
 
 void BpeTokenizer::apply_config(const TokenizerConfigFile& config) {
   for (const auto& [id, token] : config.added_tokens_decoder) {
-    R1F_CHECK_CONFIG(id >= 0 && id < vocab_size_, config.source, ": added_tokens_decoder.", id,
-                     " ('", token.content, "') is not an id of ", source_, " (", vocab_size_,
+    R1F_CHECK_CONFIG(id >= 0 && id < vocab_size_, config.source.string(), ": added_tokens_decoder.",
+                     id, " ('", token.content, "') is not an id of ", source_, " (", vocab_size_,
                      " ids); tokens added beyond tokenizer.json are not supported");
     const std::string* existing =
         !added_content_[id].empty() ? &added_content_[id] : model_->id_to_token(id);
-    R1F_CHECK_CONFIG(existing != nullptr && *existing == token.content, config.source,
+    R1F_CHECK_CONFIG(existing != nullptr && *existing == token.content, config.source.string(),
                      ": added_tokens_decoder.", id, " is '", token.content, "' but id ", id, " of ",
                      source_, " is '", existing ? *existing : std::string("(none)"), "'");
     special_[id] = token.special;
@@ -94,7 +94,7 @@ void BpeTokenizer::apply_config(const TokenizerConfigFile& config) {
     if (!setting.given) return fallback;
     if (!setting.content) return std::nullopt;
     auto id = token_to_id(*setting.content);
-    R1F_CHECK_CONFIG(id.has_value(), config.source, ": ", key, " '", *setting.content,
+    R1F_CHECK_CONFIG(id.has_value(), config.source.string(), ": ", key, " '", *setting.content,
                      "' is not a token of ", source_);
     return id;
   };

@@ -67,8 +67,14 @@ void OnigRegex::for_each_match(std::string_view text,
     int found =
         onig_search(regex, begin, end, begin + search_from, end, guard.region, ONIG_OPTION_NONE);
     if (found == ONIG_MISMATCH) return;
-    R1F_CHECK(found >= 0, "Oniguruma search failed with code ", found, " for the regex '", pattern_,
-              "'");
+    if (found < 0) {
+      // Oniguruma gives up on pathological backtracking (its retry limit); HF's onig crate
+      // panics there. A text problem, not an r1forge bug.
+      OnigUChar message[ONIG_MAX_ERROR_MESSAGE_LEN];
+      onig_error_code_to_str(message, found);
+      R1F_THROW(DataError, "the regex '", pattern_, "' failed on a text of ", text.size(),
+                " bytes: ", reinterpret_cast<const char*>(message));
+    }
     auto match_begin = static_cast<size_t>(guard.region->beg[0]);
     auto match_end = static_cast<size_t>(guard.region->end[0]);
     if (match_begin == match_end && have_previous && previous_end == match_end) {

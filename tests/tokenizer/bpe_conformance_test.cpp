@@ -7,6 +7,9 @@
 // hand-listed ids, and the bos/eos/pad that transformers' AutoTokenizer reports.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+
 #include "r1forge/core/check.h"
 #include "tokenizer/bpe_test_util.h"
 
@@ -56,6 +59,28 @@ TEST_P(BpeConformanceTest, IdsAndDecodeMatchTokenizersOnTheHardStringCorpus) {
 INSTANTIATE_TEST_SUITE_P(Golden,
                          BpeConformanceTest,
                          ::testing::Values("qwen3", "deepseek_v3", "llama3_style"));
+
+// encode is const and thread-safe (per-thread word caches and scratch buffers): four threads
+// encoding the whole corpus at once get the oracle's ids.
+TEST(BpeThreadTest, ConcurrentEncodesMatchTheGoldenIds) {
+  const BpeTokenizer& tokenizer = golden_tokenizer("deepseek_v3");
+  const nlohmann::json golden = golden_file("deepseek_v3");
+  std::atomic<int> mismatches{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int round = 0; round < 3; ++round) {
+        for (size_t i = 0; i < golden["cases"].size(); ++i) {
+          const auto& c = golden["cases"][(i + 7 * t) % golden["cases"].size()];
+          if (tokenizer.encode(c["text"].get<std::string>(), false) != ids_of(c["ids"]))
+            ++mismatches;
+        }
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(mismatches.load(), 0);
+}
 
 // formats.md §4.7: ids agreed on by two independent JS implementations, written out here so the
 // golden file is not the only witness.

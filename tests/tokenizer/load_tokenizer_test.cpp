@@ -162,5 +162,29 @@ TEST_F(LoadTokenizerTest, FolderWithBothFilesPrefersTokenizerJson) {
   EXPECT_EQ(tokenizer->eos_id(), 151645);
 }
 
+TEST_F(LoadTokenizerTest, BpeFolderConfigNamingAnUnknownTokenIsConfigErrorNamingTheKey) {
+  fs::path folder = dir_ / "qwen_bad";
+  fs::create_directories(folder);
+  fs::copy_file(testing::real_tokenizer_folder("qwen3") / "tokenizer.json",
+                folder / "tokenizer.json");
+  for (const auto& [config, key] : std::vector<std::pair<std::string, std::string>>{
+           {R"({"bos_token": "<|not_a_token|>"})", "bos_token"},
+           {R"({"added_tokens_decoder": {"151667": {"content": "<thought>"}}})",
+            "added_tokens_decoder.151667"},
+           {R"({"added_tokens_decoder": {"999999": {"content": "<x>"}}})",
+            "added_tokens_decoder.999999"}}) {
+    atomic_write_file(folder / "tokenizer_config.json", config);
+    std::string message = error_of<ConfigError>(folder);
+    EXPECT_NE(message.find("tokenizer_config.json: " + key), std::string::npos) << message;
+  }
+  // added_tokens_decoder may mark an added token special: <think> is then skipped on decode.
+  atomic_write_file(
+      folder / "tokenizer_config.json",
+      R"({"added_tokens_decoder": {"151667": {"content": "<think>", "special": true}}})");
+  auto tokenizer = load_tokenizer(folder);
+  EXPECT_TRUE(tokenizer->is_special(151667));
+  EXPECT_EQ(tokenizer->decode(tokenizer->encode("<think>hi", false), true), "hi");
+}
+
 }  // namespace
 }  // namespace r1forge
