@@ -7,6 +7,7 @@
 #include "r1forge/core/check.h"
 #include "r1forge/core/fs.h"
 #include "r1forge/core/json_file.h"
+#include "r1forge/tokenizer/bpe_tokenizer.h"
 #include "r1forge/tokenizer/sentencepiece.h"
 
 namespace r1forge {
@@ -104,29 +105,27 @@ TokenizerConfigFile read_tokenizer_config(const std::filesystem::path& path) {
 std::unique_ptr<Tokenizer> load_tokenizer(const std::filesystem::path& path) {
   namespace fs = std::filesystem;
   std::error_code error;
-  auto bpe_not_supported = [](const fs::path& file) {
-    R1F_THROW(ConfigError, file,
-              ": tokenizer.json (HF byte-level BPE) support is not in this build yet; give a "
-              "SentencePiece tokenizer.model instead");
-  };
   if (fs::is_regular_file(path, error)) {
-    if (path.filename() == "tokenizer.json") bpe_not_supported(path);
+    if (path.extension() == ".json") return std::make_unique<BpeTokenizer>(path);
     return std::make_unique<SentencePieceTokenizer>(path);
   }
   R1F_CHECK_IO(fs::is_directory(path, error), "tokenizer path ", path,
-               " does not exist (expected a SentencePiece .model file or a model folder)");
-  fs::path model = path / "tokenizer.model";
-  if (fs::is_regular_file(model, error)) {
-    fs::path config_file = path / "tokenizer_config.json";
-    if (fs::exists(config_file, error)) {
-      return std::make_unique<SentencePieceTokenizer>(model, read_tokenizer_config(config_file));
-    }
+               " does not exist (expected a model folder, a tokenizer.json or a SentencePiece "
+               ".model file)");
+  const fs::path config_file = path / "tokenizer_config.json";
+  std::optional<TokenizerConfigFile> config;
+  if (fs::exists(config_file, error)) config = read_tokenizer_config(config_file);
+  // tokenizer.json first, as transformers' fast tokenizers do when a folder has both.
+  if (fs::path json = path / "tokenizer.json"; fs::is_regular_file(json, error)) {
+    if (config) return std::make_unique<BpeTokenizer>(json, *config);
+    return std::make_unique<BpeTokenizer>(json);
+  }
+  if (fs::path model = path / "tokenizer.model"; fs::is_regular_file(model, error)) {
+    if (config) return std::make_unique<SentencePieceTokenizer>(model, *config);
     return std::make_unique<SentencePieceTokenizer>(model);
   }
-  if (fs::is_regular_file(path / "tokenizer.json", error))
-    bpe_not_supported(path / "tokenizer.json");
   R1F_THROW(IoError, "no tokenizer in the folder ", path,
-            ": looked for tokenizer.model (SentencePiece) and tokenizer.json");
+            ": looked for tokenizer.json (HF byte-level BPE) and tokenizer.model (SentencePiece)");
 }
 
 }  // namespace r1forge

@@ -1,5 +1,5 @@
 # libFuzzer targets for the input loaders (included by tests/CMakeLists.txt): the JSON Lines
-# reader and the YAML config loader with its overrides. Built with clang (libFuzzer + ASan +
+# reader, the YAML config loader with its overrides, and the tokenizer.json loader. Built with clang (libFuzzer + ASan +
 # UBSan) from the listed sources only, as part of `all`, whenever clang++ and ld.lld are found;
 # each gets a CTest smoke entry that runs it for 5 s over a scratch copy of its seed corpus.
 # The safetensors header fuzzer lives in tests/model/tests.cmake. Long runs: tests/fuzz/README.md.
@@ -77,3 +77,17 @@ r1f_add_loader_fuzzer(config_yaml_fuzz
   DEPENDS ${R1F_FUZZ_CONFIG_HEADERS}
   FLAGS ${R1F_FUZZ_TORCH_FLAGS}
   LIBS $<TARGET_LINKER_FILE:yaml-cpp>)
+
+# ---- tokenizer.json loader and the BPE tokenizer built from it: torch-free sources, plus
+# Oniguruma and utf8proc (the libraries r1forge_lib links for the same code).
+file(GLOB R1F_FUZZ_TOKENIZER_SOURCES ${CMAKE_SOURCE_DIR}/src/tokenizer/*.cpp)
+list(FILTER R1F_FUZZ_TOKENIZER_SOURCES EXCLUDE REGEX "/(sentencepiece.*|tokenizer|chat_template.*|jinja.*)\\.cpp$")
+file(GLOB R1F_FUZZ_TOKENIZER_HEADERS ${CMAKE_SOURCE_DIR}/include/r1forge/tokenizer/*.h)
+r1f_add_loader_fuzzer(tokenizer_json_fuzz
+  SOURCES ${R1F_FUZZ_DIR}/tokenizer_json_fuzz.cpp
+          ${R1F_FUZZ_TOKENIZER_SOURCES}
+          ${CMAKE_SOURCE_DIR}/src/core/fs.cpp
+  DEPENDS ${R1F_FUZZ_TOKENIZER_HEADERS}
+          ${CMAKE_SOURCE_DIR}/include/r1forge/core/fs.h
+          ${CMAKE_SOURCE_DIR}/include/r1forge/core/check.h
+  LIBS ${R1F_ONIG_LINK_LIBRARIES} ${R1F_UTF8PROC_LINK_LIBRARIES})

@@ -7,6 +7,7 @@
 #include "r1forge/tokenizer/sentencepiece_trainer.h"
 #include "r1forge/tokenizer/tokenizer.h"
 #include "test_util.h"
+#include "tokenizer/bpe_test_util.h"
 #include "tokenizer/corpus.h"
 
 namespace r1forge {
@@ -128,22 +129,61 @@ TEST_F(LoadTokenizerTest, MissingFilesAreIoErrorsNamingWhatWasLookedFor) {
   EXPECT_NE(message.find("tokenizer.json"), std::string::npos) << message;
 }
 
-TEST_F(LoadTokenizerTest, TokenizerJsonOnlyFolderSaysBpeIsNotInThisBuild) {
-  fs::create_directories(dir_ / "qwen");
-  atomic_write_file(dir_ / "qwen" / "tokenizer.json", "{}");
-  for (const fs::path& path : {dir_ / "qwen", dir_ / "qwen" / "tokenizer.json"}) {
+TEST_F(LoadTokenizerTest, MalformedTokenizerJsonIsConfigErrorNamingFileAndKey) {
+  fs::create_directories(dir_ / "bpe");
+  atomic_write_file(dir_ / "bpe" / "tokenizer.json", "{}");
+  for (const fs::path& path : {dir_ / "bpe", dir_ / "bpe" / "tokenizer.json"}) {
     std::string message = error_of<ConfigError>(path);
-    EXPECT_NE(message.find("tokenizer.json"), std::string::npos) << message;
-    EXPECT_NE(message.find("not in this build"), std::string::npos) << message;
+    EXPECT_NE(message.find("tokenizer.json: key model"), std::string::npos) << message;
   }
 }
 
 TEST_F(LoadTokenizerTest, RealQwenTokenizerFolderIsRecognisedAsBpe) {
-  // The shared Qwen3 test files ship only tokenizer.json: a clear ConfigError, not a crash.
-  fs::path qwen = testing::testdata_dir() / "tokenizers" / "qwen3";
-  if (!fs::exists(qwen / "tokenizer.json")) GTEST_SKIP() << "no " << qwen;
-  if (fs::exists(qwen / "tokenizer.model")) GTEST_SKIP() << qwen << " has a tokenizer.model";
-  EXPECT_NE(error_of<ConfigError>(qwen).find("byte-level BPE"), std::string::npos);
+  // The shared Qwen3 files (tokenizer.json + tokenizer_config.json): byte-level BPE with the
+  // config's special tokens. The folder and the tokenizer.json alone give the same ids; only the
+  // folder knows eos/pad.
+  fs::path qwen = testing::real_tokenizer_folder("qwen3");
+  auto from_folder = load_tokenizer(qwen);
+  auto from_file = load_tokenizer(qwen / "tokenizer.json");
+  EXPECT_NE(from_folder->describe().find("byte-level BPE"), std::string::npos);
+  EXPECT_EQ(from_folder->encode("Hello world", false), (std::vector<int64_t>{9707, 1879}));
+  EXPECT_EQ(from_file->encode("Hello world", false), (std::vector<int64_t>{9707, 1879}));
+  EXPECT_EQ(from_folder->eos_id(), 151645);
+  EXPECT_EQ(from_file->eos_id(), std::nullopt);
+}
+
+TEST_F(LoadTokenizerTest, FolderWithBothFilesPrefersTokenizerJson) {
+  // transformers loads the fast tokenizer.json when a folder also has tokenizer.model.
+  fs::path folder = folder_with_config(R"({"eos_token": "<|im_end|>"})");
+  fs::copy_file(testing::real_tokenizer_folder("qwen3") / "tokenizer.json",
+                folder / "tokenizer.json");
+  auto tokenizer = load_tokenizer(folder);
+  EXPECT_NE(tokenizer->describe().find("byte-level BPE"), std::string::npos);
+  EXPECT_EQ(tokenizer->eos_id(), 151645);
+}
+
+TEST_F(LoadTokenizerTest, BpeFolderConfigNamingAnUnknownTokenIsConfigErrorNamingTheKey) {
+  fs::path folder = dir_ / "qwen_bad";
+  fs::create_directories(folder);
+  fs::copy_file(testing::real_tokenizer_folder("qwen3") / "tokenizer.json",
+                folder / "tokenizer.json");
+  for (const auto& [config, key] : std::vector<std::pair<std::string, std::string>>{
+           {R"({"bos_token": "<|not_a_token|>"})", "bos_token"},
+           {R"({"added_tokens_decoder": {"151667": {"content": "<thought>"}}})",
+            "added_tokens_decoder.151667"},
+           {R"({"added_tokens_decoder": {"999999": {"content": "<x>"}}})",
+            "added_tokens_decoder.999999"}}) {
+    atomic_write_file(folder / "tokenizer_config.json", config);
+    std::string message = error_of<ConfigError>(folder);
+    EXPECT_NE(message.find("tokenizer_config.json: " + key), std::string::npos) << message;
+  }
+  // added_tokens_decoder may mark an added token special: <think> is then skipped on decode.
+  atomic_write_file(
+      folder / "tokenizer_config.json",
+      R"({"added_tokens_decoder": {"151667": {"content": "<think>", "special": true}}})");
+  auto tokenizer = load_tokenizer(folder);
+  EXPECT_TRUE(tokenizer->is_special(151667));
+  EXPECT_EQ(tokenizer->decode(tokenizer->encode("<think>hi", false), true), "hi");
 }
 
 }  // namespace

@@ -16,6 +16,17 @@ find_package(nlohmann_json 3.10 REQUIRED)
 find_package(CLI11 REQUIRED)
 find_package(SentencePiece REQUIRED)  # third_party/cmake/FindSentencePiece.cmake
 find_package(ArrowParquet REQUIRED)   # from the pyarrow wheel: third_party/cmake/FindArrowParquet.cmake
+# tokenizer.json: Oniguruma runs the pre-tokenizer regexes (\p{..}, look-ahead, (?i:..)), as HF's
+# Rust code does; utf8proc does the NFC normalizer. Debian ships pkg-config files for both.
+# Only their libraries are taken: libutf8proc.pc's -DUTF8PROC_EXPORTS (a Windows export macro)
+# would otherwise reach every r1forge_lib compile line and miss the shared ccache.
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(R1F_ONIG REQUIRED oniguruma)
+pkg_check_modules(R1F_UTF8PROC REQUIRED libutf8proc)
+add_library(r1f::text_libs INTERFACE IMPORTED)
+set_target_properties(r1f::text_libs PROPERTIES
+  INTERFACE_INCLUDE_DIRECTORIES "${R1F_ONIG_INCLUDE_DIRS};${R1F_UTF8PROC_INCLUDE_DIRS}"
+  INTERFACE_LINK_LIBRARIES "${R1F_ONIG_LINK_LIBRARIES};${R1F_UTF8PROC_LINK_LIBRARIES}")
 
 # CUDA kernels: on when the LibTorch build has CUDA and nvcc is present (or forced).
 include(CheckLanguage)

@@ -1,11 +1,11 @@
 // The tokenizer interface every r1forge component uses (text <-> token ids), the settings an HF
 // `tokenizer_config.json` may impose on it, and the factory that picks an implementation for a
-// `.model` file or a model folder.
+// model folder, a tokenizer.json or a `.model` file.
 //
 // The BOS trap (formats.md §4.6): chat templates usually write `{{bos_token}}` into the text, so
 // encode rendered chat text with add_special_tokens=false or the sequence gets two BOS tokens.
 // Not here: the SentencePiece implementation (sentencepiece.h), byte-level BPE from
-// tokenizer.json (bpe.h, [order 6]), chat templates (chat_template.h).
+// tokenizer.json (bpe_tokenizer.h), chat templates (chat_template.h).
 #pragma once
 
 #include <cstdint>
@@ -83,9 +83,10 @@ struct TokenizerConfigFile {
 TokenizerConfigFile read_tokenizer_config(const std::filesystem::path& path);
 
 // Picks and loads a tokenizer:
-//   a file -> SentencePiece .model (taken as is; no tokenizer_config.json is consulted);
-//   a folder -> its tokenizer.model, with the folder's tokenizer_config.json applied if present;
-//   a folder with only tokenizer.json -> ConfigError (byte-level BPE is not in this build yet);
+//   a .json file -> HF tokenizer.json (byte-level BPE), taken as is;
+//   another file -> SentencePiece .model, taken as is;
+//   a folder -> its tokenizer.json, else its tokenizer.model (transformers prefers the fast
+//     tokenizer.json when both exist), with the folder's tokenizer_config.json applied if present;
 //   anything else -> IoError naming the path and the files looked for.
 std::unique_ptr<Tokenizer> load_tokenizer(const std::filesystem::path& path);
 

@@ -3,7 +3,14 @@
 //   {"text": ".."} -> {"ids": [..]}          {"ids": [..]} -> {"text": ".."}   (--decode)
 // Reads --input (default stdin) and writes --output (default stdout; a file is written
 // atomically). Any bad line stops the command with an error naming the source and line.
+// --tokenizer: a model folder (tokenizer.json preferred, else tokenizer.model, with its
+// tokenizer_config.json), a tokenizer.json, or a SentencePiece .model. --stats prints the time
+// spent in encode/decode alone (scripts/bench/tokenizer_speed.sh compares it with HF's).
 // Not here: the tokenizers themselves (r1forge/tokenizer/).
+#include <time.h>
+
+#include <chrono>
+#include <iostream>
 #include <limits>
 #include <nlohmann/json.hpp>
 
@@ -15,6 +22,13 @@
 namespace r1forge::app {
 namespace {
 
+// CPU seconds of this thread: on a shared machine a fairer clock than wall time for --stats.
+double thread_cpu_seconds() {
+  timespec now{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+  return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) * 1e-9;
+}
+
 struct TokenizeOptions {
   std::string tokenizer;
   std::string input = "-";
@@ -22,6 +36,7 @@ struct TokenizeOptions {
   bool add_special_tokens = false;
   bool decode = false;
   bool skip_special_tokens = false;
+  bool stats = false;
 };
 
 std::vector<int64_t> read_ids(const JsonlReader& reader,
@@ -55,20 +70,52 @@ void run_tokenize(const TokenizeOptions& options) {
   JsonlReader reader(options.input);
   JsonlWriter writer(options.output);
   JsonlLine line;
+  // --stats: only the tokenizer calls are timed, not JSON reading and writing.
+  using Clock = std::chrono::steady_clock;
+  Clock::duration busy{};
+  double busy_cpu = 0;
+  int64_t lines = 0, text_bytes = 0, tokens = 0;
   while (reader.next(line)) {
+    ++lines;
     if (options.decode) {
       auto ids = read_ids(reader, line, tokenizer->vocab_size());
-      writer.write({{"text", tokenizer->decode(ids, options.skip_special_tokens)}});
+      auto start = Clock::now();
+      double start_cpu = thread_cpu_seconds();
+      std::string text = tokenizer->decode(ids, options.skip_special_tokens);
+      busy_cpu += thread_cpu_seconds() - start_cpu;
+      busy += Clock::now() - start;
+      tokens += static_cast<int64_t>(ids.size());
+      text_bytes += static_cast<int64_t>(text.size());
+      writer.write({{"text", std::move(text)}});
     } else {
       const auto& value = line.value;
       auto text = value.is_object() ? value.find("text") : value.end();
       R1F_CHECK_DATA(value.is_object() && text != value.end() && text->is_string(),
                      reader.where(line), ": expected an object with a \"text\" string");
-      writer.write({{"ids", tokenizer->encode(text->get_ref<const std::string&>(),
-                                              options.add_special_tokens)}});
+      const std::string& content = text->get_ref<const std::string&>();
+      auto start = Clock::now();
+      double start_cpu = thread_cpu_seconds();
+      std::vector<int64_t> ids = tokenizer->encode(content, options.add_special_tokens);
+      busy_cpu += thread_cpu_seconds() - start_cpu;
+      busy += Clock::now() - start;
+      tokens += static_cast<int64_t>(ids.size());
+      text_bytes += static_cast<int64_t>(content.size());
+      writer.write({{"ids", std::move(ids)}});
     }
   }
   writer.close();
+  if (options.stats) {
+    double seconds = std::chrono::duration<double>(busy).count();
+    nlohmann::json stats = {{"tokenizer", tokenizer->describe()},
+                            {"mode", options.decode ? "decode" : "encode"},
+                            {"lines", lines},
+                            {"text_bytes", text_bytes},
+                            {"tokens", tokens},
+                            {"seconds", seconds},
+                            {"cpu_seconds", busy_cpu},
+                            {"mb_per_second", seconds > 0 ? text_bytes / seconds / 1e6 : 0.0}};
+    std::cerr << stats.dump() << std::endl;
+  }
 }
 
 CommandRegistration registration(30, [](CLI::App& root) -> CommandAction {
@@ -78,8 +125,8 @@ CommandRegistration registration(30, [](CLI::App& root) -> CommandAction {
       "Encode JSONL {\"text\":..} lines to {\"ids\":[..]}, or decode ids back with --decode");
   command
       ->add_option("--tokenizer", options->tokenizer,
-                   "SentencePiece .model file, or a model folder with tokenizer.model "
-                   "(and optionally tokenizer_config.json)")
+                   "model folder (tokenizer.json, else tokenizer.model; with its "
+                   "tokenizer_config.json), an HF tokenizer.json, or a SentencePiece .model file")
       ->required();
   command->add_option("--input", options->input, "JSONL input file; - reads standard input");
   command->add_option("--output", options->output,
@@ -90,6 +137,9 @@ CommandRegistration registration(30, [](CLI::App& root) -> CommandAction {
   command->add_flag("--decode", options->decode, "decode {\"ids\":[..]} lines to {\"text\":..}");
   command->add_flag("--skip-special-tokens", options->skip_special_tokens,
                     "with --decode: drop special tokens (BOS, EOS, pad, unk) from the text");
+  command->add_flag("--stats", options->stats,
+                    "print one JSON line to stderr: lines, bytes, tokens and the wall and CPU "
+                    "seconds spent in encode/decode alone (single thread)");
   return [options] { run_tokenize(*options); };
 });
 
