@@ -13,8 +13,12 @@ that come from elsewhere (a distillation teacher folder) are made with `r1forge 
 Every relative path is made absolute under the config's own work folder. The run must exit 0
 and leave each stage's outputs: final/ for model stages, data.jsonl for rejection sampling,
 eval.json for an eval: section, a metrics line per GRPO step, and the make_data stamp.
+A config whose model.init is a folder that make_real_recipe_inputs.py makes (the real-scale
+recipes' models/Qwen2.5-1.5B) runs on those real inputs instead: a tiny random Qwen2.5 folder
+with Qwen's real tokenizer.json and chat template, and Parquet data in the Hub's layouts at the
+config's own paths; only its scale is shrunk, its model, tokenizer and data are used as written.
 A config without stages (configs/tiny/base.yaml, a starting point) is validated only.
-Usage: every_config.py R1FORGE CONFIGS_DIR WORK_DIR [NAME_SUBSTRING]
+Usage: every_config.py R1FORGE CONFIGS_DIR WORK_DIR TESTDATA_DIR [NAME_SUBSTRING]
 Not here: the pipeline's own checks at the configs' real scale (pipeline_smoke.sh, the demo).
 """
 import json
@@ -85,9 +89,18 @@ def walk(node, prefix=""):
 
 
 class ConfigRun:
-    def __init__(self, r1forge, config, work, toy_tokenizer):
+    def __init__(self, r1forge, config, work, toy_tokenizer, real_inputs):
         self.r1forge, self.config, self.work, self.toy_tokenizer = r1forge, config, work, toy_tokenizer
+        self.real_inputs = real_inputs  # folder made by make_real_recipe_inputs.py
         self.overrides, self.toy_files, self.teachers = [], {}, []
+        self.real = False  # set by plan(): the config runs on the real inputs
+
+    def real_input(self, path):
+        """The real input at this config-relative path, or None."""
+        if os.path.isabs(path):
+            return None
+        matches = list(self.real_inputs.glob(path))
+        return matches[0] if matches else None
 
     def absolute(self, path):
         return str(path if os.path.isabs(path) else (self.work / path).resolve())
@@ -114,16 +127,21 @@ class ConfigRun:
         self.set("run.threads", 1)
         self.set("model.dtype", "float32")
         self.set("model.device", "cpu")
-        self.set("model.architecture", TINY_SHAPE)
-        if not cfg["model"]["init"].startswith("tiny-"):
-            self.set("model.init", "tiny-qwen2")
+        self.real = self.real_input(cfg["model"]["init"]) is not None
         self.vocab = TOY_VOCAB
         tokenizer = cfg["model"]["tokenizer"]
-        if tokenizer and self.made_by_make_data(tokenizer):
-            self.set("model.tokenizer", self.absolute(tokenizer))
-            self.vocab = cfg["make_data"]["tokenizer"]["vocab_size"]
+        if self.real:  # model folder, tokenizer and data as written (relative to the work folder)
+            for entry in self.real_inputs.iterdir():
+                (self.work / entry.name).symlink_to(entry)
         else:
-            self.set("model.tokenizer", str(self.toy_tokenizer))
+            self.set("model.architecture", TINY_SHAPE)
+            if not cfg["model"]["init"].startswith("tiny-"):
+                self.set("model.init", "tiny-qwen2")
+            if tokenizer and self.made_by_make_data(tokenizer):
+                self.set("model.tokenizer", self.absolute(tokenizer))
+                self.vocab = cfg["make_data"]["tokenizer"]["vocab_size"]
+            else:
+                self.set("model.tokenizer", str(self.toy_tokenizer))
         if "max_batch_size" in cfg.get("sampling", {}):
             self.set("sampling.max_batch_size", 16)
         if cfg.get("make_data"):
@@ -169,6 +187,8 @@ class ConfigRun:
             is_path = leaf == "path" or (leaf.endswith("_path") and len(leaf) > 5)
             if is_path and isinstance(value, str) and value and not value.startswith("@"):
                 self.set(f"{key}.{path}", self.absolute(value))
+                if self.real and self.real_input(value):
+                    continue  # the real recipe's own data file
                 if not self.made_by_make_data(value):
                     fields = self.toy_files.setdefault(self.absolute(value), {})
                     for role in ("prompt", "completion", "text"):
@@ -207,7 +227,8 @@ class ConfigRun:
             if stage["type"] == "rejection_sampling":
                 assert (folder / "data.jsonl").stat().st_size > 0, folder
             elif stage["type"] != "eval":
-                for f in ("config.json", "model.safetensors", "tokenizer.model"):
+                tokenizer = "tokenizer.json" if self.real else "tokenizer.model"
+                for f in ("config.json", "model.safetensors", tokenizer):
                     assert (folder / "final" / f).exists(), (folder, f)
             if stage["type"] == "grpo":
                 steps = [json.loads(l)["step"] for l in open(folder / "metrics.jsonl")]
@@ -262,10 +283,14 @@ def make_toy_tokenizer(r1forge, work):
 
 def main():
     r1forge, configs_dir, work = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
-    only = sys.argv[4] if len(sys.argv) > 4 else ""
+    testdata = Path(sys.argv[4])
+    only = sys.argv[5] if len(sys.argv) > 5 else ""
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     toy_tokenizer = make_toy_tokenizer(r1forge, work)
+    real_inputs = work / "real-inputs"
+    subprocess.run([sys.executable, str(Path(__file__).parent / "make_real_recipe_inputs.py"),
+                    str(real_inputs), str(testdata)], check=True, capture_output=True)
     configs = sorted(p for p in configs_dir.rglob("*.yaml") if only in str(p))
     assert configs, f"no configs under {configs_dir}"
     failures = 0
@@ -275,7 +300,8 @@ def main():
         config_work.mkdir()
         start = time.time()
         try:
-            result = ConfigRun(r1forge, config.resolve(), config_work, toy_tokenizer).run()
+            result = ConfigRun(r1forge, config.resolve(), config_work, toy_tokenizer,
+                               real_inputs).run()
             print(f"ok    {name:40s} {result:22s} {time.time() - start:6.1f} s", flush=True)
         except (AssertionError, subprocess.CalledProcessError, OSError, KeyError) as error:
             failures += 1

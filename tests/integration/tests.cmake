@@ -39,8 +39,9 @@ set_tests_properties(integration.learning_canary PROPERTIES TIMEOUT 400)
 if(R1F_PYTHON)
   add_test(NAME integration.every_config
            COMMAND ${R1F_PYTHON} ${CMAKE_CURRENT_LIST_DIR}/every_config.py
-                   $<TARGET_FILE:r1forge> ${CMAKE_SOURCE_DIR}/configs ${CMAKE_BINARY_DIR}/every_config)
-  set_tests_properties(integration.every_config PROPERTIES TIMEOUT 600)
+                   $<TARGET_FILE:r1forge> ${CMAKE_SOURCE_DIR}/configs ${CMAKE_BINARY_DIR}/every_config
+                   ${CMAKE_SOURCE_DIR}/../shared/testdata)
+  set_tests_properties(integration.every_config PROPERTIES TIMEOUT 900)
 endif()
 
 # The seven R1 stages at toy size through `r1forge run` (configs/tiny/smoke.yaml) from an empty
