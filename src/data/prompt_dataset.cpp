@@ -29,7 +29,9 @@ std::string apply_prompt_template(const std::string& prompt_template, const std:
   return text.substr(0, at) + prompt + text.substr(at + placeholder.size());
 }
 
-PromptDataset load_prompt_dataset(const PromptDataConfig& config, const Tokenizer& tokenizer) {
+PromptDataset load_prompt_dataset(const PromptDataConfig& config,
+                                  const Tokenizer& tokenizer,
+                                  const ChatTemplate* chat_template) {
   R1F_CHECK_CONFIG(!config.path.empty(),
                    "data.path is empty: name a JSONL or Parquet file, folder or glob of prompts");
   apply_prompt_template(config.prompt_template, "");  // validates the template up front
@@ -45,12 +47,25 @@ PromptDataset load_prompt_dataset(const PromptDataConfig& config, const Tokenize
     auto field = line.value.find(config.prompt_field);
     R1F_CHECK_DATA(field != line.value.end(), where, ": no field '", config.prompt_field,
                    "' (data.prompt_field)");
-    R1F_CHECK_DATA(field->is_string(), where, ": field '", config.prompt_field,
-                   "' must be a string, found ", field->type_name());
+    const bool message_list = config.format.chat() && field->is_array();
+    R1F_CHECK_DATA(field->is_string() || message_list, where, ": field '", config.prompt_field,
+                   "' must be a string", config.format.chat() ? " or a message list" : "",
+                   ", found ", field->type_name());
     PromptRow row;
-    row.question = field->get<std::string>();
-    row.text = apply_prompt_template(config.prompt_template, row.question);
-    row.ids = tokenizer.encode(row.text, /*add_special_tokens=*/true);
+    if (config.format.chat()) {
+      const nlohmann::json messages = chat_messages(
+          *field,
+          message_list ? ""
+                       : apply_prompt_template(config.prompt_template, field->get<std::string>()),
+          config.format, where);
+      row.question = message_list ? last_user_content(messages) : field->get<std::string>();
+      row.text = render_chat_prompt(chat_template, messages, config.format, where);
+      row.ids = tokenizer.encode(row.text, /*add_special_tokens=*/false);  // the template's BOS
+    } else {
+      row.question = field->get<std::string>();
+      row.text = apply_prompt_template(config.prompt_template, row.question);
+      row.ids = tokenizer.encode(row.text, /*add_special_tokens=*/true);
+    }
     R1F_CHECK_DATA(!row.ids.empty(), where, ": the prompt encodes to no tokens");
     const int64_t length = static_cast<int64_t>(row.ids.size());
     if (length > config.max_prompt_length) {

@@ -26,13 +26,59 @@ const std::string& string_field(const DatasetRow& line, const std::string& field
   return it->get_ref<const std::string&>();
 }
 
+struct PromptCompletion {
+  std::string prompt;      // the text before the completion
+  std::string completion;  // the target text
+};
+
+// A chat row: [system?, user: the templated prompt] or the messages_field conversation up to
+// its last assistant turn, rendered with the generation prompt; the completion is that last
+// assistant turn (or completion_field). A completion that opens the think block the
+// generation prompt already opened (R1's template) loses its own "<think>".
+PromptCompletion chat_prompt_completion(const SftDataConfig& config,
+                                        const DatasetRow& line,
+                                        const ChatTemplate* chat_template) {
+  nlohmann::json messages;
+  std::string completion;
+  if (config.messages_field.empty()) {
+    const std::string& question = string_field(line, config.prompt_field);
+    messages = chat_messages(question, apply_prompt_template(config.prompt_template, question),
+                             config.format, line.location);
+    completion = string_field(line, config.completion_field);
+  } else {
+    auto it = line.value.find(config.messages_field);
+    R1F_CHECK_DATA(it != line.value.end() && it->is_array(), line.location, ": no message list '",
+                   config.messages_field, "' (data.messages_field)");
+    auto is_assistant = [](const nlohmann::json& turn) {
+      return turn.is_object() && turn.value("role", "") == "assistant";
+    };
+    size_t last = it->size();
+    while (last > 0 && !is_assistant((*it)[last - 1])) --last;
+    const bool found = last > 1;  // an assistant turn with a prompt turn before it
+    const nlohmann::json* content = found ? &(*it)[last - 1] : nullptr;
+    R1F_CHECK_DATA(content && content->contains("content") && (*content)["content"].is_string(),
+                   line.location, ": '", config.messages_field,
+                   "' has no assistant turn with text content after a prompt turn");
+    completion = (*content)["content"].get<std::string>();
+    const nlohmann::json before(it->begin(), it->begin() + static_cast<int64_t>(last - 1));
+    messages = chat_messages(before, "", config.format, line.location);
+  }
+  std::string prompt = render_chat_prompt(chat_template, messages, config.format, line.location);
+  if (opens_think_block(prompt)) completion = std::string(without_repeated_think(completion));
+  return {std::move(prompt), std::move(completion)};
+}
+
 }  // namespace
 
 SftDataset load_sft_dataset(const SftDataConfig& config,
                             const Tokenizer& tokenizer,
-                            bool text_rows) {
+                            bool text_rows,
+                            const ChatTemplate* chat_template) {
   R1F_CHECK_CONFIG(!config.path.empty(),
                    "sft data.path is empty: name a JSONL or Parquet file, folder or glob");
+  R1F_CHECK_CONFIG(config.messages_field.empty() || config.format.chat(),
+                   "sft data.messages_field is set but prompt_format is text; a conversation is "
+                   "rendered through the chat template: set prompt_format: chat");
   DatasetReader reader(config.path);
   SftDataset dataset;
   const std::optional<int64_t> eos = tokenizer.eos_id();
@@ -49,16 +95,19 @@ SftDataset load_sft_dataset(const SftDataConfig& config,
     if (text_rows) {
       example.ids = tokenizer.encode(string_field(line, config.text_field), true);
     } else {
-      const std::string prompt =
-          apply_prompt_template(config.prompt_template, string_field(line, config.prompt_field));
-      const std::string& completion = string_field(line, config.completion_field);
-      R1F_CHECK_DATA(!completion.empty(), line.location, ": '", config.completion_field,
-                     "' is empty");
+      PromptCompletion pair =
+          config.format.chat()
+              ? chat_prompt_completion(config, line, chat_template)
+              : PromptCompletion{apply_prompt_template(config.prompt_template,
+                                                       string_field(line, config.prompt_field)),
+                                 string_field(line, config.completion_field)};
+      R1F_CHECK_DATA(!pair.completion.empty(), line.location, ": the completion is empty");
       // Prompt and completion are encoded apart, as GRPO sees them: the prompt's ids are the
-      // rollout's prefix and the completion's are what the policy generates after it.
-      example.ids = tokenizer.encode(prompt, /*add_special_tokens=*/true);
+      // rollout's prefix and the completion's are what the policy generates after it. A chat
+      // prompt carries its own BOS (formats.md §4.6).
+      example.ids = tokenizer.encode(pair.prompt, /*add_special_tokens=*/!config.format.chat());
       example.prompt_length = static_cast<int64_t>(example.ids.size());
-      std::vector<int64_t> target = tokenizer.encode(completion, /*add_special_tokens=*/false);
+      std::vector<int64_t> target = tokenizer.encode(pair.completion, /*add_special_tokens=*/false);
       example.ids.insert(example.ids.end(), target.begin(), target.end());
     }
     if (config.add_eos) example.ids.push_back(*eos);

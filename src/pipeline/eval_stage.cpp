@@ -117,7 +117,7 @@ EvalResult evaluate_model(const Config& config,
   const math::ExtractionOptions extraction = vote_extraction(correct_spec);
   const AnswerMatch match = resolve_match(eval, correct_spec);
 
-  PromptDataset data = load_prompt_dataset(eval.data, *model.tokenizer);
+  PromptDataset data = load_prompt_dataset(eval.data, *model.tokenizer, model.chat());
   if (eval.max_problems > 0 && static_cast<int64_t>(data.rows.size()) > eval.max_problems) {
     data.rows.resize(static_cast<size_t>(eval.max_problems));
   }

@@ -40,7 +40,7 @@ class GrpoStage {
         seed_(derive_seed(config.run.seed, "stage:" + stage.name)),
         model_(load_stage_model(config, stage)),
         rewards_(grpo_.rewards, "stage '" + stage.name + "' grpo.rewards"),
-        train_data_(load_prompt_dataset(grpo_.data, *model_.tokenizer)),
+        train_data_(load_prompt_dataset(grpo_.data, *model_.tokenizer, model_.chat())),
         sampler_(static_cast<int64_t>(train_data_.rows.size()),
                  grpo_.data.shuffle,
                  derive_seed(seed_, "prompts")),
@@ -52,7 +52,7 @@ class GrpoStage {
                    grpo_.generation.sampling_params(),
                    grpo_.num_generations) {
     if (!grpo_.eval.data.path.empty()) {
-      eval_data_ = load_prompt_dataset(grpo_.eval.data, *model_.tokenizer);
+      eval_data_ = load_prompt_dataset(grpo_.eval.data, *model_.tokenizer, model_.chat());
       if (grpo_.eval.data.prompt_template != grpo_.data.prompt_template) {
         R1F_LOG_WARN("grpo '", stage.name, "': eval.data.prompt_template (",
                      grpo_.eval.data.prompt_template, ") differs from data.prompt_template (",

@@ -76,7 +76,7 @@ class RejectionStage {
         policy_(run_relative_path(config, stage.init == "base" ? config.model.init : stage.init)),
         model_(load_stage_model(config, stage)),
         rewards_(rs_.rewards, "stage '" + stage.name + "' rejection_sampling.rewards"),
-        data_(load_prompt_dataset(rs_.data, *model_.tokenizer)),
+        data_(load_prompt_dataset(rs_.data, *model_.tokenizer, model_.chat())),
         non_reasoning_(load_non_reasoning(rs_.non_reasoning.path)),
         backend_(make_model_backend(config.sampling.backend, model_.model)),
         engine_(*backend_, model_.tokenizer.get(), model_.eos_ids, config.sampling.engine()),

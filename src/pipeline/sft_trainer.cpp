@@ -48,12 +48,12 @@ SftTrainer::SftTrainer(const SftConfig& config,
       name_(std::move(stage_name)),
       seed_(seed),
       stage_config_(to_yaml(config)),
-      train_(load_sft_dataset(config.data, *model.tokenizer, text_rows)) {
+      train_(load_sft_dataset(config.data, *model.tokenizer, text_rows, model.chat())) {
   if (!config.eval_path.empty()) {
     SftDataConfig held_out_data = config.data;
     held_out_data.path = config.eval_path;
     held_out_data.max_examples = 0;
-    held_out_ = load_sft_dataset(held_out_data, *model.tokenizer, text_rows);
+    held_out_ = load_sft_dataset(held_out_data, *model.tokenizer, text_rows, model.chat());
   } else {
     held_out_ = split_held_out(train_, config.eval_fraction);
   }

@@ -30,7 +30,7 @@ namespace {
 
 // Tokenizer files an HF folder may hold; copied as they are into saved model folders.
 const char* const kTokenizerFiles[] = {"tokenizer.model", "tokenizer.json", "tokenizer_config.json",
-                                       "special_tokens_map.json"};
+                                       "special_tokens_map.json", "chat_template.jinja"};
 
 at::Device parse_device(const std::string& name) {
   if (name == "cpu") return at::kCPU;
@@ -87,6 +87,9 @@ StageModel load_stage_model(const Config& config, const StageConfig& stage) {
   result.tokenizer_source =
       config.model.tokenizer.empty() ? fs::path(init) : fs::path(config.model.tokenizer);
   result.tokenizer = load_tokenizer(result.tokenizer_source);
+  if (fs::is_directory(result.tokenizer_source)) {
+    result.chat_template = load_chat_template(result.tokenizer_source);
+  }
 
   if (is_folder) {
     result.model = load_model(init, options);

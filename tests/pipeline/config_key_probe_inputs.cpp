@@ -152,6 +152,13 @@ void write_probe_inputs(const fs::path& root) {
   config.vocab_size = 200;  // a second, smaller tokenizer (model.tokenizer)
   train_sentencepiece(corpus, config, root / "tok_b.model");
   write_model(root / "model", root / "tok.model", 7);
+  // A chat template for the prompt_format keys (a system turn, enable_thinking), in the base
+  // model's folder only.
+  std::ofstream(root / "model" / "chat_template.jinja")
+      << "{%- for m in messages %}{{ m.role }}: {{ m.content }}\n{% endfor %}"
+         "{%- if add_generation_prompt %}assistant:"
+         "{% if enable_thinking is defined and not enable_thinking %} no thinking{% endif %}"
+         "{% endif %}";
   write_model(root / "model_b", root / "tok.model", 8);
   SentencePieceTokenizer tokenizer(root / "tok.model");
   // Scripted policies: code fences only; an answer of 0.5, .5 (equal under math, not as text;
@@ -209,7 +216,10 @@ void write_probe_inputs(const fs::path& root) {
               "</think><answer>" + sum + "</answer>"},
          {"question", "what is " + std::to_string(i) + " plus one"},
          {"solution", "<answer>" + sum + "</answer>"},
-         {"text", "the quick brown fox jumps over " + std::to_string(i) + " dogs"}});
+         {"text", "the quick brown fox jumps over " + std::to_string(i) + " dogs"},
+         {"messages",
+          {{{"role", "user"}, {"content", "what is " + std::to_string(i) + " plus one"}},
+           {{"role", "assistant"}, {"content", "<answer>" + sum + "</answer>"}}}}});
   }
   write_lines(root / "traces.jsonl", traces);
   // Long rows (about 200 tokens) for the chunking keys.

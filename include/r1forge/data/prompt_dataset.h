@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "r1forge/core/yaml_fields.h"
+#include "r1forge/data/chat_prompt.h"
 #include "r1forge/tokenizer/tokenizer.h"
 
 namespace r1forge {
@@ -26,6 +27,7 @@ struct PromptDataConfig {
   std::string prompt_field = "prompt";  // the field holding the question text
   // r1_zero (R1 paper Table 1) | plain (the prompt as is) | any text containing {prompt}
   std::string prompt_template = "r1_zero";
+  PromptFormat format;                    // text | chat (the model's chat template); chat_prompt.h
   int64_t max_prompt_length = 512;        // tokens (TRL name); see prompt_overflow
   std::string prompt_overflow = "error";  // truncate_left | skip | error, for longer prompts
   int64_t max_prompts = 0;                // use the first N rows; 0 = all
@@ -37,6 +39,7 @@ struct PromptDataConfig {
     v.field("path", path, "prompts: a JSONL or Parquet file, a folder of shards or a glob");
     v.field("prompt_field", prompt_field, "field with the question (question, problem, ...)");
     v.field("prompt_template", prompt_template, "r1_zero | plain | a text containing {prompt}");
+    format.visit(v);  // prompt_format, system_prompt, enable_thinking sit in this section
     v.field("max_prompt_length", max_prompt_length, "prompt tokens allowed (TRL name)",
             IntRange{1, 1 << 24});
     v.field("prompt_overflow", prompt_overflow,
@@ -66,10 +69,15 @@ struct PromptDataset {
 // Renders one prompt through the template (ConfigError for a custom template without {prompt}).
 std::string apply_prompt_template(const std::string& prompt_template, const std::string& prompt);
 
-// Loads and tokenizes `config.path`. DataError naming file:line for a line that is not an
-// object or lacks a string prompt field, and for an overlong prompt under `error`; IoError for
-// an unreadable file; DataError for a dataset left empty.
-PromptDataset load_prompt_dataset(const PromptDataConfig& config, const Tokenizer& tokenizer);
+// Loads and tokenizes `config.path`. Under prompt_format: chat the templated prompt is the user
+// turn of `chat_template` (the model folder's; ConfigError when null) with the generation
+// prompt, encoded without special tokens (the template writes its own BOS); a prompt field
+// that holds a message list is rendered as it is. DataError naming file:line for a line that
+// is not an object or lacks a string prompt field, and for an overlong prompt under `error`;
+// IoError for an unreadable file; DataError for a dataset left empty.
+PromptDataset load_prompt_dataset(const PromptDataConfig& config,
+                                  const Tokenizer& tokenizer,
+                                  const ChatTemplate* chat_template = nullptr);
 
 // Hands out row indices epoch by epoch: each epoch is a permutation of [0, size) (seeded by
 // (seed, epoch) when shuffling, identity otherwise), consumed in order across calls.

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "r1forge/core/yaml_fields.h"
+#include "r1forge/data/chat_prompt.h"
 #include "r1forge/tokenizer/tokenizer.h"
 
 namespace r1forge {
@@ -26,6 +27,8 @@ struct SftDataConfig {
   std::string text_field = "text";              // plain text (pretraining rows)
   // r1_zero | plain | a text containing {prompt}; as data/prompt_dataset.h
   std::string prompt_template = "r1_zero";
+  PromptFormat format;                // text | chat (the model's chat template); chat_prompt.h
+  std::string messages_field;         // chat: a whole conversation (OpenR1-Math's "messages")
   int64_t max_length = 1024;          // tokens per example (TRL max_length)
   std::string overflow = "truncate";  // longer examples: truncate (keep the start) | skip | error
   bool add_eos = true;                // end each example with EOS so the model learns to stop
@@ -40,6 +43,10 @@ struct SftDataConfig {
     v.field("completion_field", completion_field, "field with the target completion");
     v.field("text_field", text_field, "field with plain text (pretrain)");
     v.field("prompt_template", prompt_template, "r1_zero | plain | a text containing {prompt}");
+    format.visit(v);  // prompt_format, system_prompt, enable_thinking sit in this section
+    v.field("messages_field", messages_field,
+            "chat: field with a conversation; its last assistant turn is the completion, the "
+            "turns before it the prompt; empty = prompt_field + completion_field");
     v.field("max_length", max_length, "tokens per example (TRL max_length)", IntRange{2, 1 << 24});
     v.field("overflow", overflow, "longer examples: truncate (keep the start) | skip | error",
             OneOf{"truncate", "skip", "error"});
@@ -63,12 +70,15 @@ struct SftDataset {
   int64_t tokens() const;
 };
 
-// `text_rows`: read text_field (pretraining) instead of prompt + completion. DataError naming
-// file:line for a line without the string field(s), an overlong example under `error`, an
+// `text_rows`: read text_field (pretraining) instead of prompt + completion. Under
+// prompt_format: chat the prompt is rendered by `chat_template` (ConfigError when null) with
+// the generation prompt and encoded without special tokens; see chat_prompt_completion. DataError
+// naming file:line for a line without the string field(s), an overlong example under `error`, an
 // empty completion, or a dataset left empty; IoError for an unreadable file.
 SftDataset load_sft_dataset(const SftDataConfig& config,
                             const Tokenizer& tokenizer,
-                            bool text_rows);
+                            bool text_rows,
+                            const ChatTemplate* chat_template = nullptr);
 
 // Splits off the last `fraction` of the examples (at least one when fraction > 0) as a
 // held-out set; the rest stays in `dataset`. A deterministic split, so resumed runs agree.

@@ -10,11 +10,13 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "r1forge/model/transformer.h"
 #include "r1forge/pipeline/run_config.h"
+#include "r1forge/tokenizer/chat_template.h"
 #include "r1forge/tokenizer/tokenizer.h"
 
 namespace r1forge {
@@ -26,6 +28,9 @@ struct StageModel {
   std::filesystem::path tokenizer_source;  // file or folder the tokenizer came from
   std::vector<int64_t> eos_ids;            // stop ids: generation config, config.json, tokenizer
   int64_t pad_id = 0;                      // padding id for training batches
+  // The tokenizer folder's chat template (prompt_format: chat); empty when it has none.
+  std::optional<ChatTemplate> chat_template;
+  const ChatTemplate* chat() const { return chat_template ? &*chat_template : nullptr; }
 };
 
 // `run.dir/stages/NN-<name>` with NN the stage's 1-based position in `stages:`.

@@ -2,6 +2,7 @@
 #include "r1forge/rl/rewards/format.h"
 
 #include <cctype>
+#include <optional>
 #include <string>
 
 #include "r1forge/rl/rewards/latex_text.h"
@@ -18,21 +19,31 @@ bool is_blank(std::string_view text) {
 
 class FormatReward : public RewardFunction {
  public:
-  explicit FormatReward(bool think_in_prompt) : think_in_prompt_(think_in_prompt) {}
+  // think_in_prompt: nullopt = read it off each prompt (prompt_ends_inside_think).
+  explicit FormatReward(std::optional<bool> think_in_prompt) : think_in_prompt_(think_in_prompt) {}
   std::vector<RewardScore> score(const std::vector<RewardSample>& batch) override {
     std::vector<RewardScore> scores;
     scores.reserve(batch.size());
     for (const RewardSample& sample : batch) {
-      scores.push_back(has_r1_format(sample.completion, think_in_prompt_) ? 1.0 : 0.0);
+      const bool opened = think_in_prompt_.value_or(prompt_ends_inside_think(sample.prompt));
+      scores.push_back(has_r1_format(sample.completion, opened) ? 1.0 : 0.0);
     }
     return scores;
   }
 
  private:
-  bool think_in_prompt_;
+  std::optional<bool> think_in_prompt_;
 };
 
 }  // namespace
+
+bool prompt_ends_inside_think(std::string_view prompt) {
+  while (!prompt.empty() && std::isspace(static_cast<unsigned char>(prompt.back()))) {
+    prompt.remove_suffix(1);
+  }
+  constexpr std::string_view open = "<think>";
+  return prompt.size() >= open.size() && prompt.substr(prompt.size() - open.size()) == open;
+}
 
 bool has_r1_format(std::string_view text, bool think_in_prompt) {
   const size_t opens = math::count_occurrences(text, "<think>");
@@ -61,10 +72,13 @@ bool has_r1_format(std::string_view text, bool think_in_prompt) {
 const char* const kFormatHelp =
     "1 if the completion is exactly <think>...</think><answer>...</answer> (whitespace around "
     "and between the blocks allowed, one of each tag, a non-blank answer), else 0. Options: "
-    "think_in_prompt (false): the leading <think> may be missing because the prompt ends with it.";
+    "think_in_prompt (default: true exactly when the prompt ends with <think>, as DeepSeek-R1's "
+    "chat template's generation prompt does): the leading <think> may be missing.";
 
 std::unique_ptr<RewardFunction> make_format_reward(RewardOptions& options) {
-  return std::make_unique<FormatReward>(options.get_bool("think_in_prompt", false));
+  std::optional<bool> think_in_prompt;
+  if (options.has("think_in_prompt")) think_in_prompt = options.get_bool("think_in_prompt", false);
+  return std::make_unique<FormatReward>(think_in_prompt);
 }
 
 }  // namespace r1forge

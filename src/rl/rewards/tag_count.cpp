@@ -1,6 +1,9 @@
 // The `tag_count` reward; see include/r1forge/rl/rewards/tag_count.h.
 #include "r1forge/rl/rewards/tag_count.h"
 
+#include <optional>
+
+#include "r1forge/rl/rewards/format.h"
 #include "r1forge/rl/rewards/latex_text.h"
 
 namespace r1forge {
@@ -8,20 +11,22 @@ namespace {
 
 class TagCountReward : public RewardFunction {
  public:
-  TagCountReward(bool require_newlines, bool think_in_prompt)
+  // think_in_prompt: nullopt = read it off each prompt (prompt_ends_inside_think).
+  TagCountReward(bool require_newlines, std::optional<bool> think_in_prompt)
       : require_newlines_(require_newlines), think_in_prompt_(think_in_prompt) {}
   std::vector<RewardScore> score(const std::vector<RewardSample>& batch) override {
     std::vector<RewardScore> scores;
     scores.reserve(batch.size());
     for (const RewardSample& sample : batch) {
-      scores.push_back(tag_count_score(sample.completion, require_newlines_, think_in_prompt_));
+      const bool opened = think_in_prompt_.value_or(prompt_ends_inside_think(sample.prompt));
+      scores.push_back(tag_count_score(sample.completion, require_newlines_, opened));
     }
     return scores;
   }
 
  private:
   bool require_newlines_;
-  bool think_in_prompt_;
+  std::optional<bool> think_in_prompt_;
 };
 
 }  // namespace
@@ -43,13 +48,15 @@ double tag_count_score(std::string_view text, bool require_newlines, bool think_
 const char* const kTagCountHelp =
     "0.25 for each of <think>, </think>, <answer>, </answer> appearing exactly once (0 to 1; "
     "open-r1 tag_count). Options: require_newlines (false): count open-r1's exact forms "
-    "'<think>\\n', '\\n</think>\\n', '\\n<answer>\\n', '\\n</answer>'; think_in_prompt (false): "
-    "credit <think> when the completion has none.";
+    "'<think>\\n', '\\n</think>\\n', '\\n<answer>\\n', '\\n</answer>'; think_in_prompt (default: "
+    "true exactly when the prompt ends with <think>, as R1's chat template does): credit <think> "
+    "when the completion has none.";
 
 std::unique_ptr<RewardFunction> make_tag_count_reward(RewardOptions& options) {
   bool require_newlines = options.get_bool("require_newlines", false);
-  return std::make_unique<TagCountReward>(require_newlines,
-                                          options.get_bool("think_in_prompt", false));
+  std::optional<bool> think_in_prompt;
+  if (options.has("think_in_prompt")) think_in_prompt = options.get_bool("think_in_prompt", false);
+  return std::make_unique<TagCountReward>(require_newlines, think_in_prompt);
 }
 
 }  // namespace r1forge

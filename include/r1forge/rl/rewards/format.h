@@ -2,7 +2,7 @@
 // "<think>...</think><answer>...</answer>" (whitespace around and between the blocks allowed,
 // nothing else outside them, one of each tag, a non-blank answer), else 0. Never none.
 // With think_in_prompt the leading <think> may be missing, for prompts (R1 chat templates)
-// that already end with "<think>" (algorithms.md 12.2).
+// that already end with "<think>" (algorithms.md 12.2); unset, it is read off each prompt.
 // Not here: partial credit per tag (tag_count.h), the answer's correctness (accuracy.h).
 #pragma once
 
@@ -14,6 +14,10 @@
 namespace r1forge {
 
 bool has_r1_format(std::string_view completion, bool think_in_prompt);
+// Whether a prompt ends with "<think>" (trailing whitespace aside): DeepSeek-R1's chat template
+// opens the think block in its generation prompt, so completions start inside it. The reward's
+// think_in_prompt default.
+bool prompt_ends_inside_think(std::string_view prompt);
 
 extern const char* const kFormatHelp;
 std::unique_ptr<RewardFunction> make_format_reward(RewardOptions& options);
