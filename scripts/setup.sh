@@ -60,4 +60,25 @@ if [ ! -f "$parquet_stamp" ]; then
   "$venv/bin/python" -m pip install -q -r "$parquet_requirements" >&2
   touch "$parquet_stamp"
 fi
+# Gloo's headers: LibTorch carries Gloo (c10d's CPU backend) compiled in, but not the headers
+# its ProcessGroupGloo.hpp includes. Debian's libgloo-dev has them; only its headers are
+# unpacked, beside the venv, and nothing of it is installed or linked, so the one Gloo in a
+# process stays LibTorch's (src/core/c10d_group.cpp is the one file that includes them).
+gloo_headers="$venv/gloo-headers"
+if [ ! -f "$gloo_headers/.r1forge-unpacked" ]; then
+  echo "setup: unpacking Gloo's headers (Debian libgloo-dev) into $gloo_headers" >&2
+  download="$(mktemp -d)"
+  if ! (cd "$download" && apt-get download -qq libgloo-dev >&2 2>/dev/null); then
+    sudo_cmd=""
+    if [ "$(id -u)" -ne 0 ]; then sudo_cmd="sudo"; fi
+    $sudo_cmd apt-get update -qq >&2
+    (cd "$download" && apt-get download -qq libgloo-dev >&2)
+  fi
+  rm -rf "$gloo_headers"
+  dpkg -x "$download"/libgloo-dev_*.deb "$gloo_headers"
+  rm -rf "$download"
+  [ -f "$gloo_headers/usr/include/gloo/context.h" ] ||
+    { echo "setup: libgloo-dev has no gloo/context.h" >&2; exit 1; }
+  touch "$gloo_headers/.r1forge-unpacked"
+fi
 echo "$venv"

@@ -25,3 +25,13 @@ if(R1F_PYTHON)
                    --workdir ${CMAKE_BINARY_DIR}/tensorboard_round_trip)
   set_tests_properties(core.tensorboard_reader_round_trip PROPERTIES TIMEOUT 120)
 endif()
+
+# core/distributed.h across real processes (Gloo over loopback): distributed_tool runs one
+# scenario per process; the script starts them with the launcher's environment variables.
+add_executable(distributed_tool ${CMAKE_CURRENT_SOURCE_DIR}/core/tools/distributed_tool.cpp)
+target_link_libraries(distributed_tool PRIVATE r1forge_lib)
+target_compile_options(distributed_tool PRIVATE ${R1F_WARNINGS})
+add_test(NAME core.distributed_processes
+         COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/core/distributed_test.sh
+                 $<TARGET_FILE:distributed_tool> ${CMAKE_BINARY_DIR}/distributed_processes)
+set_tests_properties(core.distributed_processes PROPERTIES TIMEOUT 180)

@@ -1,0 +1,116 @@
+// The data-parallel group of a run: which rank this process is, how many there are, and the
+// few collectives the trainers need (sum all-reduce, broadcast, byte all-gather, barrier), each
+// bounded by a timeout and failing with an error that names the rank that failed.
+// One group per process, set up from the launcher's environment (torchrun's variables, Slurm's
+// as the fallback) by init_distributed(); until then world() is the single process, whose
+// collectives are identities, so every trainer is written once for any world size.
+// The transport is c10d's: TCPStore rendezvous, ProcessGroupGloo on CPU, ProcessGroupNCCL on GPU.
+// Not here: the launcher (core/worker_supervisor.h), gradient buckets (optim/gradient_sync.h).
+#pragma once
+
+#include <ATen/ATen.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "r1forge/core/yaml_fields.h"
+
+namespace r1forge {
+
+// The YAML `distributed:` section. It never changes what a run computes, only how it is
+// spread over processes, so a run may resume under another world size or timeout.
+struct DistributedConfig {
+  std::string backend = "auto";    // auto (gloo on cpu, nccl on cuda) | gloo | nccl
+  double timeout_seconds = 600.0;  // rendezvous and every collective; then an error, not a hang
+  double bucket_megabytes = 25.0;  // gradient all-reduce bucket (PyTorch DDP's default, 25 MB)
+
+  bool operator==(const DistributedConfig&) const = default;
+  template <class Visitor>
+  void visit(Visitor& v) {
+    v.field("backend", backend, "c10d backend: auto (gloo on cpu, nccl on cuda) | gloo | nccl",
+            OneOf{"auto", "gloo", "nccl"});
+    v.field("timeout_seconds", timeout_seconds,
+            "rendezvous and collective timeout; a rank silent this long fails the run",
+            RealRange{1.0, 86400.0});
+    v.field("bucket_megabytes", bucket_megabytes, "gradient all-reduce bucket size (MB)",
+            RealRange{0.001, 4096.0});
+  }
+};
+
+// Where this process sits, from the environment.
+struct ProcessPlacement {
+  int64_t rank = 0;
+  int64_t world_size = 1;
+  int64_t local_rank = 0;
+  int64_t local_world_size = 1;
+  std::string master_addr;  // rendezvous host (rank 0 serves the TCPStore there)
+  int64_t master_port = 0;
+  std::string source = "single process";  // which variables said so, for messages
+};
+
+using EnvironmentLookup = std::function<const char*(const char*)>;
+// RANK, WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE, MASTER_ADDR, MASTER_PORT (torchrun and
+// `r1forge launch`); without RANK, Slurm's SLURM_PROCID, SLURM_NTASKS, SLURM_LOCALID and
+// SLURM_NTASKS_PER_NODE with MASTER_ADDR/MASTER_PORT; otherwise one process. ConfigError naming
+// the variable when one is missing, not a number, or inconsistent.
+ProcessPlacement placement_from_environment(const EnvironmentLookup& lookup = nullptr);
+
+// The collectives of one group. Every rank calls the same ones in the same order; `what` names
+// the call in errors ("all_reduce gradients bucket 3").
+class WorkerGroup {
+ public:
+  explicit WorkerGroup(ProcessPlacement placement) : placement_(std::move(placement)) {}
+  virtual ~WorkerGroup() = default;
+  WorkerGroup(const WorkerGroup&) = delete;
+  WorkerGroup& operator=(const WorkerGroup&) = delete;
+
+  int64_t rank() const { return placement_.rank; }
+  int64_t size() const { return placement_.world_size; }
+  bool is_main() const { return placement_.rank == 0; }
+  const ProcessPlacement& placement() const { return placement_; }
+  // The backend's name ("single", "gloo", "nccl").
+  virtual std::string backend() const = 0;
+
+  // Elementwise sum over the ranks, in place; all launched before any is waited for (the
+  // backend overlaps them). Tensors stay on their device (copied for the transport if needed).
+  virtual void all_reduce_sum(std::vector<at::Tensor>& tensors, std::string_view what) = 0;
+  // Every rank's `tensors` become root's.
+  virtual void broadcast(std::vector<at::Tensor>& tensors, int64_t root, std::string_view what) = 0;
+  // Every rank's bytes, in rank order (any lengths).
+  virtual std::vector<std::string> all_gather_bytes(const std::string& mine,
+                                                    std::string_view what) = 0;
+  virtual void barrier(std::string_view what) = 0;
+
+ protected:
+  ProcessPlacement placement_;
+};
+
+// The process's group: the single process until init_distributed().
+WorkerGroup& world();
+// Joins the group `placement` describes (no-op for one process): rendezvous through a
+// TCPStore on MASTER_ADDR:MASTER_PORT served by rank 0, then the backend (`device` decides
+// auto: nccl for cuda, gloo otherwise). IoError naming the address when the rendezvous times out.
+void init_distributed(const DistributedConfig& config,
+                      const ProcessPlacement& placement,
+                      const at::Device& device);
+// Back to the single process (closes connections; peers see this rank leave).
+void shutdown_distributed();
+
+// Conveniences over world().
+double all_reduce_sum(double value, std::string_view what);
+std::vector<double> all_reduce_sum(std::vector<double> values, std::string_view what);
+// True when `flag` is true on any rank (the ranks agree on a stop or a save).
+bool any_rank(bool flag, std::string_view what);
+
+// This rank's share of `count` work items dealt round-robin (item k goes to rank k % size):
+// the items' order is the single-process order, so results assembled by summing zero-filled
+// parts are bit for bit those of one process.
+inline bool owns_item(int64_t item) {
+  return item % world().size() == world().rank();
+}
+
+}  // namespace r1forge
