@@ -17,6 +17,7 @@
 #include <mutex>
 #include <sstream>
 #include <thread>
+#include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
@@ -68,7 +69,7 @@ class C10dGroup final : public WorkerGroup {
   C10dGroup(const DistributedConfig& config,
             const ProcessPlacement& placement,
             const at::Device& device)
-      : WorkerGroup(placement),
+      : WorkerGroup(placement, config),
         timeout_(static_cast<int64_t>(config.timeout_seconds * 1000.0)),
         host_(host_name()) {
     const std::string address = placement.master_addr + ":" + std::to_string(placement.master_port);
@@ -79,10 +80,17 @@ class C10dGroup final : public WorkerGroup {
                      "Use distributed.backend: gloo (CUDA tensors are staged through the host)");
     backend_name_ = backend;
     try {
-      // Every rank's main client counts itself in (waitWorkers), so rank 0's server returns
-      // once all have arrived; the heartbeat client is a second connection that does not.
-      store_ = make_store(/*server=*/placement.rank == 0, /*count_in=*/true);
+      // Under torchrun the agent already serves a store on MASTER_ADDR:MASTER_PORT and says
+      // so (TORCHELASTIC_USE_AGENT_STORE=True): every rank is then a client of it, as
+      // PyTorch's own workers are. Otherwise rank 0 serves, and every rank's main client
+      // counts itself in (waitWorkers) so the server returns once all have arrived; the
+      // heartbeat client is a second connection that does not. Keys live under "r1forge/".
+      const char* agent = std::getenv("TORCHELASTIC_USE_AGENT_STORE");
+      const bool agent_store = agent != nullptr && std::string(agent) == "True";
+      store_ = make_store(/*server=*/placement.rank == 0 && !agent_store,
+                          /*count_in=*/!agent_store);
       heartbeat_store_ = make_store(/*server=*/false, /*count_in=*/false);
+      prefixed_store_ = c10::make_intrusive<c10d::PrefixStore>("r1forge", store_);
       auto options = c10d::ProcessGroupGloo::Options::create(timeout_);
       // The interface that reaches MASTER_ADDR: loopback for one node, the cluster network
       // for several (GLOO_SOCKET_IFNAME overrides, as in PyTorch).
@@ -92,7 +100,7 @@ class C10dGroup final : public WorkerGroup {
           : placement.master_addr == "127.0.0.1" || placement.master_addr == "localhost"
               ? c10d::ProcessGroupGloo::createDeviceForHostname(placement.master_addr)
               : c10d::ProcessGroupGloo::createDefaultDevice());
-      backend_ = c10::make_intrusive<c10d::ProcessGroupGloo>(store_, placement.rank,
+      backend_ = c10::make_intrusive<c10d::ProcessGroupGloo>(prefixed_store_, placement.rank,
                                                              placement.world_size, options);
     } catch (const Error&) {
       throw;
@@ -176,6 +184,35 @@ class C10dGroup final : public WorkerGroup {
       }
     });
     return result;
+  }
+
+  void reduce_scatter_sum(const at::Tensor& input,
+                          at::Tensor& output,
+                          std::string_view what) override {
+    R1F_CHECK(input.numel() == output.numel() * size(), "reduce_scatter_sum: input of ",
+              input.numel(), " elements for ", size(), " shards of ", output.numel());
+    run(what, [&] {
+      at::Tensor staged_input = transportable(input);
+      at::Tensor staged_output = transportable(output);
+      c10d::ReduceScatterOptions options;
+      options.reduceOp = c10d::ReduceOp::SUM;
+      options.timeout = timeout_;
+      backend_->_reduce_scatter_base(staged_output, staged_input, options)->wait(timeout_);
+      if (!staged_output.is_same(output)) output.copy_(staged_output);
+    });
+  }
+
+  void all_gather(const at::Tensor& input, at::Tensor& output, std::string_view what) override {
+    R1F_CHECK(output.numel() == input.numel() * size(), "all_gather: output of ", output.numel(),
+              " elements for ", size(), " shards of ", input.numel());
+    run(what, [&] {
+      at::Tensor staged_input = transportable(input);
+      at::Tensor staged_output = transportable(output);
+      c10d::AllgatherOptions options;
+      options.timeout = timeout_;
+      backend_->_allgather_base(staged_output, staged_input, options)->wait(timeout_);
+      if (!staged_output.is_same(output)) output.copy_(staged_output);
+    });
   }
 
   void barrier(std::string_view what) override {
@@ -321,6 +358,7 @@ class C10dGroup final : public WorkerGroup {
   std::string backend_name_;
   c10::intrusive_ptr<c10d::TCPStore> store_;
   c10::intrusive_ptr<c10d::TCPStore> heartbeat_store_;
+  c10::intrusive_ptr<c10d::PrefixStore> prefixed_store_;  // the backend's view of store_
   c10::intrusive_ptr<c10d::Backend> backend_;
   // Heartbeat state: the collective in progress (under heartbeat_mutex_); the store client
   // used by the heartbeat thread and by explain_failure (under heartbeat_store_mutex_).

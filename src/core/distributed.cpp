@@ -2,8 +2,11 @@
 // transport is in c10d_group.cpp (the one file that sees Gloo's headers).
 #include "r1forge/core/distributed.h"
 
+#include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <cstdlib>
+#include <optional>
 
 #include "c10d_group.h"
 #include "r1forge/core/check.h"
@@ -15,7 +18,7 @@ namespace {
 // The single process: every collective is the identity.
 class SingleProcessGroup final : public WorkerGroup {
  public:
-  SingleProcessGroup() : WorkerGroup(ProcessPlacement{}) {}
+  SingleProcessGroup() : WorkerGroup(ProcessPlacement{}, DistributedConfig{}) {}
   std::string backend() const override { return "single"; }
   void all_reduce_sum(std::vector<at::Tensor>&, std::string_view) override {}
   void broadcast(std::vector<at::Tensor>&, int64_t, std::string_view) override {}
@@ -23,6 +26,12 @@ class SingleProcessGroup final : public WorkerGroup {
     return {mine};
   }
   void barrier(std::string_view) override {}
+  void reduce_scatter_sum(const at::Tensor& input, at::Tensor& output, std::string_view) override {
+    output.copy_(input);
+  }
+  void all_gather(const at::Tensor& input, at::Tensor& output, std::string_view) override {
+    output.copy_(input);
+  }
 };
 
 std::unique_ptr<WorkerGroup>& world_slot() {
@@ -138,6 +147,19 @@ std::vector<double> all_reduce_sum(std::vector<double> values, std::string_view 
 
 double all_reduce_sum(double value, std::string_view what) {
   return all_reduce_sum(std::vector<double>{value}, what)[0];
+}
+
+double max_over_ranks(double value, std::string_view what) {
+  if (world().size() == 1) return value;
+  std::string bytes(sizeof value, '\0');
+  std::memcpy(bytes.data(), &value, sizeof value);
+  double largest = value;
+  for (const std::string& each : world().all_gather_bytes(bytes, what)) {
+    double other = 0.0;
+    std::memcpy(&other, each.data(), sizeof other);
+    largest = std::max(largest, other);
+  }
+  return largest;
 }
 
 bool any_rank(bool flag, std::string_view what) {

@@ -1,6 +1,8 @@
 // Environment-driven test hooks; see core/fault_injection.h.
 #include "r1forge/core/fault_injection.h"
 
+#include "r1forge/core/distributed.h"
+
 #include <unistd.h>
 
 #include <chrono>
@@ -25,6 +27,9 @@ void set_test_stage(std::string_view name) {
 void test_stall_point(std::string_view point, int64_t step) {
   static const char* const wanted = std::getenv("R1F_TEST_STALL_AT");
   if (wanted == nullptr) return;
+  // R1F_TEST_STALL_RANK=N: only data-parallel rank N stalls (the others run into it).
+  static const char* const only_rank = std::getenv("R1F_TEST_STALL_RANK");
+  if (only_rank != nullptr && std::atoll(only_rank) != world().rank()) return;
   const std::string here = std::string(point) + ":" + std::to_string(step);
   const std::string qualified = current_stage + "/" + here;
   if (here != wanted && qualified != wanted) return;

@@ -2,6 +2,8 @@
 // core/metrics.h.
 #include "r1forge/core/metrics.h"
 
+#include "r1forge/core/distributed.h"
+
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -64,6 +66,21 @@ std::string format_metrics_line(const std::string& prefix,
     out << " | " << key << " " << it->second;
   }
   return out.str();
+}
+
+MetricValues sum_over_ranks(const MetricValues& local, std::string_view what) {
+  if (world().size() == 1) return local;
+  // Key sets may differ (a rank with no work has no sums), so whole maps travel; MessagePack
+  // keeps the doubles exact.
+  const std::vector<uint8_t> packed = nlohmann::json::to_msgpack(nlohmann::json(local));
+  MetricValues total;
+  for (const std::string& bytes :
+       world().all_gather_bytes(std::string(packed.begin(), packed.end()), what)) {
+    for (const auto& [key, value] : nlohmann::json::from_msgpack(bytes).items()) {
+      total[key] += value.get<double>();
+    }
+  }
+  return total;
 }
 
 }  // namespace r1forge

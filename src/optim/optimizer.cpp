@@ -5,7 +5,9 @@
 #include <limits>
 
 #include "r1forge/core/check.h"
+#include "r1forge/core/distributed.h"
 #include "r1forge/core/fault_injection.h"
+#include "r1forge/optim/gradient_sync.h"
 
 namespace r1forge {
 
@@ -55,12 +57,21 @@ void Optimizer::zero_grad() {
   adamw_->zero_grad(/*set_to_none=*/true);
 }
 
+namespace {
+int64_t bucket_bytes() {
+  return static_cast<int64_t>(world().config().bucket_megabytes * 1024.0 * 1024.0);
+}
+}  // namespace
+
 StepResult Optimizer::step() {
   StepResult result;
   ++counters_.calls;
   if (test_nonfinite_gradient(counters_.calls) && parameters_.front().grad().defined()) {
     parameters_.front().grad().fill_(std::numeric_limits<float>::quiet_NaN());  // test hook
   }
+  // Data parallel: every rank holds the summed gradient from here on, so the norm, the clip,
+  // a non-finite skip and the AdamW update are the same on every rank.
+  all_reduce_gradients(parameters_, bucket_bytes());
   result.grad_norm = gradient_norm(parameters_);
   result.learning_rate =
       config_.learning_rate * lr_multiplier(config_.schedule, counters_.steps_taken, total_steps_);

@@ -136,15 +136,14 @@ void run_distill_stage(const Config& config, const StageConfig& stage) {
                                         config.sampling.engine());
     }
     const uint64_t seed = derive_seed(config.run.seed, "stage:" + stage.name + ":samples");
-    // Samples are seeded per (step, micro-batch), so a run resumed from a checkpoint draws
-    // exactly what an uninterrupted one would.
-    auto micro_batch = std::make_shared<std::pair<int64_t, uint64_t>>(0, 0);  // (step, index)
-    trainer.set_auxiliary_loss([&, micro_batch, seed](const SftBatch& traces,
-                                                      const at::Tensor& hidden,
-                                                      MetricValues& sums) -> at::Tensor {
-      if (micro_batch->first != trainer.current_step()) *micro_batch = {trainer.current_step(), 0};
-      const uint64_t sample_seed = derive_seed(
-          seed, "call", {static_cast<uint64_t>(micro_batch->first), micro_batch->second++});
+    // Samples are seeded per (step, micro-batch), so a run resumed from a checkpoint, or run
+    // by another number of processes, draws exactly what an uninterrupted one would.
+    trainer.set_auxiliary_loss([&, seed](const SftBatch& traces, const at::Tensor& hidden,
+                                         MetricValues& sums) -> at::Tensor {
+      const uint64_t sample_seed =
+          derive_seed(seed, "call",
+                      {static_cast<uint64_t>(trainer.current_step()),
+                       static_cast<uint64_t>(trainer.current_micro_batch())});
       at::Tensor student_hidden = hidden;
       SftBatch batch = traces;
       if (engine) {

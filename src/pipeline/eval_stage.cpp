@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "r1forge/core/check.h"
+#include "r1forge/core/distributed.h"
 #include "r1forge/core/fs.h"
 #include "r1forge/core/log.h"
 #include "r1forge/core/rng.h"
@@ -221,7 +222,7 @@ EvalResult evaluate_model(const Config& config,
   }
   result.report = std::move(report);
 
-  if (!out_dir.empty()) {
+  if (!out_dir.empty() && world().is_main()) {  // data parallel: rank 0 writes
     fs::create_directories(out_dir);
     write_eval_files(result, out_dir / "eval.json", out_dir / "eval_samples.jsonl");
   }

@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "r1forge/core/check.h"
+#include "r1forge/pipeline/rollout_exchange.h"
 #include "r1forge/core/timer.h"
 
 namespace r1forge {
@@ -23,12 +24,16 @@ RolloutCollector::RolloutCollector(Engine& engine,
       group_size_(group_size) {}
 
 ScoredGroups RolloutCollector::collect(const std::vector<int64_t>& rows, uint64_t seed) {
+  // Data parallel: this rank generates and scores its share of the prompts, drawing what one
+  // process would for them (seed_index), and every rank gets the whole batch back.
+  const PromptShare share = prompt_share(static_cast<int64_t>(rows.size()));
   ScoredGroups groups;
-  groups.prompt_rows = rows;
+  groups.prompt_rows.assign(rows.begin() + share.begin, rows.begin() + share.end);
   std::vector<GenerationRequest> requests;
-  for (int64_t row : rows) {
-    GenerationRequest request{data_.rows.at(row).ids, params_, group_size_};
+  for (int64_t i = share.begin; i < share.end; ++i) {
+    GenerationRequest request{data_.rows.at(rows[i]).ids, params_, group_size_};
     request.params.seed = seed;
+    request.seed_index = i;
     requests.push_back(std::move(request));
   }
   Timer rollout_timer;
@@ -44,7 +49,7 @@ ScoredGroups RolloutCollector::collect(const std::vector<int64_t>& rows, uint64_
   Timer reward_timer;
   groups.scores = rewards_.score(reward_samples(groups));
   groups.reward_seconds = reward_timer.seconds();
-  return groups;
+  return gather_scored_groups(std::move(groups));
 }
 
 std::vector<RewardSample> RolloutCollector::reward_samples(const ScoredGroups& groups) const {

@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "r1forge/core/check.h"
+#include "r1forge/core/distributed.h"
 #include "r1forge/core/fault_injection.h"
 #include "r1forge/core/fs.h"
 #include "r1forge/core/log.h"
@@ -85,15 +86,18 @@ class GrpoStage {
       restore_sampler(sampler_, progress.at("sampler"), checkpointer_->checkpoints(),
                       grpo_.data.path);
       tokens_seen_ = progress.at("tokens_seen").get<int64_t>();
-      rewards_.set_diagnostics_baseline(
-          progress.value("reward_diagnostics", std::map<std::string, double>{}));
+      // The saved counters are every rank's summed (world_diagnostics_); rank 0 carries them.
+      world_diagnostics_ = progress.value("reward_diagnostics", std::map<std::string, double>{});
+      if (world().is_main()) rewards_.set_diagnostics_baseline(world_diagnostics_);
     }
-    prepare_step_logs(directory_, resumed_, {"metrics.jsonl", "samples.jsonl"},
-                      "grpo '" + stage.name + "'");
-    metrics_ = std::make_unique<MetricsWriter>(directory_ / "metrics.jsonl", /*tensorboard=*/true,
-                                               resumed_);
-    samples_.open(directory_ / "samples.jsonl", std::ios::app);
-    R1F_CHECK_IO(samples_.good(), "cannot open ", directory_ / "samples.jsonl");
+    if (world().is_main()) {  // rank 0 writes the run folder; the others compute
+      prepare_step_logs(directory_, resumed_, {"metrics.jsonl", "samples.jsonl"},
+                        "grpo '" + stage.name + "'");
+      metrics_ = std::make_unique<MetricsWriter>(directory_ / "metrics.jsonl",
+                                                 /*tensorboard=*/true, resumed_);
+      samples_.open(directory_ / "samples.jsonl", std::ios::app);
+      R1F_CHECK_IO(samples_.good(), "cannot open ", directory_ / "samples.jsonl");
+    }
     R1F_LOG_INFO("grpo '", stage.name, "': ", train_data_.rows.size(), " prompts, ",
                  grpo_.prompts_per_step, " x ", grpo_.num_generations, " completions per step, ",
                  grpo_.max_steps, " steps, ", total_steps, " optimizer steps; rewards: ", [&] {
@@ -106,7 +110,7 @@ class GrpoStage {
   void run() {
     for (int64_t step = resumed_ + 1; step <= grpo_.max_steps; ++step) {
       MetricValues metrics = train_step(step);
-      metrics_->write(step, metrics);
+      if (metrics_) metrics_->write(step, metrics);
       if (step % grpo_.logging_steps == 0 || step == grpo_.max_steps) log_console(step, metrics);
       if (grpo_.beta > 0 && grpo_.sync_ref_model && step % grpo_.ref_model_sync_steps == 0) {
         sync_reference();
@@ -136,7 +140,9 @@ class GrpoStage {
     metrics["time/reward"] = groups.reward_seconds;
     // Counters since the stage started (e.g. external scorer timeouts), apart from the
     // per-step `rewards/<label>/none` so the two never collide.
-    for (const auto& [key, value] : rewards_.diagnostics()) {
+    // Each rank scored its share, so each counted its own: the run's are their sum.
+    world_diagnostics_ = sum_over_ranks(rewards_.diagnostics(), "all_reduce reward diagnostics");
+    for (const auto& [key, value] : world_diagnostics_) {
       metrics["reward_diagnostics/" + key] = value;
     }
     metrics["epoch"] = static_cast<double>(sampler_.epoch());
@@ -250,7 +256,7 @@ class GrpoStage {
   nlohmann::json progress() const {
     return nlohmann::json{{"sampler", sampler_progress(sampler_)},
                           {"tokens_seen", tokens_seen_},
-                          {"reward_diagnostics", rewards_.diagnostics()}};
+                          {"reward_diagnostics", world_diagnostics_}};
   }
 
   MetricValues evaluate(int64_t step) {
@@ -266,12 +272,13 @@ class GrpoStage {
     MetricValues metrics;
     add_generation_metrics(metrics, summary, rewards_.labels(), rewards_.weights(), "eval/");
     metrics["eval/time"] = groups.rollout_seconds + groups.reward_seconds;
-    metrics_->write(step, metrics);
+    if (metrics_) metrics_->write(step, metrics);
     log_console(step, metrics);
     return metrics;
   }
 
   void write_samples(int64_t step, const ScoredGroups& groups, const at::Tensor& advantages) {
+    if (!world().is_main()) return;
     const int64_t count =
         std::min<int64_t>(grpo_.log_completions, static_cast<int64_t>(groups.samples.size()));
     for (int64_t i = 0; i < count; ++i) {
@@ -348,6 +355,7 @@ class GrpoStage {
   std::unique_ptr<MetricsWriter> metrics_;
   std::ofstream samples_;
   int64_t tokens_seen_ = 0;
+  std::map<std::string, double> world_diagnostics_;  // reward counters summed over the ranks
   int64_t resumed_ = 0;  // steps done by an earlier attempt (restored from its checkpoint)
 };
 

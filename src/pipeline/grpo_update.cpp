@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "r1forge/core/check.h"
+#include "r1forge/core/distributed.h"
 
 namespace r1forge {
 namespace {
@@ -80,6 +81,9 @@ PolicyUpdateStats update_policy(Transformer& policy,
       double step_loss = 0.0;
       double step_policy_loss = 0.0;
       for (int64_t start = mini_start; start < mini_start + mini_rows; start += micro) {
+        // Data parallel: micro-batch k of each mini-batch is rank k % world's. Every rank has
+        // the whole batch, so the normalisers above are the mini-batch's on each of them.
+        if (!owns_item((start - mini_start) / micro)) continue;
         const int64_t count = std::min(micro, mini_start + mini_rows - start);
         RolloutBatch part = select_rows(batch, at::arange(start, start + count, at::kLong));
         const int64_t columns = part.completion_ids.size(1);
@@ -126,6 +130,22 @@ PolicyUpdateStats update_policy(Transformer& policy,
       }
     }
   }
+  // What each rank summed over its micro-batches, summed over the ranks (one collective).
+  const std::vector<double> totals = all_reduce_sum(
+      {loss_sum, policy_loss_sum, stats.weight, stats.sum.clip_ratio_low_mean,
+       stats.sum.clip_ratio_high_mean, stats.sum.clip_ratio_region_mean, stats.sum.kl_mean,
+       stats.sum.entropy_mean, stats.sum.ratio_mean},
+      "all_reduce policy update statistics");
+  loss_sum = totals[0];
+  policy_loss_sum = totals[1];
+  stats.weight = totals[2];
+  stats.sum.clip_ratio_low_mean = totals[3];
+  stats.sum.clip_ratio_high_mean = totals[4];
+  stats.sum.clip_ratio_region_mean = totals[5];
+  stats.sum.kl_mean = totals[6];
+  stats.sum.entropy_mean = totals[7];
+  stats.sum.ratio_mean = totals[8];
+  stats.ratio_max = max_over_ranks(stats.ratio_max, "max policy ratio");
   result.grad_norm = result.optimizer_steps ? grad_norm_sum / result.optimizer_steps : std::nan("");
   result.loss = stats.mean();
   result.step_loss = steps ? loss_sum / steps : std::nan("");
@@ -144,11 +164,15 @@ at::Tensor score_completions(Transformer& model,
   at::Tensor result = at::zeros({rows, columns}, at::kFloat);
   TokenLogprobOptions options{chunk_rows, temperature, /*with_entropy=*/false};
   for (int64_t start = 0; start < rows; start += micro_batch_size) {
+    if (!owns_item(start / micro_batch_size)) continue;  // data parallel, as in the update
     const int64_t count = std::min(micro_batch_size, rows - start);
     RolloutBatch part = select_rows(batch, at::arange(start, start + count, at::kLong));
     at::Tensor logprobs = completion_logprobs(model, part, options).logprobs.cpu();
     result.narrow(0, start, count).narrow(1, 0, logprobs.size(1)).copy_(logprobs);
   }
+  // Each rank filled its micro-batches' rows and left zeros elsewhere: the sum is the whole.
+  std::vector<at::Tensor> parts = {result};
+  world().all_reduce_sum(parts, "all_reduce scored completions");
   return result;
 }
 

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "r1forge/core/check.h"
+#include "r1forge/core/distributed.h"
 #include "r1forge/core/fs.h"
 #include "r1forge/core/log.h"
 #include "r1forge/core/rng.h"
@@ -59,10 +60,12 @@ std::vector<NonReasoningRow> load_non_reasoning(const std::string& path) {
 
 // One JSONL line, keys in insertion order; invalid UTF-8 (a completion cut inside a multi-byte
 // character) becomes U+FFFD rather than an error.
-void write_line(AtomicFileWriter& out, const nlohmann::ordered_json& line) {
+// `out` is null on the ranks other than 0 (they decide, rank 0 writes).
+void write_line(AtomicFileWriter* out, const nlohmann::ordered_json& line) {
+  if (out == nullptr) return;
   std::string text = line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
   text.push_back('\n');
-  out.write(text);
+  out->write(text);
 }
 
 class RejectionStage {
@@ -97,9 +100,16 @@ class RejectionStage {
   }
 
   void run() {
-    fs::create_directories(directory_);
-    remove_previous_outputs();
-    AtomicFileWriter out(directory_ / "data.jsonl");  // deleted unless commit() is reached
+    // Data parallel: each rank generates and scores its share of every batch (the collector);
+    // all decide the same on the gathered batch, and rank 0 writes.
+    const bool main = world().is_main();
+    std::optional<AtomicFileWriter> out;
+    if (main) {
+      fs::create_directories(directory_);
+      remove_previous_outputs();
+      out.emplace(directory_ / "data.jsonl");  // deleted unless commit() is reached
+    }
+    AtomicFileWriter* writer = out ? &*out : nullptr;
     Timer timer;
     const int64_t prompts = static_cast<int64_t>(data_.rows.size());
     const int64_t batches = (prompts + rs_.prompts_per_batch - 1) / rs_.prompts_per_batch;
@@ -113,13 +123,17 @@ class RejectionStage {
       ScoredGroups groups = collector_.collect(rows, seed);
       // The filters see what the rewards saw (the raw question, not the templated prompt).
       const std::vector<RewardSample> scored = collector_.reward_samples(groups);
-      for (int64_t g = 0; g < groups.groups(); ++g) write_group(groups, scored, g, out);
+      for (int64_t g = 0; g < groups.groups(); ++g) write_group(groups, scored, g, writer);
       if ((batch + 1) % 10 == 0 || batch + 1 == batches) {
         R1F_LOG_INFO("rejection_sampling '", stage_.name, "': batch ", batch + 1, "/", batches,
                      ", ", stats_.accepted(), " of ", stats_.samples(), " samples accepted");
       }
     }
-    out.commit();
+    if (!main) {
+      world().barrier("rejection sampling data written");
+      return;
+    }
+    out->commit();
     nlohmann::ordered_json stats = stats_.to_json();
     stats["policy"] = policy_;
     stats["stage"] = stage_.name;
@@ -128,6 +142,7 @@ class RejectionStage {
     atomic_write_file(directory_ / "stats.json", stats.dump(2) + "\n");
     R1F_LOG_INFO("rejection_sampling '", stage_.name, "': ", stats_.summary(), " -> ",
                  (directory_ / "data.jsonl").string());
+    world().barrier("rejection sampling data written");
   }
 
  private:
@@ -147,7 +162,7 @@ class RejectionStage {
   void write_group(const ScoredGroups& groups,
                    const std::vector<RewardSample>& scored,
                    int64_t g,
-                   AtomicFileWriter& out) {
+                   AtomicFileWriter* out) {
     const PromptRow& row = data_.rows[groups.prompt_rows[g]];
     const std::string& raw_prompt = row.question;
     const int64_t n = rs_.num_samples;
@@ -211,7 +226,7 @@ class RejectionStage {
 
   // Keeps the non-reasoning rows written at round(ratio x accepted so far), so the final count
   // is exactly round(ratio x accepted) and the two kinds stay evenly interleaved.
-  void mix_non_reasoning(AtomicFileWriter& out) {
+  void mix_non_reasoning(AtomicFileWriter* out) {
     if (!mix_sampler_) return;
     const int64_t target =
         std::llround(rs_.non_reasoning.ratio * static_cast<double>(reasoning_written_));

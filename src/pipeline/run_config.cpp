@@ -1,6 +1,10 @@
 // Loading, writing and applying the run config; see pipeline/run_config.h.
 #include "r1forge/pipeline/run_config.h"
 
+#include <algorithm>
+
+#include "r1forge/core/distributed.h"
+
 #include "r1forge/core/check.h"
 #include "r1forge/core/config_overrides.h"
 #include "r1forge/core/fs.h"
@@ -26,6 +30,9 @@ Config load_config_text(std::string_view yaml_text,
   resolve_stage_defaults(config.stages);
   if (config.make_data) config.make_data->validate(source + ": make_data");
   validate_stages(config.stages, source);
+  R1F_CHECK_CONFIG(config.distributed.backend != "nccl" || config.model.device != "cpu", source,
+                   ": distributed.backend: nccl needs CUDA tensors, but model.device is cpu; "
+                   "use gloo (or auto, which picks gloo on the CPU and nccl on GPUs)");
   return config;
 }
 
@@ -41,8 +48,16 @@ void write_resolved_config(const Config& config, const std::filesystem::path& ru
 }
 
 void apply_runtime(const RunConfig& run) {
-  log::set_level(log::parse_level(run.log_level));
-  int64_t threads = set_thread_count(run.threads);
+  log::Level level = log::parse_level(run.log_level);
+  // Rank 0 speaks for the run; the others would repeat its lines.
+  if (!world().is_main() && level < log::Level::WARN) level = log::Level::WARN;
+  log::set_level(level);
+  int64_t requested = run.threads;
+  const int64_t local_ranks = world().placement().local_world_size;
+  if (requested == 0 && local_ranks > 1) {
+    requested = std::max<int64_t>(1, set_thread_count(0) / local_ranks);
+  }
+  int64_t threads = set_thread_count(requested);
   R1F_LOG_DEBUG("threads: ", threads, " intra-op (run.threads = ", run.threads, ")");
 }
 

@@ -3,11 +3,13 @@
 
 #include <cstdio>
 #include <map>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <vector>
 
 #include "r1forge/core/check.h"
+#include "r1forge/core/distributed.h"
 #include "r1forge/core/fault_injection.h"
 #include "r1forge/core/fs.h"
 #include "r1forge/core/interrupt.h"
@@ -159,7 +161,10 @@ void run_stages(const Config& config, const std::string& source) {
   }
   R1F_CHECK_CONFIG(refusals.empty(), source, ": run.on_change is ", config.run.on_change,
                    ", and nothing was run:\n", refusals);
-  write_resolved_config(config, config.run.dir);
+  // Data parallel: every rank planned from the same files; rank 0 alone changes them now.
+  world().barrier("stages planned");
+  const bool main = world().is_main();
+  if (main) write_resolved_config(config, config.run.dir);
 
   Timer pipeline_timer;
   InterruptScope interrupts;  // a signal between two stages stops before the next one starts
@@ -171,16 +176,18 @@ void run_stages(const Config& config, const std::string& source) {
                    find_entry(state, stage.name)->value("finished_at", ""), "); skipped");
       continue;
     }
-    if (interrupt_requested()) {
+    if (any_rank(interrupt_requested(), "agree on a stop between stages")) {
       R1F_THROW(InterruptedError, "stopped by ", interrupt_signal_name(), " before stage '",
                 stage.name, "'; the stages before it are recorded in ", state_path(config).string(),
                 ". Run the same command again to continue");
     }
     const StageIdentity& now = identities.at(stage.name);
-    begin_stage_attempt(stage_directory(config, stage), stage.name, plan, now);
+    if (main) begin_stage_attempt(stage_directory(config, stage), stage.name, plan, now);
+    world().barrier("stage '" + stage.name + "' begins");
     Timer timer;
     run_stage(config, stage.name, source);
     test_stall_point("stage_done", static_cast<int64_t>(stage_index) + 1);
+    if (!main) continue;
     nlohmann::ordered_json done = {{"name", stage.name},
                                    {"type", stage.type},
                                    {"fingerprint", now.fingerprint},
@@ -202,9 +209,43 @@ void run_stages(const Config& config, const std::string& source) {
     atomic_write_file(state_path(config), state.dump(2) + "\n");
     write_report(config);
   }
-  write_report(config);
+  if (main) write_report(config);
+  world().barrier("pipeline finished");
   R1F_LOG_INFO("pipeline finished in ", pipeline_timer.seconds(), " s; report in ",
                (fs::path(config.run.dir) / "report.md").string());
+}
+
+// The data-parallel group of the environment's launcher (core/distributed.h) for the lifetime
+// of a run command; one process when none launched it. Ranks after 0 log warnings and errors
+// only (rank 0 speaks for the run) and share the node's cores with the other local ranks.
+class DataParallelScope {
+ public:
+  explicit DataParallelScope(const Config& config) {
+    const ProcessPlacement placement = placement_from_environment();
+    at::Device device = at::kCPU;
+    if (config.model.device != "cpu" && at::hasCUDA()) device = at::Device(at::kCUDA, 0);
+    // Checked for one process too: a config that names NCCL must not run on the CPU quietly
+    // (model.device: auto on a machine without a GPU; cpu is refused when the config loads).
+    R1F_CHECK_CONFIG(config.distributed.backend != "nccl" || device.is_cuda(),
+                     "distributed.backend: nccl needs a GPU, and this machine has none; use "
+                     "gloo or auto");
+    init_distributed(config.distributed, placement, device);
+    joined_ = placement.world_size > 1;
+  }
+  ~DataParallelScope() {
+    if (joined_) shutdown_distributed();
+  }
+  DataParallelScope(const DataParallelScope&) = delete;
+  DataParallelScope& operator=(const DataParallelScope&) = delete;
+
+ private:
+  bool joined_ = false;
+};
+
+// Rank 0 makes the config's data; the others wait for it.
+void make_run_data(const Config& config, const std::string& source) {
+  if (config.make_data && world().is_main()) make_data(*config.make_data, source + ": make_data");
+  world().barrier("make_data done");
 }
 
 }  // namespace
@@ -233,11 +274,18 @@ void run_pipeline(const Config& config, const std::string& source) {
     }
   }
   for (const auto& stage : config.stages) check_stage_rewards(stage, source);
+  DataParallelScope data_parallel(config);
   apply_runtime(config.run);
-  fs::create_directories(config.run.dir);
-  RunSession session(config.run.dir);  // no second process in this folder from here on
+  // No second process in this folder from here on: rank 0 holds the lock and the log file,
+  // the other ranks wait until it has them.
+  std::optional<RunSession> session;
+  if (world().is_main()) {
+    fs::create_directories(config.run.dir);
+    session.emplace(config.run.dir);
+  }
+  world().barrier("run folder locked by rank 0");
   logging_errors([&] {
-    if (config.make_data) make_data(*config.make_data, source + ": make_data");
+    make_run_data(config, source);
     run_stages(config, source);
   });
 }
@@ -246,11 +294,16 @@ void run_pipeline_stage(const Config& config, const std::string& name, const std
   const StageConfig& stage = find_stage(config, name);
   resolve_stage_inputs(config, name, source);  // bad references fail before anything changes
   check_stage_rewards(stage, source);
+  DataParallelScope data_parallel(config);
   apply_runtime(config.run);
-  fs::create_directories(config.run.dir);
-  RunSession session(config.run.dir, name);
+  std::optional<RunSession> session;
+  if (world().is_main()) {
+    fs::create_directories(config.run.dir);
+    session.emplace(config.run.dir, name);
+  }
+  world().barrier("run folder locked by rank 0");
   logging_errors([&] {
-    if (config.make_data) make_data(*config.make_data, source + ": make_data");
+    make_run_data(config, source);
     // The stages it reads as they are on disk: their attempts' output ids where recorded (a
     // stage rerun on its own with other settings gave another output), else the config's.
     const std::map<std::string, StageIdentity> planned = pipeline_identities(config);
@@ -267,7 +320,9 @@ void run_pipeline_stage(const Config& config, const std::string& name, const std
     if (plan.action == AttemptAction::REFUSE) {
       R1F_THROW(ConfigError, source, ": ", refusal_message(name, directory, plan));
     }
-    begin_stage_attempt(directory, name, plan, now);
+    world().barrier("stage planned");
+    if (world().is_main()) begin_stage_attempt(directory, name, plan, now);
+    world().barrier("stage '" + name + "' begins");
     run_stage(config, name, source);
   });
 }

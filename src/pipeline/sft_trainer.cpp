@@ -3,8 +3,10 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <optional>
 
 #include "r1forge/core/check.h"
+#include "r1forge/core/distributed.h"
 #include "r1forge/core/fault_injection.h"
 #include "r1forge/core/fs.h"
 #include "r1forge/core/log.h"
@@ -83,15 +85,23 @@ MetricValues SftTrainer::train_step(const std::vector<std::vector<int64_t>>& row
                                            config_.completion_only_loss, config_.packing));
     targets += micro_batches.back().target_tokens;
   }
+  // Data parallel: micro-batch k is rank k % world's (core/distributed.h). Every rank built
+  // every micro-batch (token ids only) to know the step's target count, so each divides by the
+  // whole step's count and the summed gradients are one process's.
   MetricValues sums;
-  double nll = 0.0;
-  for (const SftBatch& batch : micro_batches) {
+  for (size_t k = 0; k < micro_batches.size(); ++k) {
+    if (!owns_item(static_cast<int64_t>(k))) continue;
+    micro_batch_ = static_cast<int64_t>(k);
+    const SftBatch& batch = micro_batches[k];
     SftForward forward = sft_forward(model_.model, batch, config_.logprob_chunk_rows);
     at::Tensor loss = forward.nll_sum * nll_weight_;
     if (auxiliary_) loss = loss + auxiliary_(batch, forward.hidden, sums);
     (loss / static_cast<double>(std::max<int64_t>(targets, 1))).backward();
-    nll += forward.nll_sum.item<double>();  // sync point, once per micro-batch
+    sums["nll"] += forward.nll_sum.item<double>();  // sync point, once per micro-batch
   }
+  sums = sum_over_ranks(sums, "all_reduce sft step sums");
+  const double nll = sums["nll"];
+  sums.erase("nll");
   MetricValues metrics;
   metrics["loss"] = nll / static_cast<double>(std::max<int64_t>(targets, 1));
   for (const auto& [key, value] : sums) {
@@ -107,6 +117,7 @@ double SftTrainer::held_out_loss() {
   int64_t targets = 0;
   const int64_t count = static_cast<int64_t>(held_out_.examples.size());
   for (int64_t start = 0; start < count; start += config_.micro_batch_size) {
+    if (!owns_item(start / config_.micro_batch_size)) continue;  // data parallel, as training
     std::vector<std::vector<int64_t>> part;
     for (int64_t i = start; i < std::min(count, start + config_.micro_batch_size); ++i) {
       part.push_back({i});
@@ -116,7 +127,9 @@ double SftTrainer::held_out_loss() {
     nll += sft_forward(model_.model, batch, config_.logprob_chunk_rows).nll_sum.item<double>();
     targets += batch.target_tokens;
   }
-  return nll / static_cast<double>(std::max<int64_t>(targets, 1));
+  const std::vector<double> total = all_reduce_sum(
+      std::vector<double>{nll, static_cast<double>(targets)}, "all_reduce held-out loss");
+  return total[0] / std::max(total[1], 1.0);
 }
 
 SftResult SftTrainer::run() {
@@ -141,8 +154,12 @@ SftResult SftTrainer::run() {
     result.held_out_loss = progress.value("held_out_loss", -1.0);
     result.steps = resumed.step;
   }
-  prepare_step_logs(directory_, resumed.step, {"metrics.jsonl"}, name_);
-  MetricsWriter writer(directory_ / "metrics.jsonl", /*tensorboard=*/true, resumed.step);
+  // Rank 0 writes the run folder; the others compute.
+  std::optional<MetricsWriter> writer;
+  if (world().is_main()) {
+    prepare_step_logs(directory_, resumed.step, {"metrics.jsonl"}, name_);
+    writer.emplace(directory_ / "metrics.jsonl", /*tensorboard=*/true, resumed.step);
+  }
   const int64_t rows_per_epoch = static_cast<int64_t>(rows_.size());
   // The last step of an epoch takes what is left, so an epoch is exactly one pass.
   auto rows_this_step = [&] {
@@ -183,7 +200,7 @@ SftResult SftTrainer::run() {
       result.held_out_loss = held_out_loss();
       metrics["eval/loss"] = result.held_out_loss;
     }
-    writer.write(step, metrics);
+    if (writer) writer->write(step, metrics);
     if (step % config_.logging_steps == 0 || last || step == 1) {
       R1F_LOG_INFO(format_metrics_line(
           name_ + " step " + std::to_string(step) + "/" + std::to_string(total_steps_), metrics,
@@ -194,7 +211,7 @@ SftResult SftTrainer::run() {
     checkpointer.after_step(step, last, progress, metrics);
   }
   model_.model->eval();
-  save_stage_model(model_, directory_ / "final");
+  save_stage_model(model_, directory_ / "final");  // rank 0 writes; every rank waits for it
   R1F_LOG_INFO(name_, ": final model in ", (directory_ / "final").string());
   return result;
 }

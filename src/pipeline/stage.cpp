@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "r1forge/core/check.h"
+#include "r1forge/core/distributed.h"
 #include "r1forge/core/fault_injection.h"
 #include "r1forge/core/fs.h"
 #include "r1forge/core/log.h"
@@ -35,7 +36,10 @@ const char* const kTokenizerFiles[] = {"tokenizer.model", "tokenizer.json", "tok
 at::Device parse_device(const std::string& name) {
   if (name == "cpu") return at::kCPU;
   if (name == "cuda" || name == "auto") {
-    if (at::hasCUDA()) return at::Device(at::kCUDA, 0);
+    // One device per local rank (data parallel); device 0 for one process.
+    if (at::hasCUDA()) {
+      return at::Device(at::kCUDA, static_cast<c10::DeviceIndex>(world().placement().local_rank));
+    }
     R1F_CHECK_CONFIG(name == "auto", "model.device is cuda but no CUDA device is available");
   }
   return at::kCPU;
@@ -142,7 +146,19 @@ void write_model_files(StageModel& model, const fs::path& folder) {
   }
 }
 
+namespace {
+void replace_model_folder(StageModel& model, const fs::path& folder);
+}  // namespace
+
 void save_stage_model(StageModel& model, const fs::path& folder) {
+  // Data parallel: every rank holds the same weights; rank 0 writes them, and the others wait
+  // here so that nothing reads the folder before it is complete.
+  if (world().is_main()) replace_model_folder(model, folder);
+  world().barrier("save " + folder.string());
+}
+
+namespace {
+void replace_model_folder(StageModel& model, const fs::path& folder) {
   const fs::path staging = folder.string() + ".staging";
   std::error_code error;
   fs::remove_all(staging, error);  // a leftover of an interrupted save
@@ -159,6 +175,7 @@ void save_stage_model(StageModel& model, const fs::path& folder) {
   fsync_directory(folder.parent_path());
   fs::remove_all(old, error);
 }
+}  // namespace
 
 void truncate_step_log(const fs::path& file, int64_t last_step) {
   if (!fs::exists(file)) return;

@@ -2,6 +2,7 @@
 #include "r1forge/pipeline/stage_checkpointer.h"
 
 #include "r1forge/core/check.h"
+#include "r1forge/core/distributed.h"
 #include "r1forge/core/fault_injection.h"
 #include "r1forge/core/fs.h"
 #include "r1forge/core/log.h"
@@ -23,13 +24,28 @@ StageCheckpointer::StageCheckpointer(fs::path stage_dir,
       model_(model),
       optimizer_(optimizer),
       reference_(reference) {
-  remove_stale_checkpoint_staging(checkpoints_);
-  preflight_checkpoint_folder(checkpoints_,
-                              estimated_checkpoint_bytes(model.model, reference != nullptr));
+  // Data parallel: rank 0 owns the checkpoint folder (it alone writes there).
+  if (world().is_main()) {
+    remove_stale_checkpoint_staging(checkpoints_);
+    preflight_checkpoint_folder(checkpoints_,
+                                estimated_checkpoint_bytes(model.model, reference != nullptr));
+  }
+  world().barrier("checkpoint folder " + checkpoints_.string() + " prepared");
 }
 
 TrainingState StageCheckpointer::resume() {
-  std::optional<CheckpointInfo> found = find_valid_checkpoint(checkpoints_);
+  // Rank 0 picks (and verifies) the checkpoint; every rank loads that one. Its files hold
+  // nothing per rank, so any world size resumes it.
+  std::optional<CheckpointInfo> found;
+  if (world().is_main()) found = find_valid_checkpoint(checkpoints_);
+  if (world().size() > 1) {
+    std::vector<at::Tensor> step = {at::full({1}, found ? found->step : int64_t{-1}, at::kLong)};
+    world().broadcast(step, 0, "broadcast the checkpoint to resume");
+    const int64_t chosen = step[0].item<int64_t>();
+    if (!world().is_main() && chosen >= 0) {
+      found = CheckpointInfo{chosen, checkpoints_ / checkpoint_folder_name(chosen)};
+    }
+  }
   if (!found) return {};
   TrainingState state = read_training_state(found->folder, model_, optimizer_, reference_);
   R1F_CHECK_DATA(state.step == found->step, found->folder.string(), "/trainer_state.json: step ",
@@ -51,19 +67,35 @@ void StageCheckpointer::after_step(int64_t step,
     auto found = metrics.find(config_.metric_for_best_model);
     if (found != metrics.end()) best_metric_ = CheckpointMetric{found->first, found->second};
   }
-  const bool stop = interrupt_requested();
-  const bool due =
-      last || stop || (config_.save_steps > 0 && step % config_.save_steps == 0) ||
-      (config_.save_minutes > 0 && since_save_.seconds() >= 60.0 * config_.save_minutes);
+  // The ranks agree on stopping (a signal may reach one rank only, or between two steps)
+  // and on a timed save (clocks differ): one small collective per step.
+  const bool timed =
+      config_.save_minutes > 0 && since_save_.seconds() >= 60.0 * config_.save_minutes;
+  const std::vector<double> votes = all_reduce_sum(
+      {interrupt_requested() ? 1.0 : 0.0, timed ? 1.0 : 0.0}, "all_reduce stop and save votes");
+  const bool stop = votes[0] > 0;
+  const bool due = last || stop || (config_.save_steps > 0 && step % config_.save_steps == 0) ||
+                   votes[1] > 0;
   if (due && step != last_saved_step_) save(step, progress());
   if (stop) {
-    R1F_THROW(InterruptedError, label_, ": stopped by ", interrupt_signal_name(), " after step ",
+    const char* signal = interrupt_signal_name();
+    R1F_THROW(InterruptedError, label_, ": stopped by ", *signal ? signal : "another rank's signal",
+              " after step ",
               step, "; checkpoint ", (checkpoints_ / checkpoint_folder_name(step)).string(),
               " saved. Run the same command again to continue from it");
   }
 }
 
 void StageCheckpointer::save(int64_t step, const nlohmann::json& progress) {
+  // Every rank holds the same state (gradients are summed before each update); rank 0 writes
+  // it and the others wait, so a checkpoint is complete when any rank goes on.
+  if (world().is_main()) write(step, progress);
+  world().barrier("checkpoint step " + std::to_string(step) + " written");
+  last_saved_step_ = step;
+  since_save_.reset();
+}
+
+void StageCheckpointer::write(int64_t step, const nlohmann::json& progress) {
   TrainingState state;
   state.step = step;
   state.progress = progress;
@@ -81,8 +113,6 @@ void StageCheckpointer::save(int64_t step, const nlohmann::json& progress) {
         }
       },
       best_metric_, config_);
-  last_saved_step_ = step;
-  since_save_.reset();
   R1F_LOG_INFO(label_, ": checkpoint ", folder.string(), " (", timer.seconds(), " s)");
 }
 

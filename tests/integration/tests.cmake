@@ -72,3 +72,11 @@ add_test(NAME integration.run_folder
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/run_folder.sh
                  $<TARGET_FILE:r1forge> ${CMAKE_BINARY_DIR}/run_folder)
 set_tests_properties(integration.run_folder PROPERTIES TIMEOUT 300)
+
+# Data parallel in 2 processes (r1forge launch, Gloo on loopback) against 1 process: weights
+# within 1e-6, the same rollouts, bit-exact resume in 2 processes and the same remaining data
+# in 1, and a SIGKILLed rank named by the survivor (configs/tiny/resume.yaml).
+add_test(NAME integration.data_parallel
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/data_parallel.sh
+                 $<TARGET_FILE:r1forge> ${CMAKE_BINARY_DIR}/data_parallel)
+set_tests_properties(integration.data_parallel PROPERTIES TIMEOUT 900)

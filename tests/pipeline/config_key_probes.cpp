@@ -306,6 +306,19 @@ std::vector<Probe> config_key_probes(const fs::path& root) {
        {},
        Observed::ENGINE});
 
+  // ---- distributed: nccl on a CPU run is refused; the others act across processes only
+  add({"distributed.backend", "sft", {"distributed.backend=nccl"}, {}, Observed::REJECTED});
+  add({"distributed.timeout_seconds",
+       "sft",
+       {"distributed.timeout_seconds=3"},
+       {},
+       Observed::MULTI_PROCESS});
+  add({"distributed.bucket_megabytes",
+       "sft",
+       {"distributed.bucket_megabytes=0.01"},
+       {},
+       Observed::MULTI_PROCESS});
+
   // ---- a stage item's own keys (on the sft stage)
   add({"stages[].name", "sft", {"stages.sft.name=tuned"}, {}, Observed::RUN, "tuned"});
   add({"stages[].type", "sft", {"stages.sft.type=pretrain"}});

@@ -32,6 +32,10 @@ enum class Observed {
   // make_data.dir, by path and content, its stamp (the settings) left out; the config is
   // probe_base_config with probe_make_data_config's section.
   MAKE_DATA,
+  // A key that acts only across processes (distributed.timeout_seconds, ...): one process
+  // cannot show it. A script in tests/integration (data_parallel.sh) sets it on a 2-process
+  // run and asserts its effect; this test checks that one still sets it (`<key>=<value>`).
+  MULTI_PROCESS,
 };
 
 struct Probe {

@@ -63,7 +63,8 @@ ProcessPlacement placement_from_environment(const EnvironmentLookup& lookup = nu
 // the call in errors ("all_reduce gradients bucket 3").
 class WorkerGroup {
  public:
-  explicit WorkerGroup(ProcessPlacement placement) : placement_(std::move(placement)) {}
+  WorkerGroup(ProcessPlacement placement, DistributedConfig config)
+      : placement_(std::move(placement)), config_(std::move(config)) {}
   virtual ~WorkerGroup() = default;
   WorkerGroup(const WorkerGroup&) = delete;
   WorkerGroup& operator=(const WorkerGroup&) = delete;
@@ -72,6 +73,7 @@ class WorkerGroup {
   int64_t size() const { return placement_.world_size; }
   bool is_main() const { return placement_.rank == 0; }
   const ProcessPlacement& placement() const { return placement_; }
+  const DistributedConfig& config() const { return config_; }
   // The backend's name ("single", "gloo", "nccl").
   virtual std::string backend() const = 0;
 
@@ -84,9 +86,17 @@ class WorkerGroup {
   virtual std::vector<std::string> all_gather_bytes(const std::string& mine,
                                                     std::string_view what) = 0;
   virtual void barrier(std::string_view what) = 0;
+  // ZeRO's pair. `input` [size() * S] on every rank; `output` [S] becomes the sum over the
+  // ranks of input's slice [rank() * S, (rank() + 1) * S).
+  virtual void reduce_scatter_sum(const at::Tensor& input,
+                                  at::Tensor& output,
+                                  std::string_view what) = 0;
+  // `input` [S] on every rank; `output` [size() * S] becomes every rank's input in rank order.
+  virtual void all_gather(const at::Tensor& input, at::Tensor& output, std::string_view what) = 0;
 
  protected:
   ProcessPlacement placement_;
+  DistributedConfig config_;
 };
 
 // The process's group: the single process until init_distributed().
@@ -103,6 +113,8 @@ void shutdown_distributed();
 // Conveniences over world().
 double all_reduce_sum(double value, std::string_view what);
 std::vector<double> all_reduce_sum(std::vector<double> values, std::string_view what);
+// The largest `value` over the ranks.
+double max_over_ranks(double value, std::string_view what);
 // True when `flag` is true on any rank (the ranks agree on a stop or a save).
 bool any_rank(bool flag, std::string_view what);
 

@@ -7,6 +7,7 @@
 //                               SIGKILL ends it, SIGTERM/SIGINT inside an InterruptScope let the
 //                               step go on to its graceful stop. With R1F_TEST_STALL_SECONDS=S
 //                               it stalls S seconds instead, whatever signals arrive.
+//   R1F_TEST_STALL_RANK=N       only data-parallel rank N stalls (core/distributed.h).
 //   R1F_TEST_NONFINITE_GRADIENTS=A-B   optimizer steps A..B (1-based calls) see NaN gradients.
 // Points: mid_step (after backward, before the update), after_step (metrics written, before
 // any checkpoint), checkpoint_write (files in the staging folder, no manifest yet),

@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace r1forge {
@@ -50,6 +51,10 @@ class MetricsWriter {
 
 // "step 12/300 | reward 0.531 | kl 0.0012 | ..." from the `keys` present in `values`
 // (4 significant digits), for the console.
+// Each key's sum over the ranks of world() (core/distributed.h); a key some ranks lack counts
+// as 0 there. The identity for one process. A collective: every rank calls it.
+MetricValues sum_over_ranks(const MetricValues& local, std::string_view what);
+
 std::string format_metrics_line(const std::string& prefix,
                                 const MetricValues& values,
                                 const std::vector<std::string>& keys);

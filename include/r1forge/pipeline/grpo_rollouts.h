@@ -37,7 +37,8 @@ class RolloutCollector {
                    const PromptDataset& data,
                    SamplingParams params,
                    int64_t group_size);
-  // Generates and scores G samples for each dataset row of `rows`. Sync point.
+  // Generates and scores G samples for each dataset row of `rows`. Sync point. Data parallel:
+  // each rank generates its share (rollout_exchange.h) and all get the whole batch; a collective.
   ScoredGroups collect(const std::vector<int64_t>& rows, uint64_t seed);
   // The RewardSamples collect() scored `groups` with (make_reward_samples with this
   // collector's data and max_new_tokens): for stages that judge the samples further, such as

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "r1forge/core/distributed.h"
 #include "r1forge/core/yaml_io.h"
 #include "r1forge/data/make_data_config.h"
 #include "r1forge/model/architecture_config.h"
@@ -79,6 +80,7 @@ struct Config {
   RunConfig run;                    // run folder, seed, threads, logging
   ModelRunConfig model;             // the starting model, dtype and device
   SamplingConfig sampling;          // the generation engine: backend, batch, memory bound
+  DistributedConfig distributed;    // data parallel: backend, timeout, gradient buckets
   std::vector<StageConfig> stages;  // the pipeline, in order
   // Synthetic data and tokenizer made before the stages (data/make_data.h); null = none.
   std::optional<MakeDataConfig> make_data;
@@ -89,6 +91,8 @@ struct Config {
     v.field("run", run, "run: folder, seed, threads, logging");
     v.field("model", model, "model: the starting model, dtype and device");
     v.field("sampling", sampling, "sampling: the generation engine (backend, batch, memory)");
+    v.field("distributed", distributed,
+            "distributed: data parallel over the processes a launcher started (docs/distributed.md)");
     v.field("make_data", make_data,
             "make_data: synthetic data and tokenizer made before the stages; null = none");
     v.field("stages", stages, "stages: the pipeline, in order (name, type, init, section)");
@@ -108,7 +112,8 @@ Config load_config_text(std::string_view yaml_text,
 std::string config_to_yaml(const Config& config);
 // Writes `run_dir/config.resolved.yaml` atomically (creating run_dir).
 void write_resolved_config(const Config& config, const std::filesystem::path& run_dir);
-// Applies `run.threads` (0 = all cores) to LibTorch's pools and `run.log_level` to the logger.
+// Applies `run.threads` (0 = all cores, shared evenly by the ranks on this node) to LibTorch's
+// pools and `run.log_level` to the logger (ranks after 0: warnings and errors at most).
 void apply_runtime(const RunConfig& run);
 // The key reference table of docs/config.md (markdown), generated from the structs.
 std::string config_reference_markdown();

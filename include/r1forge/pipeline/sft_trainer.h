@@ -61,6 +61,9 @@ class SftTrainer {
   // The step being trained (1-based; 0 before the first): lets an auxiliary loss derive
   // per-step seeds, so a resumed run draws what an uninterrupted one would.
   int64_t current_step() const { return step_; }
+  // The micro-batch being computed, numbered within the step over all ranks (data parallel:
+  // a rank computes only some), so per-micro-batch seeds do not depend on the world size.
+  int64_t current_micro_batch() const { return micro_batch_; }
   // The YAML saved in checkpoints and compared on resume (default: the sft: section alone).
   void set_stage_config(std::string yaml) { stage_config_ = std::move(yaml); }
 
@@ -75,6 +78,7 @@ class SftTrainer {
   uint64_t seed_;
   std::string stage_config_;
   int64_t step_ = 0;
+  int64_t micro_batch_ = 0;
   SftDataset train_;
   SftDataset held_out_;
   std::vector<std::vector<int64_t>> rows_;  // training rows: one example each, or packed bins

@@ -46,7 +46,8 @@ StageModel load_stage_model(const Config& config, const StageConfig& stage);
 
 // Writes an HF folder (weights, config.json, generation_config.json with the stop ids, and
 // the tokenizer files) into `folder.staging`, then renames it over `folder`, so `folder` is
-// either the previous complete model or the new complete one.
+// either the previous complete model or the new complete one. Data parallel: rank 0 writes,
+// every rank returns once the folder is complete (a collective).
 void save_stage_model(StageModel& model, const std::filesystem::path& folder);
 // The files of that HF folder, written into the existing folder `folder` (a checkpoint's
 // staging folder), each atomically.

@@ -3,7 +3,9 @@
 // checks the checkpoint folder (writable, room for one checkpoint) and starts handling
 // SIGINT/SIGTERM. resume() restores the newest valid checkpoint; after_step() saves every
 // save_steps, after save_minutes, at the last step and when a signal asked to stop (then it
-// throws InterruptedError, which the binary turns into exit code 75).
+// throws InterruptedError, which the binary turns into exit code 75). Data parallel: rank 0
+// owns the folder and writes; every rank resumes from the checkpoint rank 0 chose, and the ranks
+// agree each step on whether to save or stop.
 // Not here: the protocol (checkpoint.h), the files (training_state.h).
 #pragma once
 
@@ -52,6 +54,7 @@ class StageCheckpointer {
 
  private:
   void save(int64_t step, const nlohmann::json& progress);
+  void write(int64_t step, const nlohmann::json& progress);  // rank 0's part of save()
 
   InterruptScope interrupts_;
   std::filesystem::path checkpoints_;

@@ -38,6 +38,10 @@ struct GenerationRequest {
   std::vector<int64_t> prompt_ids;  // at least one token
   SamplingParams params;
   int64_t n = 1;  // samples of this prompt (the GRPO group size G)
+  // Sample j draws from derive_seed(params.seed, seed_index, j); -1 = the request's place in
+  // the call. A data-parallel rank generating a share of a batch passes each prompt's place in
+  // the whole batch, so it draws what one process would.
+  int64_t seed_index = -1;
 };
 
 enum class FinishReason { STOP, LENGTH };

@@ -56,6 +56,16 @@ void collectives() {
     if (r > 0) expected[0] = '\0';
     expect(gathered[r] == expected, "gathered bytes of rank " + std::to_string(r));
   }
+  // Reduce-scatter of [size * 4]: rank r's input holds (r + 1) * k at position k, so shard r
+  // sums to triangle * [4r, 4r + 1, 4r + 2, 4r + 3]; all-gather puts the shards back in order.
+  at::Tensor whole = at::arange(0, size * 4, at::kFloat) * static_cast<double>(rank + 1);
+  at::Tensor shard = at::empty({4}, at::kFloat);
+  group.reduce_scatter_sum(whole, shard, "test reduce_scatter");
+  expect(at::equal(shard, at::arange(rank * 4, rank * 4 + 4, at::kFloat) * triangle),
+         "reduce_scatter shard");
+  at::Tensor gathered_shards = at::empty({size * 4}, at::kFloat);
+  group.all_gather(shard, gathered_shards, "test all_gather");
+  expect(at::equal(gathered_shards, at::arange(0, size * 4, at::kFloat) * triangle), "all_gather");
   expect(any_rank(rank == size - 1, "test any") && !any_rank(false, "test none"), "any_rank");
   expect(all_reduce_sum(0.5, "test scalar") == 0.5 * static_cast<double>(size), "scalar sum");
   group.barrier("test barrier");
