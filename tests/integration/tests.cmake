@@ -72,3 +72,11 @@ add_test(NAME integration.run_folder
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/run_folder.sh
                  $<TARGET_FILE:r1forge> ${CMAKE_BINARY_DIR}/run_folder)
 set_tests_properties(integration.run_folder PROPERTIES TIMEOUT 300)
+
+# `r1forge launch` with bash workers: torchrun's environment per rank, "[rank K] " prefixes,
+# --master-port 0, a failing or SIGKILLed worker stopping the rest (nothing left running),
+# signals to the launcher forwarded once, bad flags, long lines, the Slurm example's syntax.
+add_test(NAME integration.launch_cli
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/launch_cli.sh
+                 $<TARGET_FILE:r1forge> ${CMAKE_BINARY_DIR}/launch_cli)
+set_tests_properties(integration.launch_cli PROPERTIES TIMEOUT 120)
