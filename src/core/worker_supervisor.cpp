@@ -20,6 +20,7 @@
 #include <optional>
 #include <sstream>
 
+#include "prefixed_lines.h"
 #include "r1forge/core/check.h"
 
 extern char** environ;
@@ -48,29 +49,14 @@ void on_signal(int signal_number) {
   errno = saved_errno;
 }
 
-// Writes all of `data`, waiting when `fd` is non-blocking and full. Errors (a closed stdout)
-// drop the output: supervising the workers matters more than their log.
-void write_all(int fd, const std::string& data) {
-  const char* next = data.data();
-  size_t left = data.size();
-  while (left > 0) {
-    ssize_t written = ::write(fd, next, left);
-    if (written < 0) {
-      if (errno == EINTR) continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK) {
-        pollfd wait_writable{fd, POLLOUT, 0};
-        ::poll(&wait_writable, 1, 100);
-        continue;
-      }
-      return;
-    }
-    next += written;
-    left -= static_cast<size_t>(written);
-  }
+void report(const SupervisorOptions& options, const std::string& message) {
+  detail::write_all(options.stderr_fd, kMessagePrefix + message + "\n");
 }
 
-void report(const SupervisorOptions& options, const std::string& message) {
-  write_all(options.stderr_fd, kMessagePrefix + message + "\n");
+// "SIGKILL", or "signal N" for a number glibc has no name for.
+std::string signal_name(int signal_number) {
+  const char* name = ::sigabbrev_np(signal_number);
+  return name ? std::string("SIG") + name : "signal " + std::to_string(signal_number);
 }
 
 std::string format_seconds(double seconds) {
@@ -79,59 +65,12 @@ std::string format_seconds(double seconds) {
   return text.str();
 }
 
-// One of a worker's output pipes and the bytes after its last newline.
-struct OutputStream {
-  int fd = -1;  // read end; -1 once closed
-  int out_fd = -1;
-  const std::string* prefix = nullptr;  // the worker's output_prefix
-  std::string pending;
-};
-
 struct Worker {
   const WorkerCommand* command = nullptr;
   pid_t pid = -1;
   bool running = false;
-  OutputStream out, err;
+  detail::PrefixedLines out, err;
 };
-
-// Copies the complete lines of `stream.pending` (and, at end of file, the partial last line,
-// newline added) to its output behind the prefix, in one write.
-void emit_lines(OutputStream& stream, size_t max_line_bytes, bool at_end) {
-  const std::string& prefix = *stream.prefix;
-  std::string lines;
-  size_t start = 0;
-  for (size_t newline; (newline = stream.pending.find('\n', start)) != std::string::npos;) {
-    lines.append(prefix).append(stream.pending, start, newline + 1 - start);
-    start = newline + 1;
-  }
-  while (stream.pending.size() - start >= max_line_bytes ||
-         (at_end && start < stream.pending.size())) {
-    size_t piece = std::min(max_line_bytes, stream.pending.size() - start);
-    lines.append(prefix).append(stream.pending, start, piece).push_back('\n');
-    start += piece;
-  }
-  stream.pending.erase(0, start);
-  if (!lines.empty()) write_all(stream.out_fd, lines);
-}
-
-void close_stream(OutputStream& stream, size_t max_line_bytes) {
-  if (stream.fd < 0) return;
-  emit_lines(stream, max_line_bytes, /*at_end=*/true);
-  ::close(stream.fd);
-  stream.fd = -1;
-}
-
-// One read (a poll wakeup's worth) from a readable or hung-up pipe.
-void pump(OutputStream& stream, size_t max_line_bytes) {
-  char buffer[1 << 16];
-  ssize_t got = ::read(stream.fd, buffer, sizeof(buffer));
-  if (got > 0) {
-    stream.pending.append(buffer, static_cast<size_t>(got));
-    emit_lines(stream, max_line_bytes, /*at_end=*/false);
-  } else if (got == 0 || (errno != EINTR && errno != EAGAIN)) {
-    close_stream(stream, max_line_bytes);
-  }
-}
 
 // Installs the handlers and the self-pipe; restores everything on destruction, so an
 // exception leaves the process as it found it.
@@ -295,6 +234,11 @@ void start_worker(Worker& worker, int dev_null) {
   ::fcntl(worker.err.fd, F_SETFL, O_NONBLOCK);
 }
 
+// "rank 3 (pid 1234)" for messages.
+std::string worker_label(const Worker& worker) {
+  return worker.command->name + " (pid " + std::to_string(worker.pid) + ")";
+}
+
 // Signals a worker's whole process group (its own children too, as a terminal would).
 void signal_worker(const Worker& worker, int signal_number) {
   if (::kill(-worker.pid, signal_number) != 0) ::kill(worker.pid, signal_number);
@@ -350,8 +294,7 @@ struct Supervision {
       // What the worker left behind in its group would hold its pipes open: end it.
       ::kill(-worker.pid, SIGKILL);
       if (WIFEXITED(status) && WEXITSTATUS(status) == 0) continue;
-      std::string what = worker.command->name + " (pid " + std::to_string(worker.pid) + ") " +
-                         describe_wait_status(status);
+      std::string what = worker_label(worker) + " " + describe_wait_status(status);
       if (first_failure < 0) first_failure = exit_code_of_wait_status(status);
       if (stopping) {
         report(options, what);
@@ -364,28 +307,24 @@ struct Supervision {
 
   void on_supervisor_signal(int signal_number) {
     if (signal_number == SIGCHLD) return;  // reap() runs on every pass
+    if (!any_running()) return;            // too late to matter: keep the workers' own exit codes
     if (stop_signal == 0) stop_signal = signal_number;
     // SIGHUP (a closed terminal) becomes SIGTERM: r1forge workers save a checkpoint on it.
     int forwarded = signal_number == SIGHUP ? SIGTERM : signal_number;
-    report(options, std::string("got ") + sigabbrev_name(signal_number) + "; forwarding SIG" +
-                        ::sigabbrev_np(forwarded) + " to the workers");
+    report(options, "got " + signal_name(signal_number) + "; forwarding " + signal_name(forwarded) +
+                        " to the workers");
     stop_all(forwarded);
   }
 
   void kill_stragglers() {
     for (const auto& worker : workers) {
       if (!worker.running) continue;
-      report(options, worker.command->name + " (pid " + std::to_string(worker.pid) +
-                          ") still running " + format_seconds(options.grace_seconds) +
+      report(options, worker_label(worker) + " still running " +
+                          format_seconds(options.grace_seconds) +
                           " s after it was asked to stop; sending SIGKILL");
       signal_worker(worker, SIGKILL);
     }
     killed = true;
-  }
-
-  static std::string sigabbrev_name(int signal_number) {
-    const char* name = ::sigabbrev_np(signal_number);
-    return name ? std::string("SIG") + name : "signal " + std::to_string(signal_number);
   }
 };
 
@@ -395,9 +334,9 @@ std::string describe_wait_status(int status) {
   if (WIFEXITED(status)) return "exited with code " + std::to_string(WEXITSTATUS(status));
   if (WIFSIGNALED(status)) {
     int signal_number = WTERMSIG(status);
-    const char* name = ::sigabbrev_np(signal_number);
+    std::string name = signal_name(signal_number);
     return "was killed by signal " + std::to_string(signal_number) +
-           (name ? std::string(" (SIG") + name + ")" : std::string());
+           (name.rfind("SIG", 0) == 0 ? " (" + name + ")" : std::string());
   }
   return "changed state (wait status " + std::to_string(status) + ")";
 }
@@ -459,19 +398,20 @@ int run_workers(const std::vector<WorkerCommand>& commands, const SupervisorOpti
     worker.out.out_fd = options.stdout_fd;
     worker.err.out_fd = options.stderr_fd;
     worker.out.prefix = worker.err.prefix = &commands[i].output_prefix;
+    worker.out.max_line_bytes = worker.err.max_line_bytes = options.max_line_bytes;
     start_worker(worker, supervision.dev_null);  // throws: ~Supervision kills those started
   }
 
   std::optional<Clock::time_point> drain_until;
   std::vector<pollfd> polled;
-  std::vector<OutputStream*> streams;
+  std::vector<detail::PrefixedLines*> streams;
   while (true) {
     supervision.reap();
     bool running = supervision.any_running();
     streams.clear();
     polled.assign(1, pollfd{signals.read_fd(), POLLIN, 0});
     for (auto& worker : supervision.workers) {
-      for (OutputStream* stream : {&worker.out, &worker.err}) {
+      for (detail::PrefixedLines* stream : {&worker.out, &worker.err}) {
         if (stream->fd < 0) continue;
         streams.push_back(stream);
         polled.push_back(pollfd{stream->fd, POLLIN, 0});
@@ -501,7 +441,7 @@ int run_workers(const std::vector<WorkerCommand>& commands, const SupervisorOpti
       }
       for (size_t i = 0; i < streams.size(); ++i) {
         if (polled[i + 1].revents == 0) continue;
-        pump(*streams[i], options.max_line_bytes);
+        detail::read_lines(*streams[i]);
       }
     }
     supervision.reap();  // so a worker that just exited is not reported as a straggler
@@ -511,8 +451,8 @@ int run_workers(const std::vector<WorkerCommand>& commands, const SupervisorOpti
     }
   }
   for (auto& worker : supervision.workers) {
-    close_stream(worker.out, options.max_line_bytes);
-    close_stream(worker.err, options.max_line_bytes);
+    detail::finish_lines(worker.out);
+    detail::finish_lines(worker.err);
   }
   if (supervision.first_failure >= 0) return supervision.first_failure;
   if (supervision.stop_signal != 0) return 128 + supervision.stop_signal;
