@@ -4,11 +4,12 @@
 # worker (exit code, SIGKILL from outside, a worker that ignores SIGTERM) stopping the others
 # within the grace period with nothing left running, SIGTERM/SIGINT to the launcher forwarded
 # once, `-- r1forge` resolving to the launcher's own binary, bad flags, long and unterminated
-# lines, and the Slurm example's syntax.
+# lines, a real `r1forge run` worker saving on a forwarded SIGTERM, and the Slurm example's
+# syntax.
 # Usage: launch_cli.sh R1FORGE WORKDIR
 set -uo pipefail
 set -m  # background jobs get their own process group: a "terminal" SIGINT reaches only them
-r1forge="$1"
+r1forge="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
 work="$2"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 rm -rf "$work"; mkdir -p "$work"
@@ -136,6 +137,19 @@ else
   kill -KILL "$launcher"; wait "$launcher"
 fi
 
+# The launcher itself SIGKILLed: the kernel ends its workers (PR_SET_PDEATHSIG).
+mkdir -p "$work/orphan"
+"$r1forge" launch --nproc-per-node 2 -- bash -c 'echo $$ >'"$work/orphan"'/pid.$RANK
+while true; do sleep 0.1; done' >/dev/null 2>&1 &
+launcher=$!
+if wait_for_files "$work"/orphan/pid.{0,1}; then
+  kill -KILL "$launcher"
+  wait "$launcher" 2>/dev/null
+  before=$failures
+  expect_all_gone "$work"/orphan/pid.*
+  [ "$failures" -eq "$before" ] && ok "a SIGKILLed launcher leaves no worker behind"
+fi
+
 # 5. SIGTERM to the launcher is forwarded; workers that exit 75 (r1forge's "interrupted,
 # state saved") make it exit 75, workers that exit 0 make it exit 128+15.
 mkdir -p "$work/term"
@@ -227,7 +241,33 @@ bad=$(awk '{
   { fail "long lines: $bad bad lines"; cut -c1-60 "$work/long.out"; }
 expect_line "$work/long.out" "[rank 0] tail of 0 without newline"
 
-# 9. The Slurm example parses.
+# 9. A real r1forge worker: SIGTERM to the launcher reaches `r1forge run` mid-step (held there
+# by the test stall hook), which saves a checkpoint and exits 75; the launcher exits 75.
+source "$here/stall_util.sh"
+make_smoke_data "$r1forge" "$work/real" "$here/../.."
+cd "$work/real" || exit 1
+R1F_TEST_STALL_AT=pretrain/mid_step:1 R1F_TEST_STALL_MARKER="$work/real/stalled" \
+  "$r1forge" launch --nproc-per-node 1 -- r1forge run "$here/../../configs/tiny/resume.yaml" \
+  run.dir=runs/launched >"$work/real.out" 2>"$work/real.err" &
+launcher=$!
+cd - >/dev/null || exit 1
+if wait_for_files "$work/real/stalled"; then
+  kill -TERM "$launcher"
+  wait "$launcher"
+  code=$?
+  [ "$code" -eq 75 ] && ok "real worker: SIGTERM -> saved, launcher exit 75" ||
+    { fail "real worker: launcher exit $code (want 75)"; tail -5 "$work/real.err"; }
+  grep -q "^\[rank 0\] r1forge: error: pretrain: stopped by SIGTERM after step 1; checkpoint" \
+    "$work/real.err" && ok "real worker: its stop message, prefixed" ||
+    fail "real worker: no prefixed stop message"
+  [ "$(cat "$work/real/runs/launched/stages/01-pretrain/checkpoints/latest" 2>/dev/null)" = \
+    step-0000001 ] && ok "real worker: checkpoint step 1 saved" ||
+    fail "real worker: latest checkpoint is not step 1"
+else
+  kill -KILL "$launcher"; wait "$launcher"
+fi
+
+# 10. The Slurm example parses.
 bash -n "$here/../../scripts/slurm/r1forge.sbatch" && ok "scripts/slurm/r1forge.sbatch parses" ||
   fail "scripts/slurm/r1forge.sbatch: bash -n failed"
 
