@@ -137,7 +137,7 @@ CommandAction setup(CLI::App& root) {
   return [options] { set_command_exit_code(run_launch(*options)); };
 }
 
-const CommandRegistration registration(4, setup);
+const CommandRegistration registration(6, setup);  // after run and stage
 
 }  // namespace
 }  // namespace r1forge::app
