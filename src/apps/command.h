@@ -26,6 +26,16 @@ inline std::vector<CommandEntry>& command_registry() {
   return registry;
 }
 
+// The binary's exit code after a command's action returned normally: 0 unless the action set
+// another (`launch` passes on its failing worker's code).
+inline int& command_exit_code() {
+  static int code = 0;
+  return code;
+}
+inline void set_command_exit_code(int code) {
+  command_exit_code() = code;
+}
+
 struct CommandRegistration {
   CommandRegistration(int order, CommandSetup setup) {
     command_registry().push_back({order, std::move(setup)});

@@ -65,7 +65,7 @@ int run(int argc, char** argv) {
     if (subcommand->parsed()) action();
   }
   log::flush();
-  return 0;
+  return app::command_exit_code();
 }
 
 }  // namespace

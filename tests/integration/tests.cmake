@@ -80,3 +80,11 @@ add_test(NAME integration.data_parallel
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/data_parallel.sh
                  $<TARGET_FILE:r1forge> ${CMAKE_BINARY_DIR}/data_parallel)
 set_tests_properties(integration.data_parallel PROPERTIES TIMEOUT 900)
+
+# `r1forge launch` with bash workers: torchrun's environment per rank, "[rank K] " prefixes,
+# --master-port 0, a failing or SIGKILLed worker stopping the rest (nothing left running),
+# signals to the launcher forwarded once, bad flags, long lines, the Slurm example's syntax.
+add_test(NAME integration.launch_cli
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/launch_cli.sh
+                 $<TARGET_FILE:r1forge> ${CMAKE_BINARY_DIR}/launch_cli)
+set_tests_properties(integration.launch_cli PROPERTIES TIMEOUT 120)
