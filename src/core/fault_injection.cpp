@@ -1,8 +1,6 @@
 // Environment-driven test hooks; see core/fault_injection.h.
 #include "r1forge/core/fault_injection.h"
 
-#include "r1forge/core/distributed.h"
-
 #include <unistd.h>
 
 #include <chrono>
@@ -12,6 +10,7 @@
 #include <string>
 #include <thread>
 
+#include "r1forge/core/distributed.h"
 #include "r1forge/core/interrupt.h"
 
 namespace r1forge {

@@ -2,8 +2,6 @@
 // core/metrics.h.
 #include "r1forge/core/metrics.h"
 
-#include "r1forge/core/distributed.h"
-
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -11,6 +9,7 @@
 #include <sstream>
 
 #include "r1forge/core/check.h"
+#include "r1forge/core/distributed.h"
 #include "r1forge/core/tensorboard.h"
 
 namespace r1forge {
@@ -76,9 +75,8 @@ MetricValues sum_over_ranks(const MetricValues& local, std::string_view what) {
   MetricValues total;
   for (const std::string& bytes :
        world().all_gather_bytes(std::string(packed.begin(), packed.end()), what)) {
-    for (const auto& [key, value] : nlohmann::json::from_msgpack(bytes).items()) {
-      total[key] += value.get<double>();
-    }
+    const nlohmann::json values = nlohmann::json::from_msgpack(bytes);  // outlives items()
+    for (const auto& [key, value] : values.items()) total[key] += value.get<double>();
   }
   return total;
 }

@@ -1,6 +1,7 @@
 // Bucketed gradient all-reduce; see optim/gradient_sync.h.
 #include "r1forge/optim/gradient_sync.h"
 
+#include <cstdio>
 #include <string>
 
 #include "r1forge/core/distributed.h"
@@ -45,9 +46,12 @@ void all_reduce_gradients(const std::vector<at::Tensor>& parameters, int64_t buc
   if (logged_buckets != buckets.size() || logged_gradients != gradients.size()) {
     logged_buckets = buckets.size();
     logged_gradients = gradients.size();
+    char megabytes[32];
+    std::snprintf(megabytes, sizeof megabytes, "%.3g",
+                  static_cast<double>(bucket_bytes) / (1024.0 * 1024.0));
     R1F_LOG_INFO("data parallel: ", gradients.size(), " gradients summed over ", group.size(),
                  " ranks in ", buckets.size(), " bucket", buckets.size() == 1 ? "" : "s",
-                 " of at most ", static_cast<double>(bucket_bytes) / (1024.0 * 1024.0), " MB");
+                 " of at most ", megabytes, " MB");
   }
   std::vector<at::Tensor> flat;
   flat.reserve(buckets.size());

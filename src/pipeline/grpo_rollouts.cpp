@@ -7,8 +7,8 @@
 #include <limits>
 
 #include "r1forge/core/check.h"
-#include "r1forge/pipeline/rollout_exchange.h"
 #include "r1forge/core/timer.h"
+#include "r1forge/pipeline/rollout_exchange.h"
 
 namespace r1forge {
 

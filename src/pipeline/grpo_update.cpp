@@ -131,11 +131,11 @@ PolicyUpdateStats update_policy(Transformer& policy,
     }
   }
   // What each rank summed over its micro-batches, summed over the ranks (one collective).
-  const std::vector<double> totals = all_reduce_sum(
-      {loss_sum, policy_loss_sum, stats.weight, stats.sum.clip_ratio_low_mean,
-       stats.sum.clip_ratio_high_mean, stats.sum.clip_ratio_region_mean, stats.sum.kl_mean,
-       stats.sum.entropy_mean, stats.sum.ratio_mean},
-      "all_reduce policy update statistics");
+  const std::vector<double> totals =
+      all_reduce_sum({loss_sum, policy_loss_sum, stats.weight, stats.sum.clip_ratio_low_mean,
+                      stats.sum.clip_ratio_high_mean, stats.sum.clip_ratio_region_mean,
+                      stats.sum.kl_mean, stats.sum.entropy_mean, stats.sum.ratio_mean},
+                     "all_reduce policy update statistics");
   loss_sum = totals[0];
   policy_loss_sum = totals[1];
   stats.weight = totals[2];

@@ -16,10 +16,11 @@ namespace {
 nlohmann::json pack(const ScoredGroups& groups) {
   nlohmann::json samples = nlohmann::json::array();
   for (const GeneratedSample& sample : groups.samples) {
-    samples.push_back({sample.prompt_index, sample.sample_index, sample.token_ids, sample.logprobs,
-                       sample.raw_logprobs, nlohmann::json::binary_t(std::vector<uint8_t>(
-                                                sample.text.begin(), sample.text.end())),
-                       static_cast<int>(sample.finish_reason)});
+    samples.push_back(
+        {sample.prompt_index, sample.sample_index, sample.token_ids, sample.logprobs,
+         sample.raw_logprobs,
+         nlohmann::json::binary_t(std::vector<uint8_t>(sample.text.begin(), sample.text.end())),
+         static_cast<int>(sample.finish_reason)});
   }
   nlohmann::json scores = nlohmann::json::array();
   for (const auto& function : groups.scores) {

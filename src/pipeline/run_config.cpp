@@ -3,10 +3,9 @@
 
 #include <algorithm>
 
-#include "r1forge/core/distributed.h"
-
 #include "r1forge/core/check.h"
 #include "r1forge/core/config_overrides.h"
+#include "r1forge/core/distributed.h"
 #include "r1forge/core/fs.h"
 #include "r1forge/core/log.h"
 #include "r1forge/core/threads.h"

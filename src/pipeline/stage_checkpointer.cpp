@@ -74,14 +74,14 @@ void StageCheckpointer::after_step(int64_t step,
   const std::vector<double> votes = all_reduce_sum(
       {interrupt_requested() ? 1.0 : 0.0, timed ? 1.0 : 0.0}, "all_reduce stop and save votes");
   const bool stop = votes[0] > 0;
-  const bool due = last || stop || (config_.save_steps > 0 && step % config_.save_steps == 0) ||
-                   votes[1] > 0;
+  const bool due =
+      last || stop || (config_.save_steps > 0 && step % config_.save_steps == 0) || votes[1] > 0;
   if (due && step != last_saved_step_) save(step, progress());
   if (stop) {
     const char* signal = interrupt_signal_name();
     R1F_THROW(InterruptedError, label_, ": stopped by ", *signal ? signal : "another rank's signal",
-              " after step ",
-              step, "; checkpoint ", (checkpoints_ / checkpoint_folder_name(step)).string(),
+              " after step ", step, "; checkpoint ",
+              (checkpoints_ / checkpoint_folder_name(step)).string(),
               " saved. Run the same command again to continue from it");
   }
 }

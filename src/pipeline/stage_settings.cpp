@@ -27,7 +27,6 @@ const std::map<std::string, SettingEffect, std::less<>>& setting_table() {
       {"sampling.backend", OBSERVE},              // torch and recompute compute the same
       {"sampling.max_batch_size", OBSERVE},
       {"sampling.max_cached_tokens", OBSERVE},
-      {"distributed.", OBSERVE},  // how the same work is spread over processes
       // ---- the stage
       {"name", CHANGE},
       {"type", CHANGE},

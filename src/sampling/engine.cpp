@@ -145,8 +145,9 @@ std::vector<GeneratedSample> Engine::generate(const std::vector<GenerationReques
       if (--unplaced[i] == 0) prompt_states[i].reset();
       row.next_token = request.prompt_ids.back();
       const int64_t seed_index = request.seed_index >= 0 ? request.seed_index : int64_t(i);
-      row.generator = make_cpu_generator(request.params.seed, "sampling",
-                                         {static_cast<uint64_t>(seed_index), static_cast<uint64_t>(j)});
+      row.generator =
+          make_cpu_generator(request.params.seed, "sampling",
+                             {static_cast<uint64_t>(seed_index), static_cast<uint64_t>(j)});
       if (slot == active.size()) {
         active.push_back(std::move(row));
       } else {

@@ -34,16 +34,22 @@ TEST(DistributedPlacement, NoLauncherIsOneProcess) {
   EXPECT_EQ(placement.rank, 0);
   EXPECT_EQ(placement.world_size, 1);
   // Slurm with one task (a plain sbatch job) is one process too.
-  placement = placement_from_environment(environment({{"SLURM_PROCID", "0"}, {"SLURM_NTASKS", "1"}}));
+  placement =
+      placement_from_environment(environment({{"SLURM_PROCID", "0"}, {"SLURM_NTASKS", "1"}}));
   EXPECT_EQ(placement.world_size, 1);
 }
 
 TEST(DistributedPlacement, TorchrunVariables) {
-  ProcessPlacement placement = placement_from_environment(environment(
-      {{"RANK", "5"}, {"WORLD_SIZE", "8"}, {"LOCAL_RANK", "1"}, {"LOCAL_WORLD_SIZE", "4"},
-       {"MASTER_ADDR", "node-a"}, {"MASTER_PORT", "29500"},
-       // Slurm's are ignored when RANK is set (r1forge launch under srun).
-       {"SLURM_PROCID", "0"}, {"SLURM_NTASKS", "2"}}));
+  ProcessPlacement placement = placement_from_environment(
+      environment({{"RANK", "5"},
+                   {"WORLD_SIZE", "8"},
+                   {"LOCAL_RANK", "1"},
+                   {"LOCAL_WORLD_SIZE", "4"},
+                   {"MASTER_ADDR", "node-a"},
+                   {"MASTER_PORT", "29500"},
+                   // Slurm's are ignored when RANK is set (r1forge launch under srun).
+                   {"SLURM_PROCID", "0"},
+                   {"SLURM_NTASKS", "2"}}));
   EXPECT_EQ(placement.rank, 5);
   EXPECT_EQ(placement.world_size, 8);
   EXPECT_EQ(placement.local_rank, 1);
@@ -53,9 +59,13 @@ TEST(DistributedPlacement, TorchrunVariables) {
 }
 
 TEST(DistributedPlacement, SlurmFallback) {
-  ProcessPlacement placement = placement_from_environment(environment(
-      {{"SLURM_PROCID", "9"}, {"SLURM_NTASKS", "16"}, {"SLURM_LOCALID", "1"},
-       {"SLURM_NTASKS_PER_NODE", "8(x2)"}, {"MASTER_ADDR", "10.0.0.1"}, {"MASTER_PORT", "6000"}}));
+  ProcessPlacement placement =
+      placement_from_environment(environment({{"SLURM_PROCID", "9"},
+                                              {"SLURM_NTASKS", "16"},
+                                              {"SLURM_LOCALID", "1"},
+                                              {"SLURM_NTASKS_PER_NODE", "8(x2)"},
+                                              {"MASTER_ADDR", "10.0.0.1"},
+                                              {"MASTER_PORT", "6000"}}));
   EXPECT_EQ(placement.rank, 9);
   EXPECT_EQ(placement.world_size, 16);
   EXPECT_EQ(placement.local_rank, 1);

@@ -41,9 +41,10 @@ struct RunConfig {
   void visit(Visitor& v) {
     v.field("dir", dir, "run folder: logs, checkpoints, metrics");
     v.field("seed", seed, "the one run seed; every RNG derives from it", IntRange{0, INT64_MAX});
-    v.field("threads", threads,
-            "LibTorch intra-op threads; 0 = the cores this process may use (affinity, cgroup quota)",
-            IntRange{0, 4096});
+    v.field(
+        "threads", threads,
+        "LibTorch intra-op threads; 0 = the cores this process may use (affinity, cgroup quota)",
+        IntRange{0, 4096});
     v.field("log_level", log_level, "console and file log level",
             OneOf{"trace", "debug", "info", "warn", "error", "off"});
     v.field("on_change", on_change,
@@ -91,8 +92,9 @@ struct Config {
     v.field("run", run, "run: folder, seed, threads, logging");
     v.field("model", model, "model: the starting model, dtype and device");
     v.field("sampling", sampling, "sampling: the generation engine (backend, batch, memory)");
-    v.field("distributed", distributed,
-            "distributed: data parallel over the processes a launcher started (docs/distributed.md)");
+    v.field(
+        "distributed", distributed,
+        "distributed: data parallel over the processes a launcher started (docs/distributed.md)");
     v.field("make_data", make_data,
             "make_data: synthetic data and tokenizer made before the stages; null = none");
     v.field("stages", stages, "stages: the pipeline, in order (name, type, init, section)");

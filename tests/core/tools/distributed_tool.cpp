@@ -17,6 +17,7 @@
 
 #include "r1forge/core/check.h"
 #include "r1forge/core/distributed.h"
+#include "r1forge/core/metrics.h"
 
 using namespace r1forge;
 
@@ -66,6 +67,11 @@ void collectives() {
   at::Tensor gathered_shards = at::empty({size * 4}, at::kFloat);
   group.all_gather(shard, gathered_shards, "test all_gather");
   expect(at::equal(gathered_shards, at::arange(0, size * 4, at::kFloat) * triangle), "all_gather");
+  // Metric maps with different keys per rank: rank r has "all" = r and "only<r>" = 1.
+  MetricValues local = {{"all", static_cast<double>(rank)}, {"only" + std::to_string(rank), 1.0}};
+  MetricValues summed = sum_over_ranks(local, "test metric sums");
+  expect(static_cast<int64_t>(summed.size()) == size + 1, "metric keys");
+  expect(summed["all"] == static_cast<double>(size * (size - 1) / 2), "metric sum");
   expect(any_rank(rank == size - 1, "test any") && !any_rank(false, "test none"), "any_rank");
   expect(all_reduce_sum(0.5, "test scalar") == 0.5 * static_cast<double>(size), "scalar sum");
   group.barrier("test barrier");
