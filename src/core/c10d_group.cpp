@@ -1,5 +1,6 @@
 // WorkerGroup over c10d: TCPStore rendezvous and a Gloo backend (CPU tensors; CUDA tensors
-// are staged through the host). Every collective waits at most distributed.timeout_seconds.
+// are staged through the host) or an NCCL one (CUDA tensors of this rank's device; built by the
+// CUDA module, core/nccl_hook.h). Every collective waits at most distributed.timeout_seconds.
 // A failed collective is explained through heartbeats: each rank writes
 // "r1forge/heartbeat/<rank>" = "<ms since epoch> <pid> <host> <collective #> <name>" to the
 // store once a second from a thread of its own, so a survivor can say which rank died (its
@@ -11,6 +12,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -23,6 +25,7 @@
 
 #include "r1forge/core/check.h"
 #include "r1forge/core/log.h"
+#include "r1forge/core/nccl_hook.h"
 
 namespace r1forge {
 namespace {
@@ -75,10 +78,16 @@ class C10dGroup final : public WorkerGroup {
     const std::string address = placement.master_addr + ":" + std::to_string(placement.master_port);
     std::string backend = config.backend;
     if (backend == "auto") backend = device.is_cuda() ? "nccl" : "gloo";
-    R1F_CHECK_CONFIG(backend == "gloo", "distributed.backend: ", backend,
-                     " is not available in this build; the GPU path ([order 12]) brings NCCL. "
-                     "Use distributed.backend: gloo (CUDA tensors are staged through the host)");
+    R1F_CHECK_CONFIG(backend == "gloo" || nccl_backend_factory() != nullptr,
+                     "distributed.backend: nccl needs LibTorch's CUDA libraries, which the "
+                     "r1forge_cuda module brings where a GPU driver is found (none was loaded "
+                     "here); use gloo");
     backend_name_ = backend;
+    // NCCL moves CUDA tensors of this rank's device; Gloo CPU tensors.
+    if (backend == "nccl") {
+      transport_device_ =
+          at::Device(at::kCUDA, static_cast<c10::DeviceIndex>(placement.local_rank));
+    }
     try {
       // Under torchrun the agent already serves a store on MASTER_ADDR:MASTER_PORT and says
       // so (TORCHELASTIC_USE_AGENT_STORE=True): every rank is then a client of it, as
@@ -91,17 +100,12 @@ class C10dGroup final : public WorkerGroup {
                           /*count_in=*/!agent_store);
       heartbeat_store_ = make_store(/*server=*/false, /*count_in=*/false);
       prefixed_store_ = c10::make_intrusive<c10d::PrefixStore>("r1forge", store_);
-      auto options = c10d::ProcessGroupGloo::Options::create(timeout_);
-      // The interface that reaches MASTER_ADDR: loopback for one node, the cluster network
-      // for several (GLOO_SOCKET_IFNAME overrides, as in PyTorch).
-      const char* interface = std::getenv("GLOO_SOCKET_IFNAME");
-      options->devices.push_back(
-          interface && *interface ? c10d::ProcessGroupGloo::createDeviceForInterface(interface)
-          : placement.master_addr == "127.0.0.1" || placement.master_addr == "localhost"
-              ? c10d::ProcessGroupGloo::createDeviceForHostname(placement.master_addr)
-              : c10d::ProcessGroupGloo::createDefaultDevice());
-      backend_ = c10::make_intrusive<c10d::ProcessGroupGloo>(prefixed_store_, placement.rank,
-                                                             placement.world_size, options);
+      if (backend == "nccl") {
+        backend_ = nccl_backend_factory()(prefixed_store_, placement.rank, placement.world_size,
+                                          placement.local_rank, timeout_.count());
+      } else {
+        backend_ = make_gloo(placement);
+      }
     } catch (const Error&) {
       throw;
     } catch (const std::exception& error) {
@@ -114,6 +118,20 @@ class C10dGroup final : public WorkerGroup {
     }
     beat();
     heartbeat_thread_ = std::thread([this] { heartbeat_loop(); });
+  }
+
+  // Gloo over the network interface that reaches MASTER_ADDR: loopback for one node, the
+  // cluster network for several (GLOO_SOCKET_IFNAME overrides, as in PyTorch).
+  c10::intrusive_ptr<c10d::Backend> make_gloo(const ProcessPlacement& placement) {
+    auto options = c10d::ProcessGroupGloo::Options::create(timeout_);
+    const char* interface = std::getenv("GLOO_SOCKET_IFNAME");
+    options->devices.push_back(
+        interface && *interface ? c10d::ProcessGroupGloo::createDeviceForInterface(interface)
+        : placement.master_addr == "127.0.0.1" || placement.master_addr == "localhost"
+            ? c10d::ProcessGroupGloo::createDeviceForHostname(placement.master_addr)
+            : c10d::ProcessGroupGloo::createDefaultDevice());
+    return c10::make_intrusive<c10d::ProcessGroupGloo>(prefixed_store_, placement.rank,
+                                                       placement.world_size, options);
   }
 
   ~C10dGroup() override {
@@ -165,22 +183,29 @@ class C10dGroup final : public WorkerGroup {
       c10d::AllgatherOptions options;
       options.timeout = timeout_;
       // Lengths first, then every rank's bytes padded to the longest.
+      const auto on_transport = at::TensorOptions().device(transport_device_);
       std::vector<at::Tensor> length = {
-          at::full({1}, static_cast<int64_t>(mine.size()), at::kLong)};
+          at::full({1}, static_cast<int64_t>(mine.size()), on_transport.dtype(at::kLong))};
       std::vector<std::vector<at::Tensor>> lengths(1);
-      for (int64_t r = 0; r < size(); ++r) lengths[0].push_back(at::empty({1}, at::kLong));
+      for (int64_t r = 0; r < size(); ++r) {
+        lengths[0].push_back(at::empty({1}, on_transport.dtype(at::kLong)));
+      }
       backend_->allgather(lengths, length, options)->wait(timeout_);
-      int64_t longest = 1;
-      for (const auto& each : lengths[0]) longest = std::max(longest, each.item<int64_t>());
+      std::vector<int64_t> counts;
+      for (const auto& each : lengths[0]) counts.push_back(each.item<int64_t>());
+      const int64_t longest = std::max<int64_t>(1, *std::max_element(counts.begin(), counts.end()));
       at::Tensor bytes = at::zeros({longest}, at::kByte);
       std::memcpy(bytes.data_ptr(), mine.data(), mine.size());
-      std::vector<at::Tensor> input = {bytes};
+      std::vector<at::Tensor> input = {transportable(bytes)};
       std::vector<std::vector<at::Tensor>> outputs(1);
-      for (int64_t r = 0; r < size(); ++r) outputs[0].push_back(at::empty({longest}, at::kByte));
+      for (int64_t r = 0; r < size(); ++r) {
+        outputs[0].push_back(at::empty({longest}, on_transport.dtype(at::kByte)));
+      }
       backend_->allgather(outputs, input, options)->wait(timeout_);
       for (int64_t r = 0; r < size(); ++r) {
-        const auto* data = static_cast<const char*>(outputs[0][r].data_ptr());
-        result.emplace_back(data, static_cast<size_t>(lengths[0][r].item<int64_t>()));
+        const at::Tensor host = outputs[0][r].cpu();
+        result.emplace_back(static_cast<const char*>(host.data_ptr()),
+                            static_cast<size_t>(counts[r]));
       }
     });
     return result;
@@ -219,6 +244,7 @@ class C10dGroup final : public WorkerGroup {
     run(what, [&] {
       c10d::BarrierOptions options;
       options.timeout = timeout_;
+      if (transport_device_.is_cuda()) options.device_ids = {transport_device_.index()};
       backend_->barrier(options)->wait(timeout_);
     });
   }
@@ -234,10 +260,10 @@ class C10dGroup final : public WorkerGroup {
     return c10::make_intrusive<c10d::TCPStore>(placement_.master_addr, options);
   }
 
-  // A contiguous CPU tensor holding `tensor` (itself when it already is one).
-  static at::Tensor transportable(const at::Tensor& tensor) {
-    if (tensor.is_cpu() && tensor.is_contiguous()) return tensor;
-    return tensor.to(at::kCPU).contiguous();
+  // A contiguous tensor on the transport's device holding `tensor` (itself when it is one).
+  at::Tensor transportable(const at::Tensor& tensor) const {
+    if (tensor.device() == transport_device_ && tensor.is_contiguous()) return tensor;
+    return tensor.to(transport_device_).contiguous();
   }
 
   static std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
@@ -292,8 +318,10 @@ class C10dGroup final : public WorkerGroup {
             << "' failed: " << detail << ". ";
     const auto deadline = std::chrono::steady_clock::now() + kStaleAfter + kHeartbeatInterval;
     std::string alive_report;
+    int64_t dead_ranks = 0;
     while (true) {
       std::string dead;
+      dead_ranks = 0;
       alive_report.clear();
       try {
         std::lock_guard store_lock(heartbeat_store_mutex_);
@@ -306,6 +334,7 @@ class C10dGroup final : public WorkerGroup {
           }
           if (!beat) {
             dead += "rank " + std::to_string(other) + " never reported; ";
+            ++dead_ranks;
             continue;
           }
           const double silent = (now_ms() - beat->time_ms) / 1000.0;
@@ -318,6 +347,7 @@ class C10dGroup final : public WorkerGroup {
                  << " s ago, in collective #" << beat->sequence << " '" << beat->collective
                  << "'); ";
             dead += line.str();
+            ++dead_ranks;
           } else {
             line << " is alive, in collective #" << beat->sequence << " '" << beat->collective
                  << "'; ";
@@ -336,6 +366,7 @@ class C10dGroup final : public WorkerGroup {
         message << dead
                 << "it failed or was killed (its log says why). The run stops; run the same "
                    "command again to resume from the last checkpoint";
+        wait_for_survivors(dead_ranks);
         return message.str();
       }
       if (std::chrono::steady_clock::now() >= deadline) break;
@@ -350,12 +381,33 @@ class C10dGroup final : public WorkerGroup {
             << alive_report
             << "a rank slower than distributed.timeout_seconds, or ranks running different "
                "collectives (a bug in r1forge: please report it with the logs of every rank)";
+    wait_for_survivors(0);
     return message.str();
+  }
+
+  // Each survivor counts itself once it has read the heartbeats; rank 0, which serves the
+  // store, waits (a few seconds at most) until all of them have, so that its own exit does not
+  // make the others blame it.
+  void wait_for_survivors(int64_t dead_ranks) {
+    try {
+      std::lock_guard store_lock(heartbeat_store_mutex_);
+      const std::string key = "r1forge/explained";
+      int64_t explained = heartbeat_store_->add(key, 1);
+      if (rank() != 0) return;
+      const auto deadline = std::chrono::steady_clock::now() + kStaleAfter;
+      while (explained < size() - dead_ranks && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(milliseconds(100));
+        explained = heartbeat_store_->add(key, 0);
+      }
+    } catch (const std::exception&) {
+      // The store is gone; nothing to wait for.
+    }
   }
 
   milliseconds timeout_;
   std::string host_;
   std::string backend_name_;
+  at::Device transport_device_ = at::kCPU;
   c10::intrusive_ptr<c10d::TCPStore> store_;
   c10::intrusive_ptr<c10d::TCPStore> heartbeat_store_;
   c10::intrusive_ptr<c10d::PrefixStore> prefixed_store_;  // the backend's view of store_
@@ -371,7 +423,20 @@ class C10dGroup final : public WorkerGroup {
   std::thread heartbeat_thread_;
 };
 
+NcclBackendFactory& nccl_factory_slot() {
+  static NcclBackendFactory factory = nullptr;
+  return factory;
+}
+
 }  // namespace
+
+void set_nccl_backend_factory(NcclBackendFactory factory) {
+  nccl_factory_slot() = factory;
+}
+
+NcclBackendFactory nccl_backend_factory() {
+  return nccl_factory_slot();
+}
 
 std::unique_ptr<WorkerGroup> make_c10d_group(const DistributedConfig& config,
                                              const ProcessPlacement& placement,

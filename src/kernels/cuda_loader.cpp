@@ -48,6 +48,9 @@ CudaLoadResult load_once() {
       reinterpret_cast<Register>(::dlsym(handle, "r1forge_register_cuda_kernels"));
   if (!register_kernels) return {false, module.string() + " lacks its registration symbol"};
   register_kernels(&cuda_kernel_table());
+  if (cuda_kernel_table().make_nccl_backend) {
+    set_nccl_backend_factory(cuda_kernel_table().make_nccl_backend);
+  }
   return {true, module.string()};
 }
 

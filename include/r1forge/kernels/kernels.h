@@ -8,12 +8,16 @@
 
 #include <ATen/ATen.h>
 
+#include "r1forge/core/nccl_hook.h"
+
 namespace r1forge::kernels {
 
 // Entry points of the module; plain function pointers so the module needs nothing from
 // r1forge_lib but this layout (it is built against the same header).
 struct CudaKernelTable {
   at::Tensor (*rms_norm)(const at::Tensor& x, const at::Tensor& weight, double eps) = nullptr;
+  // LibTorch's ProcessGroupNCCL (in its CUDA library); the loader hands it to core.
+  NcclBackendFactory make_nccl_backend = nullptr;
 };
 
 // The process-wide table (empty until the module is loaded).

@@ -29,7 +29,7 @@ namespace r1forge {
 struct RunConfig {
   std::string dir = "runs/default";  // run folder: logs, checkpoints, metrics
   int64_t seed = 1234;               // the one run seed; every RNG derives from it
-  int64_t threads = 0;             // LibTorch intra-op threads; 0 = the cores this process may use
+  int64_t threads = 0;  // LibTorch intra-op threads; 0 = this process's cores / local ranks
   std::string log_level = "info";  // trace|debug|info|warn|error|off
   // When a stage's settings that change its training so far differ from those its
   // checkpoints were trained with: error (stop before any work, naming the keys) | restart
@@ -43,7 +43,8 @@ struct RunConfig {
     v.field("seed", seed, "the one run seed; every RNG derives from it", IntRange{0, INT64_MAX});
     v.field(
         "threads", threads,
-        "LibTorch intra-op threads; 0 = the cores this process may use (affinity, cgroup quota)",
+        "LibTorch intra-op threads; 0 = the cores this process may use (affinity, cgroup quota), "
+        "shared evenly by the data-parallel ranks on a node",
         IntRange{0, 4096});
     v.field("log_level", log_level, "console and file log level",
             OneOf{"trace", "debug", "info", "warn", "error", "off"});
