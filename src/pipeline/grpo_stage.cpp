@@ -65,6 +65,13 @@ class GrpoStage {
     const int64_t mini = grpo_.mini_batch_size > 0 ? grpo_.mini_batch_size : rows;
     const int64_t total_steps = grpo_.max_steps * grpo_.num_iterations * ((rows + mini - 1) / mini);
     optimizer_ = std::make_unique<Optimizer>(*model_.model, grpo_.optimizer, total_steps);
+    const int64_t micro_batches = (mini + grpo_.micro_batch_size - 1) / grpo_.micro_batch_size;
+    if (micro_batches < world().size() && world().is_main()) {
+      R1F_LOG_WARN("grpo '", stage.name, "': ", micro_batches, " micro-batches a mini-batch for ",
+                   world().size(), " data-parallel ranks: ", world().size() - micro_batches,
+                   " rank(s) idle in the update; set micro_batch_size <= ", mini, " / ",
+                   world().size());
+    }
     update_config_.loss = grpo_.policy_loss_config();
     update_config_.num_iterations = grpo_.num_iterations;
     update_config_.mini_batch_size = grpo_.mini_batch_size;

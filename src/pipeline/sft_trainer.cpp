@@ -67,6 +67,13 @@ SftTrainer::SftTrainer(const SftConfig& config,
   const int64_t rows = static_cast<int64_t>(rows_.size());
   const int64_t steps_per_epoch = (rows + config.batch_size - 1) / config.batch_size;
   total_steps_ = config.max_steps > 0 ? config.max_steps : config.num_epochs * steps_per_epoch;
+  const int64_t micro_batches =
+      (config.batch_size + config.micro_batch_size - 1) / config.micro_batch_size;
+  if (micro_batches < world().size() && world().is_main()) {
+    R1F_LOG_WARN(name_, ": ", micro_batches, " micro-batches a step for ", world().size(),
+                 " data-parallel ranks: ", world().size() - micro_batches,
+                 " rank(s) idle; set micro_batch_size <= batch_size / ", world().size());
+  }
   R1F_LOG_INFO(name_, ": ", train_.examples.size(), " examples (", train_.tokens(), " tokens, ",
                train_.truncated, " truncated, ", train_.skipped, " skipped) in ", rows,
                config.packing ? " packed rows" : " rows", "; ", held_out_.examples.size(),
