@@ -77,21 +77,22 @@ ProcessPlacement placement_from_environment(const EnvironmentLookup& given) {
   const bool slurm = !torchrun && lookup("SLURM_PROCID") != nullptr &&
                      integer_variable(lookup, "SLURM_NTASKS", "Slurm").value_or(1) > 1;
   if (!torchrun && !slurm) return placement;
-  if (torchrun) {
-    placement.source = "the environment (RANK, WORLD_SIZE, ...)";
-    placement.rank = required_integer(lookup, "RANK", placement.source);
-    placement.world_size = required_integer(lookup, "WORLD_SIZE", placement.source);
-    placement.local_rank = integer_variable(lookup, "LOCAL_RANK", placement.source).value_or(0);
-    placement.local_world_size =
-        integer_variable(lookup, "LOCAL_WORLD_SIZE", placement.source).value_or(1);
-  } else {
-    placement.source = "Slurm's environment (SLURM_PROCID, SLURM_NTASKS, ...)";
-    placement.rank = required_integer(lookup, "SLURM_PROCID", placement.source);
-    placement.world_size = required_integer(lookup, "SLURM_NTASKS", placement.source);
-    placement.local_rank = integer_variable(lookup, "SLURM_LOCALID", placement.source).value_or(0);
-    placement.local_world_size =
-        integer_variable(lookup, "SLURM_NTASKS_PER_NODE", placement.source).value_or(1);
-  }
+  // The same four facts under the two launchers' names.
+  struct Names {
+    const char *rank, *world_size, *local_rank, *local_world_size, *source;
+  };
+  static constexpr Names kTorchrun{"RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE",
+                                   "the environment (RANK, WORLD_SIZE, ...)"};
+  static constexpr Names kSlurm{"SLURM_PROCID", "SLURM_NTASKS", "SLURM_LOCALID",
+                                "SLURM_NTASKS_PER_NODE",
+                                "Slurm's environment (SLURM_PROCID, SLURM_NTASKS, ...)"};
+  const Names& names = torchrun ? kTorchrun : kSlurm;
+  placement.source = names.source;
+  placement.rank = required_integer(lookup, names.rank, placement.source);
+  placement.world_size = required_integer(lookup, names.world_size, placement.source);
+  placement.local_rank = integer_variable(lookup, names.local_rank, placement.source).value_or(0);
+  placement.local_world_size =
+      integer_variable(lookup, names.local_world_size, placement.source).value_or(1);
   const std::string& source = placement.source;
   R1F_CHECK_CONFIG(placement.world_size >= 1, source, ": the world size is 0");
   R1F_CHECK_CONFIG(placement.rank < placement.world_size, source, ": rank ", placement.rank,
