@@ -14,10 +14,13 @@
 #   5. distributed.timeout_seconds: a rank stalled past it fails the run, "every rank alive";
 #   6. the seven-stage smoke pipeline in 2 processes: final models within 1e-5 of 1 process,
 #      the same rejection-sampled data and evaluations.
-# Usage: data_parallel.sh R1FORGE_BINARY WORK_DIR
+#   7. with PYTHON (the venv's): the same 2-process run under torchrun (--no-python; its agent
+#      serves the store, TORCHELASTIC_USE_AGENT_STORE) is bit for bit the r1forge launch one.
+# Usage: data_parallel.sh R1FORGE_BINARY WORK_DIR [PYTHON]
 set -uo pipefail
 r1forge="$1"
 work="$2"
+python="${3:-}"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 source "$root/tests/integration/stall_util.sh"
 config="$root/configs/tiny/resume.yaml"
@@ -173,6 +176,20 @@ PY
   echo "ok: the smoke pipeline in 2 processes matches 1 process"
 else
   fail "the smoke pipeline failed"; tail -20 runs/smoke-one.log runs/smoke-two.log
+fi
+
+# 7. torchrun.
+torchrun="$(dirname "${python:-/nonexistent}")/torchrun"
+if [ -x "$torchrun" ]; then
+  if "$torchrun" --standalone --nproc-per-node 2 --no-python "$r1forge" run "$config" \
+    run.dir=runs/torchrun "${settings[@]}" distributed.bucket_megabytes=0.01 >runs/torchrun.log 2>&1; then
+    python3 "$weights" runs/two runs/torchrun 0 || fail "torchrun's run differs from r1forge launch's"
+    echo "ok: under torchrun, the same weights as under r1forge launch"
+  else
+    fail "the run under torchrun failed"; tail -20 runs/torchrun.log
+  fi
+else
+  echo "torchrun not found beside '${python}': skipped"
 fi
 
 if [ $failures -ne 0 ]; then

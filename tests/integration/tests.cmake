@@ -78,7 +78,7 @@ set_tests_properties(integration.run_folder PROPERTIES TIMEOUT 300)
 # in 1, and a SIGKILLed rank named by the survivor (configs/tiny/resume.yaml).
 add_test(NAME integration.data_parallel
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/data_parallel.sh
-                 $<TARGET_FILE:r1forge> ${CMAKE_BINARY_DIR}/data_parallel)
+                 $<TARGET_FILE:r1forge> ${CMAKE_BINARY_DIR}/data_parallel ${R1F_PYTHON})
 set_tests_properties(integration.data_parallel PROPERTIES TIMEOUT 900)
 
 # `r1forge launch` with bash workers: torchrun's environment per rank, "[rank K] " prefixes,
