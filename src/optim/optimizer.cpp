@@ -1,12 +1,17 @@
 // AdamW with HF parameter groups, clipping and a non-finite guard; see optim/optimizer.h.
 #include "r1forge/optim/optimizer.h"
 
+#include <sys/resource.h>
+
 #include <cmath>
+#include <cstdio>
 #include <limits>
+#include <string>
 
 #include "r1forge/core/check.h"
 #include "r1forge/core/distributed.h"
 #include "r1forge/core/fault_injection.h"
+#include "r1forge/core/log.h"
 #include "r1forge/optim/gradient_sync.h"
 
 namespace r1forge {
@@ -27,14 +32,23 @@ Optimizer::Optimizer(torch::nn::Module& model, const OptimizerConfig& config, in
   // HF Trainer: every parameter except biases and norm weights gets weight decay. In this
   // model those are exactly the 1-D parameters.
   std::vector<at::Tensor> decayed, not_decayed;
+  std::vector<bool> decay_flags;
   for (auto& item : model.named_parameters()) {
     at::Tensor& parameter = item.value();
     if (!parameter.requires_grad()) continue;
     parameters_.push_back(parameter);
     names_.push_back(item.key());
+    decay_flags.push_back(parameter.dim() >= 2);
     (parameter.dim() >= 2 ? decayed : not_decayed).push_back(parameter);
   }
   R1F_CHECK_CONFIG(!parameters_.empty(), "optimizer: the model has no trainable parameters");
+  if (world().size() > 1 && world().config().zero_stage == 1) {
+    sharded_ = std::make_unique<ShardedAdamW>(
+        parameters_, names_, decay_flags,
+        ShardedAdamWOptions{config.adam_beta1, config.adam_beta2, config.adam_epsilon,
+                            config.weight_decay});
+    return;
+  }
   auto options = [&](double decay) {
     torch::optim::AdamWOptions o(config.learning_rate);
     o.betas({config.adam_beta1, config.adam_beta2});
@@ -54,7 +68,8 @@ Optimizer::Optimizer(torch::nn::Module& model, const OptimizerConfig& config, in
 }
 
 void Optimizer::zero_grad() {
-  adamw_->zero_grad(/*set_to_none=*/true);
+  for (auto& parameter : parameters_) parameter.mutable_grad().reset();  // set_to_none
+  if (sharded_) sharded_->discard_gradients();
 }
 
 namespace {
@@ -69,10 +84,14 @@ StepResult Optimizer::step() {
   if (test_nonfinite_gradient(counters_.calls) && parameters_.front().grad().defined()) {
     parameters_.front().grad().fill_(std::numeric_limits<float>::quiet_NaN());  // test hook
   }
-  // Data parallel: every rank holds the summed gradient from here on, so the norm, the clip,
-  // a non-finite skip and the AdamW update are the same on every rank.
-  all_reduce_gradients(parameters_, bucket_bytes());
-  result.grad_norm = gradient_norm(parameters_);
+  // Data parallel: every rank holds the summed gradient from here on (ZeRO-1: its shard of
+  // it), so the norm, the clip, a non-finite skip and the AdamW update agree on every rank.
+  if (sharded_) {
+    result.grad_norm = sharded_->reduce_gradients();
+  } else {
+    all_reduce_gradients(parameters_, bucket_bytes());
+    result.grad_norm = gradient_norm(parameters_);
+  }
   result.learning_rate =
       config_.learning_rate * lr_multiplier(config_.schedule, counters_.steps_taken, total_steps_);
   if (!std::isfinite(result.grad_norm)) {
@@ -93,19 +112,67 @@ StepResult Optimizer::step() {
   if (config_.max_grad_norm > 0 && result.grad_norm > config_.max_grad_norm) {
     const double scale = config_.max_grad_norm / (result.grad_norm + 1e-6);  // torch's epsilon
     at::NoGradGuard no_grad;
+    if (sharded_) sharded_->scale_gradients(scale);
     for (auto& parameter : parameters_) {
       if (parameter.grad().defined()) parameter.grad().mul_(scale);
     }
   }
-  for (auto& group : adamw_->param_groups()) group.options().set_lr(result.learning_rate);
-  adamw_->step();
+  if (sharded_) {
+    sharded_->step(result.learning_rate);
+  } else {
+    for (auto& group : adamw_->param_groups()) group.options().set_lr(result.learning_rate);
+    adamw_->step();
+  }
   zero_grad();
   ++counters_.steps_taken;
   result.applied = true;
+  if (!state_logged_ && world().size() > 1) log_state_bytes();  // data parallel's memory
   return result;
 }
 
+int64_t Optimizer::state_bytes() const {
+  if (sharded_) return sharded_->state_bytes();
+  int64_t bytes = 0;
+  for (const auto& [key, state] : adamw_->state()) {
+    const auto& adam = static_cast<const torch::optim::AdamWParamState&>(*state);
+    bytes += adam.exp_avg().nbytes() + adam.exp_avg_sq().nbytes();
+  }
+  return bytes;
+}
+
+void Optimizer::log_state_bytes() {
+  // Once, after the first update (the moments exist from there on), every rank's figures in
+  // one line from rank 0: the AdamW state it holds and its peak resident set so far (before
+  // any checkpoint). The same step on every rank, so the gather is matched.
+  state_logged_ = true;
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);  // Linux: ru_maxrss in KiB
+  const std::vector<std::string> all = world().all_gather_bytes(
+      std::to_string(state_bytes()) + " " + std::to_string(usage.ru_maxrss),
+      "all_gather optimizer state sizes");
+  auto megabytes = [](double bytes) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.3f MB", bytes / 1024.0 / 1024.0);
+    return std::string(text);
+  };
+  std::string state, peak;
+  for (size_t r = 0; r < all.size(); ++r) {
+    const size_t space = all[r].find(' ');
+    const std::string bytes = all[r].substr(0, space);
+    const std::string rank = (r ? ", rank " : "rank ") + std::to_string(r) + " ";
+    state += rank + megabytes(std::stod(bytes)) + " (" + bytes + " B)";
+    peak += rank + megabytes(std::stod(all[r].substr(space + 1)) * 1024.0);
+  }
+  const std::string how =
+      sharded_ ? " (ZeRO-1: each rank holds 1/" + std::to_string(world().size()) + " of them)"
+      : world().size() > 1 ? " (replicated)"
+                           : "";
+  R1F_LOG_INFO("optimizer state (AdamW moments) per rank: ", state, how,
+               "; peak resident set after the first update: ", peak);
+}
+
 std::vector<std::pair<std::string, at::Tensor>> Optimizer::state_tensors() const {
+  if (sharded_) return sharded_->state_tensors();
   std::vector<std::pair<std::string, at::Tensor>> tensors;
   const auto& state = adamw_->state();
   for (size_t i = 0; i < parameters_.size(); ++i) {
@@ -122,6 +189,11 @@ std::vector<std::pair<std::string, at::Tensor>> Optimizer::state_tensors() const
 void Optimizer::load_state(const std::map<std::string, at::Tensor>& tensors,
                            const OptimizerCounters& counters,
                            const std::string& source) {
+  if (sharded_) {
+    sharded_->load_state(tensors, source);
+    counters_ = counters;
+    return;
+  }
   auto& state = adamw_->state();
   state.clear();
   for (size_t i = 0; i < parameters_.size(); ++i) {

@@ -1,6 +1,8 @@
 // The save/resume policy of training stages; see pipeline/stage_checkpointer.h.
 #include "r1forge/pipeline/stage_checkpointer.h"
 
+#include <optional>
+
 #include "r1forge/core/check.h"
 #include "r1forge/core/distributed.h"
 #include "r1forge/core/fault_injection.h"
@@ -88,14 +90,21 @@ void StageCheckpointer::after_step(int64_t step,
 
 void StageCheckpointer::save(int64_t step, const nlohmann::json& progress) {
   // Every rank holds the same state (gradients are summed before each update); rank 0 writes
-  // it and the others wait, so a checkpoint is complete when any rank goes on.
-  if (world().is_main()) write(step, progress);
+  // it and the others wait, so a checkpoint is complete when any rank goes on. Under ZeRO-1
+  // each rank holds a slice of the optimizer state: all ranks gather it to rank 0 first (the
+  // checkpoint holds it whole, so any world size resumes it).
+  std::optional<std::vector<std::pair<std::string, at::Tensor>>> optimizer_state;
+  if (optimizer_.sharded()) optimizer_state = optimizer_.state_tensors();
+  if (world().is_main()) write(step, progress, optimizer_state ? &*optimizer_state : nullptr);
   world().barrier("checkpoint step " + std::to_string(step) + " written");
   last_saved_step_ = step;
   since_save_.reset();
 }
 
-void StageCheckpointer::write(int64_t step, const nlohmann::json& progress) {
+void StageCheckpointer::write(
+    int64_t step,
+    const nlohmann::json& progress,
+    const std::vector<std::pair<std::string, at::Tensor>>* optimizer_state) {
   TrainingState state;
   state.step = step;
   state.progress = progress;
@@ -104,7 +113,7 @@ void StageCheckpointer::write(int64_t step, const nlohmann::json& progress) {
   const fs::path folder = save_checkpoint(
       checkpoints_, step,
       [&](const fs::path& staging) {
-        write_training_state(staging, model_, optimizer_, reference_, state);
+        write_training_state(staging, model_, optimizer_, reference_, state, optimizer_state);
         // The run's whole resolved config beside the stage's (run.dir/stages/NN-x/checkpoints).
         const fs::path resolved =
             checkpoints_.parent_path().parent_path().parent_path() / "config.resolved.yaml";

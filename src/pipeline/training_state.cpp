@@ -47,9 +47,11 @@ void write_training_state(const fs::path& folder,
                           StageModel& model,
                           const Optimizer& optimizer,
                           Transformer* reference,
-                          const TrainingState& state) {
+                          const TrainingState& state,
+                          const std::vector<std::pair<std::string, at::Tensor>>* optimizer_state) {
   write_model_files(model, folder);
-  safetensors::save_file(folder / "optimizer.safetensors", optimizer.state_tensors());
+  safetensors::save_file(folder / "optimizer.safetensors",
+                         optimizer_state ? *optimizer_state : optimizer.state_tensors());
   std::vector<std::pair<std::string, at::Tensor>> rng;
   std::vector<at::Generator> all = generators();
   for (size_t i = 0; i < all.size(); ++i) {

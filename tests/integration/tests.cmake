@@ -81,6 +81,14 @@ add_test(NAME integration.data_parallel
                  $<TARGET_FILE:r1forge> ${CMAKE_BINARY_DIR}/data_parallel ${R1F_PYTHON})
 set_tests_properties(integration.data_parallel PROPERTIES TIMEOUT 900)
 
+# ZeRO-1 (distributed.zero_stage=1): the same weights as replicated data parallel and one
+# process, whole optimizer state in checkpoints, half the AdamW state per rank, and resumes
+# across ZeRO-1 and one process both ways.
+add_test(NAME integration.zero_sharding
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/zero_sharding.sh
+                 $<TARGET_FILE:r1forge> ${CMAKE_BINARY_DIR}/zero_sharding)
+set_tests_properties(integration.zero_sharding PROPERTIES TIMEOUT 600)
+
 # `r1forge launch` with bash workers: torchrun's environment per rank, "[rank K] " prefixes,
 # --master-port 0, a failing or SIGKILLed worker stopping the rest (nothing left running),
 # signals to the launcher forwarded once, bad flags, long lines, the Slurm example's syntax.

@@ -318,6 +318,11 @@ std::vector<Probe> config_key_probes(const fs::path& root) {
        {"distributed.bucket_megabytes=0.01"},
        {},
        Observed::MULTI_PROCESS});
+  add({"distributed.zero_stage",
+       "sft",
+       {"distributed.zero_stage=1"},
+       {},
+       Observed::MULTI_PROCESS});
 
   // ---- a stage item's own keys (on the sft stage)
   add({"stages[].name", "sft", {"stages.sft.name=tuned"}, {}, Observed::RUN, "tuned"});

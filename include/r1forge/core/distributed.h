@@ -27,6 +27,7 @@ struct DistributedConfig {
   std::string backend = "auto";    // auto (gloo on cpu, nccl on cuda) | gloo | nccl
   double timeout_seconds = 600.0;  // rendezvous and every collective; then an error, not a hang
   double bucket_megabytes = 25.0;  // gradient all-reduce bucket (PyTorch DDP's default, 25 MB)
+  int64_t zero_stage = 0;          // 0 = every rank holds all AdamW state; 1 = ZeRO-1 (1/W each)
 
   bool operator==(const DistributedConfig&) const = default;
   template <class Visitor>
@@ -38,6 +39,10 @@ struct DistributedConfig {
             RealRange{1.0, 86400.0});
     v.field("bucket_megabytes", bucket_megabytes, "gradient all-reduce bucket size (MB)",
             RealRange{0.001, 4096.0});
+    v.field("zero_stage", zero_stage,
+            "0 = AdamW state replicated on every rank; 1 = ZeRO-1: each rank holds 1/W of it "
+            "(gradients reduce-scattered, parameters all-gathered; same results)",
+            IntRange{0, 1});
   }
 };
 

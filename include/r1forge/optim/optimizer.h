@@ -20,6 +20,7 @@
 
 #include "r1forge/core/yaml_fields.h"
 #include "r1forge/optim/lr_schedule.h"
+#include "r1forge/optim/sharded_adamw.h"
 
 namespace r1forge {
 
@@ -80,12 +81,20 @@ class Optimizer {
   int64_t steps_taken() const { return counters_.steps_taken; }
   const OptimizerCounters& counters() const { return counters_; }
   const std::vector<at::Tensor>& parameters() const { return parameters_; }
+  // True under distributed.zero_stage 1 with more than one rank.
+  bool sharded() const { return sharded_ != nullptr; }
+  // Bytes of AdamW moments this rank holds (0 before the first step).
+  int64_t state_bytes() const;
 
   // AdamW state as `exp_avg/<name>`, `exp_avg_sq/<name>` and `step/<name>` ([1] int64), for
-  // the parameters that have taken a step (names: the module's named_parameters()).
+  // the parameters that have taken a step (names: the module's named_parameters()). Under
+  // ZeRO-1 (sharded()) a collective that gathers the shards to rank 0: every rank must call
+  // it, and only rank 0's answer holds the state (the others' is empty).
   std::vector<std::pair<std::string, at::Tensor>> state_tensors() const;
   // Restores what state_tensors() gave (copied onto each parameter's device and dtype) and the
-  // counters. DataError naming `source` when a tensor is missing or has the wrong shape.
+  // counters; under ZeRO-1 this rank keeps its slice, so a state saved under any world size
+  // and zero_stage loads. DataError naming `source` when a tensor is missing or has the wrong
+  // shape.
   void load_state(const std::map<std::string, at::Tensor>& tensors,
                   const OptimizerCounters& counters,
                   const std::string& source);
@@ -95,8 +104,11 @@ class Optimizer {
   int64_t total_steps_;
   OptimizerCounters counters_;
   std::vector<at::Tensor> parameters_;
-  std::vector<std::string> names_;  // parallel to parameters_
-  std::unique_ptr<torch::optim::AdamW> adamw_;
+  std::vector<std::string> names_;              // parallel to parameters_
+  std::unique_ptr<torch::optim::AdamW> adamw_;  // replicated state (zero_stage 0, one rank)
+  std::unique_ptr<ShardedAdamW> sharded_;       // or ZeRO-1's shards
+  bool state_logged_ = false;                   // the per-rank state size, said once
+  void log_state_bytes();
 };
 
 // Global L2 norm of the gradients of `parameters` (those without a gradient count as zero).

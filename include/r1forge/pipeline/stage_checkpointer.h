@@ -54,7 +54,10 @@ class StageCheckpointer {
 
  private:
   void save(int64_t step, const nlohmann::json& progress);
-  void write(int64_t step, const nlohmann::json& progress);  // rank 0's part of save()
+  // Rank 0's part of save(); `optimizer_state`: gathered by every rank under ZeRO-1, else null.
+  void write(int64_t step,
+             const nlohmann::json& progress,
+             const std::vector<std::pair<std::string, at::Tensor>>* optimizer_state);
 
   InterruptScope interrupts_;
   std::filesystem::path checkpoints_;

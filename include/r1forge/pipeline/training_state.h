@@ -10,6 +10,8 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "r1forge/model/transformer.h"
 #include "r1forge/optim/optimizer.h"
@@ -26,11 +28,15 @@ struct TrainingState {
 // Writes the files into `folder` (a checkpoint's staging folder): model.safetensors,
 // config.json, generation_config.json and tokenizer files; optimizer.safetensors; rng.safetensors;
 // reference.safetensors when `reference` is given; trainer_state.json; stage_config.yaml.
-void write_training_state(const std::filesystem::path& folder,
-                          StageModel& model,
-                          const Optimizer& optimizer,
-                          Transformer* reference,
-                          const TrainingState& state);
+// `optimizer_state`: the optimizer's state_tensors() when already gathered (ZeRO-1, where that
+// is a collective every rank joins before rank 0 writes); null: asked of `optimizer` here.
+void write_training_state(
+    const std::filesystem::path& folder,
+    StageModel& model,
+    const Optimizer& optimizer,
+    Transformer* reference,
+    const TrainingState& state,
+    const std::vector<std::pair<std::string, at::Tensor>>* optimizer_state = nullptr);
 
 // Loads a folder written by write_training_state into `model`, `optimizer` and (when the
 // checkpoint has one) `reference`, in place, and restores the generators. Returns the state.
