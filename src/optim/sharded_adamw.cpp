@@ -25,6 +25,7 @@ ShardedAdamW::ShardedAdamW(std::vector<at::Tensor> parameters,
             "sharded AdamW: ", parameters_.size(), " parameters, ", names_.size(), " names, ",
             decayed_.size(), " decay flags");
   group_of_.resize(parameters_.size());
+  std::vector<int64_t> totals;  // per group: elements
   for (size_t i = 0; i < parameters_.size(); ++i) {
     const at::Tensor& parameter = parameters_[i];
     R1F_CHECK(parameter.is_contiguous(), "sharded AdamW: parameter '", names_[i],
@@ -34,15 +35,41 @@ ShardedAdamW::ShardedAdamW(std::vector<at::Tensor> parameters,
       return first.scalar_type() == parameter.scalar_type() && first.device() == parameter.device();
     };
     auto found = std::find_if(groups_.begin(), groups_.end(), same);
-    if (found == groups_.end()) found = groups_.insert(groups_.end(), FlatGroup{});
-    group_of_[i] = {static_cast<size_t>(found - groups_.begin()), found->members.size()};
-    found->offsets.push_back(found->padded);  // the running total until padded below
+    if (found == groups_.end()) {
+      found = groups_.insert(groups_.end(), FlatGroup{});
+      totals.push_back(0);
+    }
+    const size_t g = static_cast<size_t>(found - groups_.begin());
+    group_of_[i] = {g, found->members.size()};
     found->members.push_back(i);
-    found->padded += parameter.numel();
+    totals[g] += parameter.numel();
   }
-  for (FlatGroup& group : groups_) {
-    group.padded = (group.padded + world_size_ - 1) / world_size_ * world_size_;
-    group.shard_size = group.padded / world_size_;
+  // Whole parameters per rank: a contiguous run each, a parameter going to the rank its middle
+  // falls in when the group is cut into W equal parts. A rank then computes each of its
+  // parameters' norm and update on the whole tensor, the same kernels as the replicated
+  // optimizer (bit for bit; a split tensor's pieces would round differently at the seams).
+  // The shard size is the largest rank's share; the others are padded to it.
+  for (size_t g = 0; g < groups_.size(); ++g) {
+    FlatGroup& group = groups_[g];
+    std::vector<int64_t> rank_of, filled(world_size_, 0);
+    int64_t start = 0;
+    for (size_t i : group.members) {
+      const int64_t numel = parameters_[i].numel();
+      const int64_t middle2 = 2 * start + numel;  // twice the middle, to stay in integers
+      const int64_t rank = std::min<int64_t>(
+          world_size_ - 1, middle2 * world_size_ / std::max<int64_t>(1, 2 * totals[g]));
+      rank_of.push_back(rank);
+      filled[rank] += numel;
+      start += numel;
+    }
+    group.shard_size = std::max<int64_t>(1, *std::max_element(filled.begin(), filled.end()));
+    group.padded = group.shard_size * world_size_;
+    std::vector<int64_t> next(world_size_);
+    for (int64_t r = 0; r < world_size_; ++r) next[r] = r * group.shard_size;
+    for (size_t k = 0; k < group.members.size(); ++k) {
+      group.offsets.push_back(next[rank_of[k]]);
+      next[rank_of[k]] += parameters_[group.members[k]].numel();
+    }
   }
 }
 
@@ -73,7 +100,9 @@ double ShardedAdamW::reduce_gradients() {
     defined = all_reduce_sum(std::move(defined), "all_reduce which gradients exist");
   for (size_t i = 0; i < parameters_.size(); ++i) has_gradient_[i] = defined[i] > 0.0;
 
-  double squares = 0.0;
+  // Each parameter's norm on the rank that holds it, as gradient_norm() computes it on the
+  // whole gradient (float), then the norm of those norms: the replicated path's value exactly.
+  at::Tensor norms = at::zeros({static_cast<int64_t>(parameters_.size())}, at::kFloat);
   for (size_t g = 0; g < groups_.size(); ++g) {
     FlatGroup& group = groups_[g];
     const at::Tensor& first = parameters_[group.members.front()];
@@ -88,10 +117,28 @@ double ShardedAdamW::reduce_gradients() {
     group.gradient = at::empty({group.shard_size}, first.options());
     world().reduce_scatter_sum(flat, group.gradient,
                                "reduce_scatter gradients (group " + std::to_string(g) + ")");
-    squares += group.gradient.to(at::kDouble).square().sum().item<double>();
+    flat.reset();
+    for (size_t k = 0; k < group.members.size(); ++k) {
+      const size_t i = group.members[k];
+      const auto [begin, end] = owned_range(group, k);
+      if (!has_gradient_[i] || begin == end) continue;
+      const int64_t at_shard = group.offsets[k] - rank_ * group.shard_size;
+      norms[static_cast<int64_t>(i)] = group.gradient.narrow(0, at_shard, end)
+                                           .view(parameters_[i].sizes())
+                                           .to(at::kFloat)
+                                           .norm();
+    }
   }
-  if (world_size_ > 1) squares = all_reduce_sum(squares, "all_reduce gradient sum of squares");
-  return std::sqrt(squares);
+  if (world_size_ > 1) {
+    std::vector<at::Tensor> all = {norms};
+    world().all_reduce_sum(all, "all_reduce gradient norms");  // x + 0 + ... = x exactly
+  }
+  std::vector<at::Tensor> present;
+  for (size_t i = 0; i < parameters_.size(); ++i) {
+    if (has_gradient_[i]) present.push_back(norms[static_cast<int64_t>(i)]);
+  }
+  if (present.empty()) return 0.0;
+  return at::stack(present).norm().item<double>();
 }
 
 void ShardedAdamW::scale_gradients(double scale) {

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # ZeRO-1 (distributed.zero_stage=1: AdamW state sharded over the ranks) on configs/tiny/resume.yaml
 # (pretrain, GRPO with a reset KL reference, SFT), 2 processes (Gloo on loopback):
-#   1. every stage's weights within 1e-6 of the replicated 2-process run and of 1 process, and
-#      each stage's last checkpoint holds the whole optimizer state (the replicated run's
-#      tensors, names and step counts, within 1e-6);
+#   1. every stage's weights bit for bit those of the replicated 2-process run (each rank
+#      updates whole parameters with the same kernels, and the gradient norm is computed from
+#      the same per-parameter norms) and within 1e-6 of 1 process; each stage's last
+#      checkpoint holds the whole optimizer state, bit for bit the replicated run's (tensors,
+#      names, step counts);
 #   2. each rank holds about half the replicated AdamW state (the logged per-rank sizes);
 #   3. a ZeRO-1 run killed (SIGKILL) in GRPO step 3 resumes bit for bit in 2 ZeRO-1
 #      processes, and within 1e-5 in 1 process;
@@ -38,7 +40,7 @@ two runs/zero distributed.zero_stage=1 || { tail -30 runs/zero.log; exit 1; }
 echo "1 process, 2 replicated, 2 ZeRO-1: $((SECONDS - start)) s"
 
 # 1. The same weights, and whole optimizer states in the checkpoints.
-python3 "$weights" runs/replicated runs/zero 1e-6 || fail "ZeRO-1 differs from replicated by more than 1e-6"
+python3 "$weights" runs/replicated runs/zero 0 || fail "ZeRO-1 differs from replicated"
 python3 "$weights" runs/one runs/zero 1e-6 || fail "ZeRO-1 differs from 1 process by more than 1e-6"
 python3 - runs/replicated runs/zero <<'PY' || fail "the ZeRO-1 checkpoints' optimizer state differs"
 import array, glob, json, os, struct, sys
@@ -60,7 +62,7 @@ def read(path):  # safetensors: 8-byte header length, JSON header, raw little-en
 reference, trial = sys.argv[1:]
 checked = 0
 for stage in sorted(os.listdir(f"{reference}/stages")):
-    folders = sorted(glob.glob(f"{reference}/stages/{stage}/checkpoints/checkpoint-*"),
+    folders = sorted(glob.glob(f"{reference}/stages/{stage}/checkpoints/step-*"),
                      key=lambda f: int(f.rsplit("-", 1)[1]))
     if not folders:
         continue
@@ -76,14 +78,15 @@ for stage in sorted(os.listdir(f"{reference}/stages")):
             assert a[key][1] == b[key][1], (stage, key)
         else:
             worst = max(worst, max(abs(x - y) for x, y in zip(a[key][1], b[key][1])))
-    assert worst <= 1e-6, (stage, name, worst)
+    assert worst == 0, (stage, name, worst)
     print(f"{stage}/{name}: {len(a)} optimizer tensors, largest difference {worst:.3g}")
     checked += 1
 assert checked == 3, checked
 PY
 
-# 2. Per-rank AdamW state: ZeRO-1's two shards together are the replicated state (up to the
-# padding to a multiple of 2 elements per dtype), each about half of it; one line per stage.
+# 2. Per-rank AdamW state: ZeRO-1's two shards are equal (the smaller share padded) and each
+# about half the replicated state (whole parameters per rank: the tiny model's largest is 3072
+# of its 15520 elements, so at most 10% over half); one line per stage.
 python3 - runs/replicated.log runs/zero.log <<'PY' || fail "ZeRO-1 does not halve the per-rank optimizer state"
 import re, sys
 def sizes(log, tail):
@@ -95,7 +98,7 @@ zero = sizes(sys.argv[2], " (ZeRO-1: each rank holds 1/2 of them)")
 assert len(replicated) == 3 and len(zero) == 3, (replicated, zero)
 for (r0, r1), (z0, z1) in zip(replicated, zero):
     assert r0 == r1 > 0, (r0, r1)
-    assert abs(z0 - r0 / 2) <= 8 and abs(z1 - r0 / 2) <= 8, (r0, z0, z1)  # 2 moments x 4 B padding
+    assert z0 == z1 and r0 / 2 <= z0 <= 0.6 * r0, (r0, z0, z1)
     print(f"AdamW state per rank: replicated {r0} B, ZeRO-1 {z0} B + {z1} B")
 PY
 

@@ -1,9 +1,11 @@
 // ZeRO-1 (distributed.zero_stage: 1): AdamW whose moments are split over the ranks of world().
-// The gradients are laid out in flat buffers (one per dtype and device, padded to a multiple of
-// the world size W) and reduce-scattered, so each rank holds the summed gradient of its 1/W
-// slice only; it keeps exp_avg and exp_avg_sq for that slice, updates those parameter elements
-// with torch::optim::AdamW's arithmetic, and the updated slices are all-gathered back into every
-// rank's parameters. The per-parameter step counts are kept whole (the same on every rank).
+// The gradients are laid out in flat buffers (one per dtype and device) of W equal shards, each
+// a run of whole parameters (about 1/W of them, padded to the largest run), and
+// reduce-scattered, so each rank holds the summed gradient of its shard only; it keeps exp_avg
+// and exp_avg_sq for that shard, updates its parameters with torch::optim::AdamW's arithmetic,
+// and the updated shards are all-gathered back into every rank's parameters. Whole parameters
+// per rank make the gradient norm and the update bit for bit the replicated optimizer's.
+// The per-parameter step counts are kept whole (the same on every rank).
 // Not here: clipping and non-finite decisions (optimizer.h), the replicated path
 // (gradient_sync.h).
 #pragma once
@@ -59,7 +61,8 @@ class ShardedAdamW {
   int64_t shard_count() const { return world_size_; }
 
  private:
-  // Parameters of one dtype and device, flattened in order: [padded], shard [shard_size].
+  // Parameters of one dtype and device, flattened: [padded] = W shards of [shard_size], rank
+  // r's parameters in order from r * shard_size, then zeros.
   struct FlatGroup {
     std::vector<size_t> members;     // indices into parameters_
     std::vector<int64_t> offsets;    // parallel: where each starts in the flat buffer
