@@ -8,6 +8,18 @@
 #include "r1forge/core/distributed.h"
 
 namespace r1forge {
+namespace {
+
+// Elements per rank in one collective: distributed.bucket_megabytes in all, so the flat
+// buffers in flight stay that small whatever the model's size.
+int64_t piece_elements(const at::Tensor& like, int64_t world_size) {
+  const double bucket_bytes = world().config().bucket_megabytes * 1024.0 * 1024.0;
+  return std::max<int64_t>(
+      1, static_cast<int64_t>(bucket_bytes / static_cast<double>(like.element_size()) /
+                              static_cast<double>(world_size)));
+}
+
+}  // namespace
 
 ShardedAdamW::ShardedAdamW(std::vector<at::Tensor> parameters,
                            std::vector<std::string> names,
@@ -106,18 +118,25 @@ double ShardedAdamW::reduce_gradients() {
   for (size_t g = 0; g < groups_.size(); ++g) {
     FlatGroup& group = groups_[g];
     const at::Tensor& first = parameters_[group.members.front()];
-    // [padded]: every gradient at its offset, zeros where a rank has none and in the padding.
-    at::Tensor flat = at::zeros({group.padded}, first.options());
-    for (size_t k = 0; k < group.members.size(); ++k) {
-      at::Tensor& parameter = parameters_[group.members[k]];
-      if (!parameter.grad().defined()) continue;
-      flat.narrow(0, group.offsets[k], parameter.numel()).copy_(parameter.grad().reshape({-1}));
-      parameter.mutable_grad().reset();  // the full gradient is not needed past here
-    }
+    // In pieces: [W * count] holding every rank's shard elements [begin, begin + count), each
+    // gradient at its place, zeros where a rank has none and in the padding.
     group.gradient = at::empty({group.shard_size}, first.options());
-    world().reduce_scatter_sum(flat, group.gradient,
-                               "reduce_scatter gradients (group " + std::to_string(g) + ")");
-    flat.reset();
+    const int64_t piece = piece_elements(first, world_size_);
+    for (int64_t begin = 0; begin < group.shard_size; begin += piece) {
+      const int64_t count = std::min(piece, group.shard_size - begin);
+      at::Tensor input = at::zeros({world_size_ * count}, first.options());
+      for (int64_t r = 0; r < world_size_; ++r) {
+        for_each_overlap(group, r, begin, count, [&](size_t k, int64_t at, int64_t to, int64_t n) {
+          const at::Tensor& gradient = parameters_[group.members[k]].grad();
+          if (!gradient.defined()) return;
+          input.narrow(0, r * count + to, n).copy_(gradient.reshape({-1}).narrow(0, at, n));
+        });
+      }
+      at::Tensor output = group.gradient.narrow(0, begin, count);
+      world().reduce_scatter_sum(input, output,
+                                 "reduce_scatter gradients (group " + std::to_string(g) + ")");
+    }
+    for (size_t i : group.members) parameters_[i].mutable_grad().reset();  // not needed now
     for (size_t k = 0; k < group.members.size(); ++k) {
       const size_t i = group.members[k];
       const auto [begin, end] = owned_range(group, k);
@@ -162,9 +181,9 @@ void ShardedAdamW::step(double lr) {
     R1F_CHECK(group.gradient.defined(), "sharded AdamW: step() without reduce_gradients()");
     allocate_moments(group);
     const int64_t shard_begin = rank_ * group.shard_size;
-    // This rank's elements, as torch::optim::AdamW::step updates every element (see
-    // torch/csrc/api/src/optim/adamw.cpp): the same operations in the same order on each
-    // parameter's slice, so the values are those of the replicated optimizer.
+    // This rank's parameters (whole), as torch::optim::AdamW::step updates each (see
+    // torch/csrc/api/src/optim/adamw.cpp): the same operations in the same order, so the
+    // values are bit for bit those of the replicated optimizer (tests/optim).
     for (size_t k = 0; k < group.members.size(); ++k) {
       const size_t i = group.members[k];
       const auto [begin, end] = owned_range(group, k);
@@ -183,21 +202,27 @@ void ShardedAdamW::step(double lr) {
       p.addcdiv_(exp_avg, denom, -lr / bias_correction1);
     }
     group.gradient.reset();
-    // Every rank's updated slice back into every rank's parameters.
-    const at::Tensor& first = parameters_[group.members.front()];
-    at::Tensor shard = at::zeros({group.shard_size}, first.options());
-    for (size_t k = 0; k < group.members.size(); ++k) {
-      const auto [begin, end] = owned_range(group, k);
-      if (begin == end) continue;
-      shard.narrow(0, group.offsets[k] + begin - shard_begin, end - begin)
-          .copy_(parameters_[group.members[k]].detach().view({-1}).narrow(0, begin, end - begin));
-    }
+    // Every rank's updated shard back into every rank's parameters, in pieces.
     if (world_size_ == 1) continue;
-    at::Tensor whole = at::empty({group.padded}, first.options());
-    world().all_gather(shard, whole, "all_gather parameters (group " + std::to_string(g) + ")");
-    for (size_t k = 0; k < group.members.size(); ++k) {
-      at::Tensor parameter = parameters_[group.members[k]].detach();
-      parameter.view({-1}).copy_(whole.narrow(0, group.offsets[k], parameter.numel()));
+    const at::Tensor& first = parameters_[group.members.front()];
+    const int64_t piece = piece_elements(first, world_size_);
+    for (int64_t begin = 0; begin < group.shard_size; begin += piece) {
+      const int64_t count = std::min(piece, group.shard_size - begin);
+      at::Tensor mine = at::zeros({count}, first.options());
+      for_each_overlap(group, rank_, begin, count,
+                       [&](size_t k, int64_t at, int64_t to, int64_t n) {
+                         mine.narrow(0, to, n).copy_(
+                             parameters_[group.members[k]].detach().view({-1}).narrow(0, at, n));
+                       });
+      at::Tensor gathered = at::empty({world_size_ * count}, first.options());
+      world().all_gather(mine, gathered, "all_gather parameters (group " + std::to_string(g) + ")");
+      for (int64_t r = 0; r < world_size_; ++r) {
+        if (r == rank_) continue;
+        for_each_overlap(group, r, begin, count, [&](size_t k, int64_t at, int64_t to, int64_t n) {
+          parameters_[group.members[k]].detach().view({-1}).narrow(0, at, n).copy_(
+              gathered.narrow(0, r * count + to, n));
+        });
+      }
     }
   }
 }
@@ -206,13 +231,11 @@ std::vector<std::pair<std::string, at::Tensor>> ShardedAdamW::state_tensors() co
   // Every group's whole moments on rank 0, gathered in pieces of about
   // distributed.bucket_megabytes so that the other ranks never hold more than one piece.
   std::vector<at::Tensor> whole_exp_avg(groups_.size()), whole_exp_avg_sq(groups_.size());
-  const double bucket_bytes = world().config().bucket_megabytes * 1024.0 * 1024.0;
   for (size_t g = 0; g < groups_.size(); ++g) {
     const FlatGroup& group = groups_[g];
     if (!group.exp_avg.defined()) continue;  // never stepped nor loaded: no state yet
     const auto options = group.exp_avg.options();
-    const int64_t piece = std::max<int64_t>(
-        1, static_cast<int64_t>(bucket_bytes / group.exp_avg.element_size() / world_size_));
+    const int64_t piece = piece_elements(group.exp_avg, world_size_);
     if (rank_ == 0) {
       whole_exp_avg[g] = at::empty({group.padded}, options);
       whole_exp_avg_sq[g] = at::empty({group.padded}, options);

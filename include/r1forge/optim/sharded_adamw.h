@@ -12,6 +12,7 @@
 
 #include <ATen/ATen.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -75,6 +76,20 @@ class ShardedAdamW {
   // parameter's flattened elements; begin == end when none.
   std::pair<int64_t, int64_t> owned_range(const FlatGroup& group, size_t member) const;
   void allocate_moments(FlatGroup& group);
+  // Calls fn(member, at, to, n) for each parameter of `group` in rank r's shard whose
+  // flattened elements [at, at + n) sit at [to, to + n) of that shard's [begin, begin + count).
+  template <class Fn>
+  void for_each_overlap(
+      const FlatGroup& group, int64_t r, int64_t begin, int64_t count, Fn fn) const {
+    for (size_t k = 0; k < group.members.size(); ++k) {
+      const int64_t position = group.offsets[k] - r * group.shard_size;  // in rank r's shard
+      const int64_t numel = parameters_[group.members[k]].numel();
+      if (position < 0 || position >= group.shard_size) continue;  // another rank's
+      const int64_t low = std::max(position, begin);
+      const int64_t high = std::min(position + numel, begin + count);
+      if (low < high) fn(k, low - position, low - begin, high - low);
+    }
+  }
 
   std::vector<at::Tensor> parameters_;
   std::vector<std::string> names_;
