@@ -16,7 +16,9 @@
 #             the same qwen2-10m model at the vocabulary of a tokenizer trained here, the same
 #             prompts, reward and step shape (B 4 x G 8, 64 new tokens, dapo, beta 0, one
 #             optimizer step per rollout batch); s/step, rollout and update seconds, TRL/r1forge.
-# Usage: scripts/bench.sh [train|generate|logprobs|distill|grpo] ; env BATCH (8), SEQ (256), STEPS (10),
+#   zero:     scripts/bench/zero_memory.sh: per-rank AdamW state and peak resident set of a short
+#             SFT stage on a ~48M-parameter model in 2 processes, distributed.zero_stage 0 vs 1.
+# Usage: scripts/bench.sh [train|generate|logprobs|distill|grpo|zero] ; env BATCH (8), SEQ (256), STEPS (10),
 # THREADS (2), REPEATS (3) for train; NEW_TOKENS ("128 512"), BATCHES ("1 8 64") for generate;
 # THREADS, REPEATS and LOGPROBS_FLAGS (extra `bench logprobs` flags) for logprobs; THREADS,
 # REPEATS and those of scripts/bench/grpo.sh (PRESET, VOCAB, PROMPTS_PER_STEP, GENERATIONS,
@@ -31,9 +33,12 @@ batch="${BATCH:-8}" seq="${SEQ:-256}" steps="${STEPS:-10}" threads="${THREADS:-2
 repeats="${REPEATS:-3}"
 what="${1:-train}"
 case "$what" in
-  train|generate|logprobs|distill|grpo) ;;
-  *) echo "unknown benchmark '$what' (train|generate|logprobs|distill|grpo)" >&2; exit 2;;
+  train|generate|logprobs|distill|grpo|zero) ;;
+  *) echo "unknown benchmark '$what' (train|generate|logprobs|distill|grpo|zero)" >&2; exit 2;;
 esac
+if [ "$what" = "zero" ]; then
+  exec bash "$root/scripts/bench/zero_memory.sh" "$work/zero_memory"
+fi
 if [ "$what" = "logprobs" ]; then
   # shellcheck disable=SC2086  # LOGPROBS_FLAGS is a list of flags
   exec "$r1forge" bench logprobs --threads "$threads" --repeats "$repeats" ${LOGPROBS_FLAGS:-}

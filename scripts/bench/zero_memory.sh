@@ -45,11 +45,11 @@ def figures(log):
     first = [float(m) for m in re.findall(r"rank \d+ ([0-9.]+) MB", line.split("; peak")[1])]
     whole = {int(r): int(kb) / 1024 for r, kb in
              re.findall(r"\[rank (\d+)\] peak resident set of the whole run: (\d+) KB", text)}
-    params = re.search(r"([0-9.]+[MK]?) parameters", text)
-    return state, first, [whole[r] for r in sorted(whole)], params.group(1) if params else "?"
+    return state, first, [whole[r] for r in sorted(whole)]
 
 replicated, zero = figures(sys.argv[1]), figures(sys.argv[2])
-print(f"model: {zero[3]} parameters; 2 processes; MB = 2^20 bytes")
+# Replicated fp32 AdamW holds 2 moments of 4 bytes per trainable parameter.
+print(f"model: {replicated[0][0] / 8 / 1e6:.1f}M parameters; 2 processes; MB = 2^20 bytes")
 print(f"{'':>6} {'AdamW state MB':>28} {'peak RSS after update 1':>28} {'peak RSS whole run':>28}")
 print(f"{'rank':>6} {'zero 0':>9} {'zero 1':>9} {'ratio':>8} {'zero 0':>9} {'zero 1':>9} {'ratio':>8}"
       f" {'zero 0':>9} {'zero 1':>9} {'ratio':>8}")
