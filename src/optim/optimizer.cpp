@@ -13,6 +13,7 @@
 #include "r1forge/core/fault_injection.h"
 #include "r1forge/core/log.h"
 #include "r1forge/optim/gradient_sync.h"
+#include "saved_moments.h"
 
 namespace r1forge {
 
@@ -197,22 +198,13 @@ void Optimizer::load_state(const std::map<std::string, at::Tensor>& tensors,
   auto& state = adamw_->state();
   state.clear();
   for (size_t i = 0; i < parameters_.size(); ++i) {
-    auto step = tensors.find("step/" + names_[i]);
-    if (step == tensors.end()) continue;
-    auto exp_avg = tensors.find("exp_avg/" + names_[i]);
-    auto exp_avg_sq = tensors.find("exp_avg_sq/" + names_[i]);
-    R1F_CHECK_DATA(exp_avg != tensors.end() && exp_avg_sq != tensors.end(), source,
-                   ": optimizer state of '", names_[i], "' is incomplete");
     const at::Tensor& parameter = parameters_[i];
-    for (const auto* moment : {&exp_avg->second, &exp_avg_sq->second}) {
-      R1F_CHECK_DATA(moment->sizes() == parameter.sizes(), source, ": optimizer state of '",
-                     names_[i], "' has shape ", moment->sizes(), ", the parameter ",
-                     parameter.sizes());
-    }
+    std::optional<SavedMoments> saved = find_saved_moments(tensors, names_[i], parameter, source);
+    if (!saved) continue;
     auto adam = std::make_unique<torch::optim::AdamWParamState>();
-    adam->step(step->second.item<int64_t>());
-    adam->exp_avg(exp_avg->second.to(parameter.device(), parameter.scalar_type()).clone());
-    adam->exp_avg_sq(exp_avg_sq->second.to(parameter.device(), parameter.scalar_type()).clone());
+    adam->step(saved->step);
+    adam->exp_avg(saved->exp_avg->to(parameter.device(), parameter.scalar_type()).clone());
+    adam->exp_avg_sq(saved->exp_avg_sq->to(parameter.device(), parameter.scalar_type()).clone());
     state[parameter.unsafeGetTensorImpl()] = std::move(adam);
   }
   counters_ = counters;

@@ -6,6 +6,7 @@
 
 #include "r1forge/core/check.h"
 #include "r1forge/core/distributed.h"
+#include "saved_moments.h"
 
 namespace r1forge {
 namespace {
@@ -283,28 +284,19 @@ void ShardedAdamW::load_state(const std::map<std::string, at::Tensor>& tensors,
   }
   for (size_t i = 0; i < parameters_.size(); ++i) {
     steps_[i] = 0;
-    auto step = tensors.find("step/" + names_[i]);
-    if (step == tensors.end()) continue;
-    auto exp_avg = tensors.find("exp_avg/" + names_[i]);
-    auto exp_avg_sq = tensors.find("exp_avg_sq/" + names_[i]);
-    R1F_CHECK_DATA(exp_avg != tensors.end() && exp_avg_sq != tensors.end(), source,
-                   ": optimizer state of '", names_[i], "' is incomplete");
-    const at::Tensor& parameter = parameters_[i];
-    for (const auto* moment : {&exp_avg->second, &exp_avg_sq->second}) {
-      R1F_CHECK_DATA(moment->sizes() == parameter.sizes(), source, ": optimizer state of '",
-                     names_[i], "' has shape ", moment->sizes(), ", the parameter ",
-                     parameter.sizes());
-    }
-    steps_[i] = step->second.item<int64_t>();
+    std::optional<SavedMoments> saved =
+        find_saved_moments(tensors, names_[i], parameters_[i], source);
+    if (!saved) continue;
+    steps_[i] = saved->step;
     const auto [g, k] = group_of_[i];
     FlatGroup& group = groups_[g];
     const auto [begin, end] = owned_range(group, k);
     if (begin == end) continue;
     const int64_t at_shard = group.offsets[k] + begin - rank_ * group.shard_size;
     group.exp_avg.narrow(0, at_shard, end - begin)
-        .copy_(exp_avg->second.reshape({-1}).narrow(0, begin, end - begin));
+        .copy_(saved->exp_avg->reshape({-1}).narrow(0, begin, end - begin));
     group.exp_avg_sq.narrow(0, at_shard, end - begin)
-        .copy_(exp_avg_sq->second.reshape({-1}).narrow(0, begin, end - begin));
+        .copy_(saved->exp_avg_sq->reshape({-1}).narrow(0, begin, end - begin));
   }
 }
 
