@@ -22,27 +22,11 @@ r1forge="$1"
 work="$2"
 python="${3:-}"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-source "$root/tests/integration/stall_util.sh"
-config="$root/configs/tiny/resume.yaml"
-compare="$root/tests/integration/compare_runs.py"
-weights="$root/tests/integration/compare_weights.py"
-make_smoke_data "$r1forge" "$work" "$root"
-cd "$work"
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-export OMP_WAIT_POLICY=PASSIVE
-
-# Each rank gets a share of each step: pretrain has 2 micro-batches of 3 rows, GRPO 2 of 2 rows
-# per mini-batch, SFT 2 of 2 rows. Steps are saved every step (resume.yaml).
+source "$root/tests/integration/data_parallel_util.sh"
 # sampling.max_batch_size=4: one process decodes a prompt's 4 samples together, as each rank
 # does, so the rollouts' log-probs are bit for bit the same (a batched decode's last bits
 # depend on which rows share the batch; with 8 rows together GRPO's weights differed by 5.6e-7).
-settings=(stages.rl.grpo.micro_batch_size=2 stages.sft.sft.micro_batch_size=2 sampling.max_batch_size=4)
-one() { "$r1forge" run "$config" run.dir="$1" "${settings[@]}" "${@:2}" >>"$1.log" 2>&1; }
-two() {
-  "$r1forge" launch --nproc-per-node 2 --master-port 0 --grace-seconds 5 -- \
-    "$r1forge" run "$config" run.dir="$1" "${settings[@]}" "${@:2}" >>"$1.log" 2>&1
-}
+settings+=(sampling.max_batch_size=4)
 
 start=$SECONDS
 one runs/one || { tail -30 runs/one.log; exit 1; }

@@ -15,23 +15,7 @@ set -uo pipefail
 r1forge="$1"
 work="$2"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-source "$root/tests/integration/stall_util.sh"
-config="$root/configs/tiny/resume.yaml"
-compare="$root/tests/integration/compare_runs.py"
-weights="$root/tests/integration/compare_weights.py"
-make_smoke_data "$r1forge" "$work" "$root"
-cd "$work"
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-export OMP_WAIT_POLICY=PASSIVE
-
-# Each rank gets a share of every step (as in data_parallel.sh); every step checkpoints.
-settings=(stages.rl.grpo.micro_batch_size=2 stages.sft.sft.micro_batch_size=2)
-one() { "$r1forge" run "$config" run.dir="$1" "${settings[@]}" "${@:2}" >>"$1.log" 2>&1; }
-two() {
-  "$r1forge" launch --nproc-per-node 2 --master-port 0 --grace-seconds 5 -- \
-    "$r1forge" run "$config" run.dir="$1" "${settings[@]}" "${@:2}" >>"$1.log" 2>&1
-}
+source "$root/tests/integration/data_parallel_util.sh"
 
 start=$SECONDS
 one runs/one || { tail -30 runs/one.log; exit 1; }
