@@ -5,10 +5,7 @@
 # Usage: bpe_cli_test.sh PATH/TO/r1forge TESTDATA_DIR (the shared test data: required).
 set -uo pipefail
 bin="$1" testdata="$2"
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
-failures=0
-fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
+source "$(dirname "${BASH_SOURCE[0]}")/cli_util.sh"
 qwen="$testdata/tokenizers/qwen3"
 if [ ! -f "$qwen/tokenizer.json" ]; then
   echo "FAIL: the shared test data is missing: $qwen/tokenizer.json" >&2
@@ -39,8 +36,4 @@ sed 's/"Ġ t"/"Ġ  t"/' "$testdata/tokenizers/deepseek_v3/tokenizer.json" >"$wor
 [ $? = 2 ] || fail "a bad merge did not exit 2"
 grep -q 'bad/tokenizer.json: key model.merges\[' "$work/err" || fail "message: $(cat "$work/err")"
 
-if [ "$failures" -ne 0 ]; then
-  echo "$failures failure(s)" >&2
-  exit 1
-fi
-echo "tokenizer.json CLI: all checks passed"
+finish "tokenizer.json CLI"

@@ -6,24 +6,11 @@
 set -uo pipefail
 bin="$1"
 testdata="$2"
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
-failures=0
-fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
+source "$(dirname "${BASH_SOURCE[0]}")/cli_util.sh"
 
-# Runs the binary, expecting exit code $1; stdout goes to $work/out, stderr to $work/err.
-expect_exit() {
-  local want="$1"; shift
-  "$bin" "$@" >"$work/out" 2>"$work/err"
-  local got=$?
-  [ "$got" = "$want" ] || fail "'$*' exited $got, expected $want: $(cat "$work/err")"
-}
 expect_output() {  # the last command's stdout must be exactly $1 (printf escapes allowed)
   printf "$1" >"$work/want"
   cmp -s "$work/out" "$work/want" || fail "output $(od -c "$work/out" | head -5) != $1"
-}
-expect_message() {  # the last command's stderr must contain $1
-  grep -qF -- "$1" "$work/err" || fail "message lacks '$1': $(cat "$work/err")"
 }
 
 cat >"$work/messages.json" <<'JSON'
@@ -65,8 +52,4 @@ printf '{"chat_template": "line one\\n{%% bogus %%}"}' >"$work/custom/tokenizer_
 expect_exit 2 chat-template "$work/custom" --messages "$work/messages.json"
 expect_message "tokenizer_config.json (chat_template):2: unknown tag 'bogus'"
 
-if [ "$failures" -ne 0 ]; then
-  echo "$failures failure(s)" >&2
-  exit 1
-fi
-echo "chat-template CLI: all checks passed"
+finish "chat-template CLI"

@@ -6,21 +6,7 @@
 # Usage: cli_test.sh PATH/TO/r1forge
 set -uo pipefail
 bin="$1"
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
-failures=0
-fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
-
-# Runs the binary, expecting exit code $1; stderr goes to $work/err.
-expect_exit() {
-  local want="$1"; shift
-  "$bin" "$@" >"$work/out" 2>"$work/err"
-  local got=$?
-  [ "$got" = "$want" ] || fail "'$*' exited $got, expected $want: $(cat "$work/err")"
-}
-expect_message() {  # the last command's stderr must contain $1
-  grep -qF -- "$1" "$work/err" || fail "message lacks '$1': $(cat "$work/err")"
-}
+source "$(dirname "${BASH_SOURCE[0]}")/cli_util.sh"
 
 # A deterministic corpus: arithmetic in the R1 answer format plus English and Chinese lines.
 awk 'BEGIN { srand(7); for (i = 0; i < 2000; i++) {
@@ -115,8 +101,4 @@ expect_exit 2 train-tokenizer --input "$work/corpus.txt" --out "$work/newdir" --
 expect_exit 0 train-tokenizer --help
 grep -q -- "--character-coverage" "$work/out" || fail "help lacks --character-coverage"
 
-if [ "$failures" -ne 0 ]; then
-  echo "$failures failure(s)" >&2
-  exit 1
-fi
-echo "tokenizer CLI: all checks passed"
+finish "tokenizer CLI"
