@@ -131,20 +131,19 @@ PolicyUpdateStats update_policy(Transformer& policy,
     }
   }
   // What each rank summed over its micro-batches, summed over the ranks (one collective).
-  const std::vector<double> totals =
-      all_reduce_sum({loss_sum, policy_loss_sum, stats.weight, stats.sum.clip_ratio_low_mean,
-                      stats.sum.clip_ratio_high_mean, stats.sum.clip_ratio_region_mean,
-                      stats.sum.kl_mean, stats.sum.entropy_mean, stats.sum.ratio_mean},
-                     "all_reduce policy update statistics");
-  loss_sum = totals[0];
-  policy_loss_sum = totals[1];
-  stats.weight = totals[2];
-  stats.sum.clip_ratio_low_mean = totals[3];
-  stats.sum.clip_ratio_high_mean = totals[4];
-  stats.sum.clip_ratio_region_mean = totals[5];
-  stats.sum.kl_mean = totals[6];
-  stats.sum.entropy_mean = totals[7];
-  stats.sum.ratio_mean = totals[8];
+  const std::vector<double*> sums = {&loss_sum,
+                                     &policy_loss_sum,
+                                     &stats.weight,
+                                     &stats.sum.clip_ratio_low_mean,
+                                     &stats.sum.clip_ratio_high_mean,
+                                     &stats.sum.clip_ratio_region_mean,
+                                     &stats.sum.kl_mean,
+                                     &stats.sum.entropy_mean,
+                                     &stats.sum.ratio_mean};
+  std::vector<double> totals;
+  for (const double* sum : sums) totals.push_back(*sum);
+  totals = all_reduce_sum(std::move(totals), "all_reduce policy update statistics");
+  for (size_t i = 0; i < sums.size(); ++i) *sums[i] = totals[i];
   stats.ratio_max = max_over_ranks(stats.ratio_max, "max policy ratio");
   result.grad_norm = result.optimizer_steps ? grad_norm_sum / result.optimizer_steps : std::nan("");
   result.loss = stats.mean();

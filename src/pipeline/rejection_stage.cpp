@@ -129,19 +129,17 @@ class RejectionStage {
                      ", ", stats_.accepted(), " of ", stats_.samples(), " samples accepted");
       }
     }
-    if (!main) {
-      world().barrier("rejection sampling data written");
-      return;
+    if (main) {
+      out->commit();
+      nlohmann::ordered_json stats = stats_.to_json();
+      stats["policy"] = policy_;
+      stats["stage"] = stage_.name;
+      stats["non_reasoning_path"] = rs_.non_reasoning.path;
+      stats["seconds"] = timer.seconds();
+      atomic_write_file(directory_ / "stats.json", stats.dump(2) + "\n");
+      R1F_LOG_INFO("rejection_sampling '", stage_.name, "': ", stats_.summary(), " -> ",
+                   (directory_ / "data.jsonl").string());
     }
-    out->commit();
-    nlohmann::ordered_json stats = stats_.to_json();
-    stats["policy"] = policy_;
-    stats["stage"] = stage_.name;
-    stats["non_reasoning_path"] = rs_.non_reasoning.path;
-    stats["seconds"] = timer.seconds();
-    atomic_write_file(directory_ / "stats.json", stats.dump(2) + "\n");
-    R1F_LOG_INFO("rejection_sampling '", stage_.name, "': ", stats_.summary(), " -> ",
-                 (directory_ / "data.jsonl").string());
     world().barrier("rejection sampling data written");
   }
 

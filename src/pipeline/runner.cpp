@@ -242,6 +242,19 @@ class DataParallelScope {
   bool joined_ = false;
 };
 
+// Rank 0 takes the run folder into `session` (the lock and the log file: a whole run, or one
+// stage when `stage` names it); the other ranks wait until it has.
+template <class... Stage>
+void lock_run_folder(std::optional<RunSession>& session,
+                     const Config& config,
+                     const Stage&... stage) {
+  if (world().is_main()) {
+    fs::create_directories(config.run.dir);
+    session.emplace(config.run.dir, stage...);
+  }
+  world().barrier("run folder locked by rank 0");
+}
+
 // Rank 0 makes the config's data; the others wait for it.
 void make_run_data(const Config& config, const std::string& source) {
   if (config.make_data && world().is_main()) make_data(*config.make_data, source + ": make_data");
@@ -276,14 +289,8 @@ void run_pipeline(const Config& config, const std::string& source) {
   for (const auto& stage : config.stages) check_stage_rewards(stage, source);
   DataParallelScope data_parallel(config);
   apply_runtime(config.run);
-  // No second process in this folder from here on: rank 0 holds the lock and the log file,
-  // the other ranks wait until it has them.
   std::optional<RunSession> session;
-  if (world().is_main()) {
-    fs::create_directories(config.run.dir);
-    session.emplace(config.run.dir);
-  }
-  world().barrier("run folder locked by rank 0");
+  lock_run_folder(session, config);  // no second process in this folder from here on
   logging_errors([&] {
     make_run_data(config, source);
     run_stages(config, source);
@@ -297,11 +304,7 @@ void run_pipeline_stage(const Config& config, const std::string& name, const std
   DataParallelScope data_parallel(config);
   apply_runtime(config.run);
   std::optional<RunSession> session;
-  if (world().is_main()) {
-    fs::create_directories(config.run.dir);
-    session.emplace(config.run.dir, name);
-  }
-  world().barrier("run folder locked by rank 0");
+  lock_run_folder(session, config, name);
   logging_errors([&] {
     make_run_data(config, source);
     // The stages it reads as they are on disk: their attempts' output ids where recorded (a
