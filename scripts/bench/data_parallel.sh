@@ -2,7 +2,8 @@
 # Data-parallel scaling on this machine's CPU cores: the same SFT (pretraining rows) and GRPO stages (same global
 # batch, same data, same results) in 1 process with all THREADS cores and in 2 processes
 # (`r1forge launch`, Gloo on loopback) with THREADS/2 cores each, plus 1 process with
-# THREADS/2 cores (the per-core baseline). Prints per variant the median over steps (the first
+# THREADS/2 cores (the per-core baseline), and 2 processes again with the gradient buckets sent
+# after backward rather than during it. Prints per variant the median over steps (the first
 # dropped) of SFT tokens/s and of GRPO seconds per step (rollout, update), and the ratios.
 # Usage: scripts/bench/data_parallel.sh [R1FORGE] ; env THREADS (2), PRESET (qwen2-10m shape at
 # the smoke tokenizer's 96-token vocabulary), SFT_STEPS (8), GRPO_STEPS (4), WORK.
@@ -49,19 +50,22 @@ stages:
       optimizer: {learning_rate: 0.0001}
 YAML
 
-# variant NAME PROCESSES THREADS_EACH
+# variant NAME PROCESSES THREADS_EACH [OVERRIDES...]
 variant() {
   local name="$1" processes="$2" each="$3"
+  shift 3
   if [ "$processes" = 1 ]; then
-    "$r1forge" run bench.yaml run.dir="runs/$name" run.threads="$each" >"$name.log" 2>&1
+    "$r1forge" run bench.yaml run.dir="runs/$name" run.threads="$each" "$@" >"$name.log" 2>&1
   else
     "$r1forge" launch --nproc-per-node "$processes" --master-port 0 -- \
-      "$r1forge" run bench.yaml run.dir="runs/$name" run.threads="$each" >"$name.log" 2>&1
+      "$r1forge" run bench.yaml run.dir="runs/$name" run.threads="$each" "$@" >"$name.log" 2>&1
   fi
 }
 variant one-$threads 1 "$threads"
 variant two-$half 2 "$half"
 variant one-$half 1 "$half"
+# The gradient buckets sent after backward instead of during it (distributed.overlap_backward).
+variant two-$half-after 2 "$half" distributed.overlap_backward=false
 
 python3 - "$threads" "$half" <<'PY'
 import json, statistics, sys
@@ -74,7 +78,8 @@ def median(lines, key):
 rows = []
 for run, label in ((f"one-{threads}", f"1 process x {threads} threads"),
                    (f"two-{half}", f"2 processes x {half} thread(s)"),
-                   (f"one-{half}", f"1 process x {half} thread(s)")):
+                   (f"one-{half}", f"1 process x {half} thread(s)"),
+                   (f"two-{half}-after", f"2 processes x {half} thread(s), buckets after backward")):
     sft, grpo = stage(run, "01-sft"), stage(run, "02-grpo")
     rows.append((label, median(sft, "tokens_per_second"), median(grpo, "time/step"),
                  median(grpo, "time/rollout"), median(grpo, "time/update")))
@@ -82,11 +87,13 @@ print("| variant | SFT tokens/s | GRPO s/step | rollout s | update s |")
 print("|---|---|---|---|---|")
 for label, tokens, step, rollout, update in rows:
     print(f"| {label} | {tokens:.0f} | {step:.2f} | {rollout:.2f} | {update:.2f} |")
-base, dp, per_core = rows[0], rows[1], rows[2]
+base, dp, per_core, after = rows[0], rows[1], rows[2], rows[3]
 print(f"\n2 processes vs 1 process at the same {threads} cores: SFT {dp[1] / base[1]:.2f}x tokens/s, "
       f"GRPO {base[2] / dp[2]:.2f}x steps/s")
 print(f"2 processes vs 1 process on {half} core(s) (scaling 1 -> 2 workers): SFT "
       f"{dp[1] / per_core[1]:.2f}x, GRPO {per_core[2] / dp[2]:.2f}x")
+print(f"Gradient buckets during backward vs after it (2 processes): SFT {dp[1] / after[1]:.2f}x "
+      f"tokens/s, GRPO update {after[4] / dp[4]:.2f}x")
 print(json.dumps({"sft_tokens_per_second": {r[0]: round(r[1], 1) for r in rows},
                   "grpo_seconds_per_step": {r[0]: round(r[2], 3) for r in rows}}))
 PY

@@ -163,6 +163,22 @@ class C10dGroup final : public WorkerGroup {
     });
   }
 
+  std::unique_ptr<PendingCollective> start_all_reduce_sum(at::Tensor tensor,
+                                                          std::string what) override {
+    auto pending = std::make_unique<PendingAllReduce>();
+    pending->group = this;
+    pending->target = tensor;
+    pending->what = std::move(what);
+    run(pending->what, [&] {
+      c10d::AllreduceOptions options;
+      options.reduceOp = c10d::ReduceOp::SUM;
+      options.timeout = timeout_;
+      pending->staged = {transportable(tensor)};
+      pending->work = backend_->allreduce(pending->staged, options);
+    });
+    return pending;
+  }
+
   void broadcast(std::vector<at::Tensor>& tensors, int64_t root, std::string_view what) override {
     run(what, [&] {
       c10d::BroadcastOptions options;
@@ -250,6 +266,24 @@ class C10dGroup final : public WorkerGroup {
   }
 
  private:
+  // One started all-reduce; waited for under the same name, without counting a new collective.
+  struct PendingAllReduce final : PendingCollective {
+    C10dGroup* group = nullptr;
+    at::Tensor target;
+    std::vector<at::Tensor> staged;
+    c10::intrusive_ptr<c10d::Work> work;
+    std::string what;
+    void wait() override {
+      group->run(
+          what,
+          [&] {
+            work->wait(group->timeout_);
+            if (!staged[0].is_same(target)) target.copy_(staged[0]);
+          },
+          /*new_collective=*/false);
+    }
+  };
+
   c10::intrusive_ptr<c10d::TCPStore> make_store(bool server, bool count_in) {
     c10d::TCPStoreOptions options;
     options.port = static_cast<uint16_t>(placement_.master_port);
@@ -268,11 +302,11 @@ class C10dGroup final : public WorkerGroup {
 
   static std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
 
-  // Runs one collective, numbered and named for the heartbeat; turns a failure into an
-  // IoError that says which rank failed.
+  // Runs one collective, numbered and named for the heartbeat (waiting for a started one keeps
+  // its number); turns a failure into an IoError that says which rank failed.
   template <class Work>
-  void run(std::string_view what, const Work& work) {
-    {
+  void run(std::string_view what, const Work& work, bool new_collective = true) {
+    if (new_collective) {
       std::lock_guard lock(heartbeat_mutex_);
       ++sequence_;
       collective_ = std::string(what);

@@ -27,6 +27,12 @@ double gradient_norm(const std::vector<at::Tensor>& parameters) {
   return at::stack(norms).norm().item<double>();  // sync point
 }
 
+namespace {
+int64_t bucket_bytes() {
+  return static_cast<int64_t>(world().config().bucket_megabytes * 1024.0 * 1024.0);
+}
+}  // namespace
+
 Optimizer::Optimizer(torch::nn::Module& model, const OptimizerConfig& config, int64_t total_steps)
     : config_(config), total_steps_(total_steps) {
   R1F_CHECK_CONFIG(total_steps >= 0, "optimizer: total steps must be >= 0, got ", total_steps);
@@ -66,6 +72,20 @@ Optimizer::Optimizer(torch::nn::Module& model, const OptimizerConfig& config, in
     groups.emplace_back(not_decayed, std::make_unique<torch::optim::AdamWOptions>(options(0.0)));
   }
   adamw_ = std::make_unique<torch::optim::AdamW>(groups, options(config.weight_decay));
+  if (world().size() > 1) {
+    gradient_sync_ = std::make_unique<GradientSync>(parameters_, bucket_bytes(),
+                                                    world().config().overlap_backward);
+  }
+}
+
+Optimizer::~Optimizer() = default;
+
+void Optimizer::overlap_next_backward() {
+  if (gradient_sync_) gradient_sync_->arm();
+}
+
+void Optimizer::backward_done() {
+  if (gradient_sync_) gradient_sync_->send_rest();
 }
 
 void Optimizer::zero_grad() {
@@ -73,24 +93,25 @@ void Optimizer::zero_grad() {
   if (sharded_) sharded_->discard_gradients();
 }
 
-namespace {
-int64_t bucket_bytes() {
-  return static_cast<int64_t>(world().config().bucket_megabytes * 1024.0 * 1024.0);
-}
-}  // namespace
-
 StepResult Optimizer::step() {
   StepResult result;
   ++counters_.calls;
-  if (test_nonfinite_gradient(counters_.calls) && parameters_.front().grad().defined()) {
-    parameters_.front().grad().fill_(std::numeric_limits<float>::quiet_NaN());  // test hook
-  }
+  // The test hook acts on every rank alike (the same call numbers), before ZeRO-1's
+  // reduce-scatter or after the replicated sum (whose buckets may have left during backward).
+  const bool inject_nan = test_nonfinite_gradient(counters_.calls);
+  auto poison = [&] {
+    if (inject_nan && parameters_.front().grad().defined()) {
+      parameters_.front().grad().fill_(std::numeric_limits<float>::quiet_NaN());
+    }
+  };
   // Data parallel: every rank holds the summed gradient from here on (ZeRO-1: its shard of
   // it), so the norm, the clip, a non-finite skip and the AdamW update agree on every rank.
   if (sharded_) {
+    poison();
     result.grad_norm = sharded_->reduce_gradients();
   } else {
-    all_reduce_gradients(parameters_, bucket_bytes());
+    if (gradient_sync_) gradient_sync_->synchronize();
+    poison();
     result.grad_norm = gradient_norm(parameters_);
   }
   result.learning_rate =

@@ -80,10 +80,12 @@ PolicyUpdateStats update_policy(Transformer& policy,
       // token means, as in TRL).
       double step_loss = 0.0;
       double step_policy_loss = 0.0;
+      const int64_t last_owned = last_owned_item(accumulation);
       for (int64_t start = mini_start; start < mini_start + mini_rows; start += micro) {
         // Data parallel: micro-batch k of each mini-batch is rank k % world's. Every rank has
         // the whole batch, so the normalisers above are the mini-batch's on each of them.
         if (!owns_item((start - mini_start) / micro)) continue;
+        if ((start - mini_start) / micro == last_owned) optimizer.overlap_next_backward();
         const int64_t count = std::min(micro, mini_start + mini_rows - start);
         RolloutBatch part = select_rows(batch, at::arange(start, start + count, at::kLong));
         const int64_t columns = part.completion_ids.size(1);

@@ -80,7 +80,8 @@ SftTrainer::SftTrainer(const SftConfig& config,
                " held out; ", total_steps_, " steps of ", config.batch_size, " rows");
 }
 
-MetricValues SftTrainer::train_step(const std::vector<std::vector<int64_t>>& rows) {
+MetricValues SftTrainer::train_step(const std::vector<std::vector<int64_t>>& rows,
+                                    Optimizer& optimizer) {
   // Count the step's targets first: every micro-batch's sum is divided by the step's total,
   // so the gradient is that of the token mean over the whole step whatever the split.
   int64_t targets = 0;
@@ -96,8 +97,10 @@ MetricValues SftTrainer::train_step(const std::vector<std::vector<int64_t>>& row
   // every micro-batch (token ids only) to know the step's target count, so each divides by the
   // whole step's count and the summed gradients are one process's.
   MetricValues sums;
+  const int64_t last_owned = last_owned_item(static_cast<int64_t>(micro_batches.size()));
   for (size_t k = 0; k < micro_batches.size(); ++k) {
     if (!owns_item(static_cast<int64_t>(k))) continue;
+    if (static_cast<int64_t>(k) == last_owned) optimizer.overlap_next_backward();
     micro_batch_ = static_cast<int64_t>(k);
     const SftBatch& batch = micro_batches[k];
     SftForward forward = sft_forward(model_.model, batch, config_.logprob_chunk_rows);
@@ -106,6 +109,7 @@ MetricValues SftTrainer::train_step(const std::vector<std::vector<int64_t>>& row
     (loss / static_cast<double>(std::max<int64_t>(targets, 1))).backward();
     sums["nll"] += forward.nll_sum.item<double>();  // sync point, once per micro-batch
   }
+  optimizer.backward_done();  // the gradient buckets go before the sums' collective
   sums = sum_over_ranks(sums, "all_reduce sft step sums");
   const double nll = sums["nll"];
   sums.erase("nll");
@@ -186,7 +190,7 @@ SftResult SftTrainer::run() {
     const int64_t take = rows_this_step();
     std::vector<std::vector<int64_t>> rows;
     for (int64_t index : sampler.next(take)) rows.push_back(rows_[index]);
-    MetricValues metrics = train_step(rows);
+    MetricValues metrics = train_step(rows, optimizer);
     test_stall_point("mid_step", step);
     StepResult update = optimizer.step();
     tokens_seen += static_cast<int64_t>(metrics["target_tokens"]);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # core/distributed.h across real processes on loopback (Gloo): collectives give the values
-# each rank works out itself, with 2 and 3 processes; a rank killed with SIGKILL makes the
+# each rank works out itself, with 2 and 3 processes, and so do gradient buckets; a rank killed with SIGKILL makes the
 # others fail fast with an error naming it; a stalled rank makes them fail at the timeout,
 # saying every rank is alive. Usage: distributed_test.sh DISTRIBUTED_TOOL WORKDIR
 set -uo pipefail
@@ -40,6 +40,17 @@ for world in 2 3; do
     out="$(cat "$work/collectives$world.$rank")"
     [ "$rc" = 0 ] && grep -q "ok rank $rank of $world" <<<"$out" ||
       fail "collectives, $world processes, rank $rank (exit $rc): $out"
+  done
+done
+
+# Gradient buckets (optim/gradient_sync.h), sent during backward and after it.
+for overlap in 1 0; do
+  start_group "gradients$overlap" 3 gradients $overlap
+  for rank in 0 1 2; do
+    rc="$(cat "$work/gradients$overlap.$rank.rc")"
+    out="$(cat "$work/gradients$overlap.$rank")"
+    [ "$rc" = 0 ] && grep -q "ok rank $rank of 3" <<<"$out" ||
+      fail "gradients, overlap $overlap, rank $rank (exit $rc): $out"
   done
 done
 

@@ -50,6 +50,8 @@ PY
 grep -q "distributed: rank 0 of 2" runs/two.log || fail "the 2-process log does not show rank 0 of 2"
 grep -Eq "data parallel: [0-9]+ gradients summed over 2 ranks in ([2-9]|[1-9][0-9]+) buckets of at most 0.01 MB" \
   runs/two.log || fail "distributed.bucket_megabytes=0.01 did not split the gradients"
+grep -Eq "data parallel: [1-9][0-9]* of [0-9]+ gradient buckets left during the first step's last backward" \
+  runs/two.log || fail "no gradient bucket left during backward (distributed.overlap_backward)"
 # Rank 1 says it joined, then only warnings and errors: rank 0 speaks for the run.
 [ "$(grep '^\[rank 1\] .* info ' runs/two.log | grep -vc ' info distributed: rank 1 of 2')" = 0 ] ||
   fail "rank 1 logged info lines beyond joining"
@@ -166,9 +168,13 @@ fi
 torchrun="$(dirname "${python:-/nonexistent}")/torchrun"
 if [ -x "$torchrun" ]; then
   if "$torchrun" --standalone --nproc-per-node 2 --no-python "$r1forge" run "$config" \
-    run.dir=runs/torchrun "${settings[@]}" distributed.bucket_megabytes=0.01 >runs/torchrun.log 2>&1; then
+    run.dir=runs/torchrun "${settings[@]}" distributed.bucket_megabytes=0.01 \
+    distributed.overlap_backward=false >runs/torchrun.log 2>&1; then
+    # Buckets sent after backward here, during it under r1forge launch: the same sums.
     python3 "$weights" runs/two runs/torchrun 0 || fail "torchrun's run differs from r1forge launch's"
-    echo "ok: under torchrun, the same weights as under r1forge launch"
+    grep -q "gradients summed over 2 ranks in .* MB, after backward" runs/torchrun.log ||
+      fail "distributed.overlap_backward=false still sent buckets during backward"
+    echo "ok: under torchrun with overlap_backward false, the same weights as under r1forge launch"
   else
     fail "the run under torchrun failed"; tail -20 runs/torchrun.log
   fi

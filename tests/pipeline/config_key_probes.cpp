@@ -323,6 +323,11 @@ std::vector<Probe> config_key_probes(const fs::path& root) {
        {"distributed.zero_stage=1"},
        {},
        Observed::MULTI_PROCESS});
+  add({"distributed.overlap_backward",
+       "sft",
+       {"distributed.overlap_backward=false"},
+       {},
+       Observed::MULTI_PROCESS});
 
   // ---- a stage item's own keys (on the sft stage)
   add({"stages[].name", "sft", {"stages.sft.name=tuned"}, {}, Observed::RUN, "tuned"});

@@ -28,6 +28,7 @@ struct DistributedConfig {
   double timeout_seconds = 600.0;  // rendezvous and every collective; then an error, not a hang
   double bucket_megabytes = 25.0;  // gradient all-reduce bucket (PyTorch DDP's default, 25 MB)
   int64_t zero_stage = 0;          // 0 = every rank holds all AdamW state; 1 = ZeRO-1 (1/W each)
+  bool overlap_backward = true;    // send gradient buckets while the last backward still runs
 
   bool operator==(const DistributedConfig&) const = default;
   template <class Visitor>
@@ -43,6 +44,9 @@ struct DistributedConfig {
             "0 = AdamW state replicated on every rank; 1 = ZeRO-1: each rank holds 1/W of it "
             "(gradients reduce-scattered, parameters all-gathered; same results)",
             IntRange{0, 1});
+    v.field("overlap_backward", overlap_backward,
+            "all-reduce each gradient bucket as soon as the step's last backward has produced "
+            "it (zero_stage 0); false = all buckets after backward (same results)");
   }
 };
 
@@ -63,6 +67,14 @@ using EnvironmentLookup = std::function<const char*(const char*)>;
 // SLURM_NTASKS_PER_NODE with MASTER_ADDR/MASTER_PORT; otherwise one process. ConfigError naming
 // the variable when one is missing, not a number, or inconsistent.
 ProcessPlacement placement_from_environment(const EnvironmentLookup& lookup = nullptr);
+
+// A collective started and not yet finished (WorkerGroup::start_all_reduce_sum).
+class PendingCollective {
+ public:
+  virtual ~PendingCollective() = default;
+  // Blocks until it is done, within distributed.timeout_seconds; fails as the blocking calls do.
+  virtual void wait() = 0;
+};
 
 // The collectives of one group. Every rank calls the same ones in the same order; `what` names
 // the call in errors ("all_reduce gradients bucket 3").
@@ -85,6 +97,11 @@ class WorkerGroup {
   // Elementwise sum over the ranks, in place; all launched before any is waited for (the
   // backend overlaps them). Tensors stay on their device (copied for the transport if needed).
   virtual void all_reduce_sum(std::vector<at::Tensor>& tensors, std::string_view what) = 0;
+  // Starts a sum all-reduce of `tensor` in place and returns at once, so computation goes on
+  // while it travels; `tensor` must stay untouched until the answer's wait(). Every rank starts
+  // the same ones in the same order.
+  virtual std::unique_ptr<PendingCollective> start_all_reduce_sum(at::Tensor tensor,
+                                                                  std::string what) = 0;
   // Every rank's `tensors` become root's.
   virtual void broadcast(std::vector<at::Tensor>& tensors, int64_t root, std::string_view what) = 0;
   // Every rank's bytes, in rank order (any lengths).
@@ -128,6 +145,13 @@ bool any_rank(bool flag, std::string_view what);
 // parts are bit for bit those of one process.
 inline bool owns_item(int64_t item) {
   return item % world().size() == world().rank();
+}
+// The last of items [0, count) this rank owns; -1 when it owns none.
+inline int64_t last_owned_item(int64_t count) {
+  for (int64_t item = count - 1; item >= 0; --item) {
+    if (owns_item(item)) return item;
+  }
+  return -1;
 }
 
 }  // namespace r1forge

@@ -24,6 +24,8 @@
 
 namespace r1forge {
 
+class GradientSync;  // optim/gradient_sync.h
+
 struct OptimizerConfig {
   double learning_rate = 1e-6;  // peak lr (TRL GRPOConfig default 1e-6; SFT wants ~1e-5..1e-4)
   double weight_decay = 0.0;    // decoupled (AdamW); not applied to biases and norm weights
@@ -72,6 +74,16 @@ class Optimizer {
  public:
   // `total_steps`: optimizer steps the stage will take (for decaying schedules).
   Optimizer(torch::nn::Module& model, const OptimizerConfig& config, int64_t total_steps);
+  ~Optimizer();
+  // Data parallel: the next backward is this rank's last before step(), so its gradient
+  // buckets may leave while it runs (distributed.overlap_backward; gradient_sync.h). Calling
+  // it is optional (without it the buckets leave in step()) and a no-op on one process.
+  void overlap_next_backward();
+  // Data parallel: this rank's backward passes for the step are done; sends the gradient
+  // buckets not sent during backward. Call it before any other collective that comes between
+  // the last backward and step() (collectives are matched by order, and a peer may have sent
+  // its buckets during backward); step() does it otherwise.
+  void backward_done();
   // Clip, then (if the norm is finite) set the scheduled lr and take one AdamW step; gradients
   // are zeroed either way. Advances the schedule only when the step was applied. A non-finite
   // norm (from a NaN/inf loss or gradient) skips the update; more than skip_nonfinite_steps in
@@ -104,10 +116,11 @@ class Optimizer {
   int64_t total_steps_;
   OptimizerCounters counters_;
   std::vector<at::Tensor> parameters_;
-  std::vector<std::string> names_;              // parallel to parameters_
-  std::unique_ptr<torch::optim::AdamW> adamw_;  // replicated state (zero_stage 0, one rank)
-  std::unique_ptr<ShardedAdamW> sharded_;       // or ZeRO-1's shards
-  bool state_logged_ = false;                   // the per-rank state size, said once
+  std::vector<std::string> names_;               // parallel to parameters_
+  std::unique_ptr<torch::optim::AdamW> adamw_;   // replicated state (zero_stage 0, one rank)
+  std::unique_ptr<ShardedAdamW> sharded_;        // or ZeRO-1's shards
+  std::unique_ptr<GradientSync> gradient_sync_;  // data parallel, zero_stage 0
+  bool state_logged_ = false;                    // the per-rank state size, said once
   void log_state_bytes();
 };
 

@@ -21,6 +21,8 @@
 
 namespace r1forge {
 
+class Optimizer;  // optim/optimizer.h
+
 // Summed (not averaged) negative log-likelihood of batch's counted targets under `model`,
 // through the chunked log-softmax (never a [N, T, V] fp32 tensor). Also returns the final
 // hidden states [N, T, E] for an auxiliary loss.
@@ -68,7 +70,9 @@ class SftTrainer {
   void set_stage_config(std::string yaml) { stage_config_ = std::move(yaml); }
 
  private:
-  MetricValues train_step(const std::vector<std::vector<int64_t>>& rows);
+  // Forward and backward over `rows`; `optimizer` is told before this rank's last backward so
+  // the gradient buckets may leave while it runs.
+  MetricValues train_step(const std::vector<std::vector<int64_t>>& rows, Optimizer& optimizer);
   double held_out_loss();
 
   const SftConfig& config_;
