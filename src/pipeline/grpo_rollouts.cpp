@@ -67,6 +67,7 @@ std::vector<RewardSample> make_reward_samples(const ScoredGroups& groups,
     item.prompt = row.text;
     item.question = row.question;
     item.completion = sample.text;
+    item.source = row.source;
     item.metadata = &row.metadata;
     item.completion_tokens = static_cast<int64_t>(sample.token_ids.size());
     item.truncated = sample.finish_reason == FinishReason::LENGTH;

@@ -17,6 +17,7 @@
 #include "r1forge/core/rng.h"
 #include "r1forge/core/timer.h"
 #include "r1forge/core/yaml_io.h"
+#include "r1forge/data/prompt_mix.h"
 #include "r1forge/pipeline/grpo_metrics.h"
 #include "r1forge/pipeline/grpo_rollouts.h"
 #include "r1forge/pipeline/grpo_update.h"
@@ -31,6 +32,50 @@ namespace r1forge {
 namespace fs = std::filesystem;
 namespace {
 
+// The stage's rewards: grpo.rewards, or each source's scoring its own samples (prompt_mix.h).
+RewardSet make_stage_rewards(const GrpoConfig& grpo, const std::string& where) {
+  if (grpo.sources.empty()) return RewardSet(grpo.rewards, where + "rewards");
+  RewardSet all;
+  for (size_t s = 0; s < grpo.sources.size(); ++s) {
+    const std::string list = where + "sources." + std::to_string(s) + ".rewards";
+    all.append_source(RewardSet(grpo.sources[s].rewards, list), static_cast<int64_t>(s),
+                      grpo.sources[s].name);
+  }
+  return all;
+}
+
+// grpo.data, or every source's prompts one after the other (PromptRow::source says whose).
+PromptDataset load_training_prompts(const GrpoConfig& grpo, StageModel& model) {
+  if (grpo.sources.empty()) return load_prompt_dataset(grpo.data, *model.tokenizer, model.chat());
+  std::vector<PromptDataset> sets;
+  for (const GrpoSourceConfig& source : grpo.sources) {
+    sets.push_back(load_prompt_dataset(source.data, *model.tokenizer, model.chat()));
+  }
+  return concatenate_prompt_sets(std::move(sets));
+}
+
+// One source draws as a plain PromptSampler always did (same seed, same checkpoint format);
+// several draw in their weights' proportions, each from its own seed.
+PromptMixSampler make_prompt_sampler(const GrpoConfig& grpo,
+                                     const PromptDataset& data,
+                                     uint64_t stage_seed) {
+  if (grpo.sources.empty()) {
+    return PromptMixSampler({static_cast<int64_t>(data.rows.size())}, {1.0}, {grpo.data.shuffle},
+                            {derive_seed(stage_seed, "prompts")});
+  }
+  std::vector<int64_t> sizes(grpo.sources.size(), 0);
+  for (const PromptRow& row : data.rows) ++sizes[row.source];
+  std::vector<double> weights;
+  std::vector<bool> shuffle;
+  std::vector<uint64_t> seeds;
+  for (const GrpoSourceConfig& source : grpo.sources) {
+    weights.push_back(source.weight);
+    shuffle.push_back(source.data.shuffle);
+    seeds.push_back(derive_seed(stage_seed, "prompts:" + source.name));
+  }
+  return PromptMixSampler(std::move(sizes), std::move(weights), shuffle, seeds);
+}
+
 class GrpoStage {
  public:
   GrpoStage(const Config& config, const StageConfig& stage)
@@ -40,11 +85,9 @@ class GrpoStage {
         directory_(stage_directory(config, stage)),
         seed_(derive_seed(config.run.seed, "stage:" + stage.name)),
         model_(load_stage_model(config, stage)),
-        rewards_(grpo_.rewards, "stage '" + stage.name + "' grpo.rewards"),
-        train_data_(load_prompt_dataset(grpo_.data, *model_.tokenizer, model_.chat())),
-        sampler_(static_cast<int64_t>(train_data_.rows.size()),
-                 grpo_.data.shuffle,
-                 derive_seed(seed_, "prompts")),
+        rewards_(make_stage_rewards(grpo_, "stage '" + stage.name + "' grpo.")),
+        train_data_(load_training_prompts(grpo_, model_)),
+        sampler_(make_prompt_sampler(grpo_, train_data_, seed_)),
         backend_(make_model_backend(config.sampling.backend, model_.model)),
         engine_(*backend_, model_.tokenizer.get(), model_.eos_ids, config.sampling.engine()),
         collector_(engine_,
@@ -54,10 +97,12 @@ class GrpoStage {
                    grpo_.num_generations) {
     if (!grpo_.eval.data.path.empty()) {
       eval_data_ = load_prompt_dataset(grpo_.eval.data, *model_.tokenizer, model_.chat());
-      if (grpo_.eval.data.prompt_template != grpo_.data.prompt_template) {
+      const PromptDataConfig& training =
+          grpo_.sources.empty() ? grpo_.data : grpo_.sources.front().data;
+      if (grpo_.eval.data.prompt_template != training.prompt_template) {
         R1F_LOG_WARN("grpo '", stage.name, "': eval.data.prompt_template (",
-                     grpo_.eval.data.prompt_template, ") differs from data.prompt_template (",
-                     grpo_.data.prompt_template, "); held-out prompts are rendered differently");
+                     grpo_.eval.data.prompt_template, ") differs from the training prompts' (",
+                     training.prompt_template, "); held-out prompts are rendered differently");
       }
     }
     if (grpo_.beta > 0) reference_ = clone_model(model_.model);  // beta = 0: none is loaded
@@ -90,8 +135,8 @@ class GrpoStage {
     resumed_ = resumed.step;
     if (resumed_ > 0) {
       const nlohmann::json& progress = resumed.progress;
-      restore_sampler(sampler_, progress.at("sampler"), checkpointer_->checkpoints(),
-                      grpo_.data.path);
+      sampler_.restore(progress.at("sampler"),
+                       checkpointer_->checkpoints().string() + ": the checkpoint's prompt sampler");
       tokens_seen_ = progress.at("tokens_seen").get<int64_t>();
       // The saved counters are every rank's summed (world_diagnostics_); rank 0 carries them.
       world_diagnostics_ = progress.value("reward_diagnostics", std::map<std::string, double>{});
@@ -136,6 +181,28 @@ class GrpoStage {
   }
 
  private:
+  // Mixed prompt sets: each source's prompts in the step's batch and its samples' mean combined
+  // reward (every rank holds the whole batch, so no collective).
+  void add_source_metrics(MetricValues& metrics, const ScoredGroups& groups) const {
+    const size_t count = grpo_.sources.size();
+    std::vector<double> prompts(count, 0.0), reward_sum(count, 0.0), scored(count, 0.0);
+    for (int64_t row : groups.prompt_rows) prompts[train_data_.rows[row].source] += 1.0;
+    for (size_t i = 0; i < groups.samples.size(); ++i) {
+      const int64_t row = groups.prompt_rows[groups.samples[i].prompt_index];
+      const int64_t source = train_data_.rows[row].source;
+      if (auto total = combined_reward(groups.scores, rewards_.weights(), i)) {
+        reward_sum[source] += *total;
+        scored[source] += 1.0;
+      }
+    }
+    for (size_t s = 0; s < count; ++s) {
+      const std::string base = "sources/" + grpo_.sources[s].name;
+      metrics[base + "/prompts"] = prompts[s];
+      metrics[base + "/reward"] =
+          scored[s] > 0 ? reward_sum[s] / scored[s] : std::numeric_limits<double>::quiet_NaN();
+    }
+  }
+
   // One GRPO step; returns its metrics line.
   MetricValues train_step(int64_t step) {
     Timer step_timer;
@@ -145,6 +212,7 @@ class GrpoStage {
     add_generation_metrics(metrics, generated, rewards_.labels(), rewards_.weights(), "");
     metrics["time/rollout"] = groups.rollout_seconds;
     metrics["time/reward"] = groups.reward_seconds;
+    if (!grpo_.sources.empty()) add_source_metrics(metrics, groups);
     // Counters since the stage started (e.g. external scorer timeouts), apart from the
     // per-step `rewards/<label>/none` so the two never collide.
     // Each rank scored its share, so each counted its own: the run's are their sum.
@@ -261,7 +329,7 @@ class GrpoStage {
 
   // What a checkpoint needs beyond the tensors to continue exactly.
   nlohmann::json progress() const {
-    return nlohmann::json{{"sampler", sampler_progress(sampler_)},
+    return nlohmann::json{{"sampler", sampler_.progress()},
                           {"tokens_seen", tokens_seen_},
                           {"reward_diagnostics", world_diagnostics_}};
   }
@@ -351,7 +419,7 @@ class GrpoStage {
   RewardSet rewards_;
   PromptDataset train_data_;
   std::optional<PromptDataset> eval_data_;
-  PromptSampler sampler_;
+  PromptMixSampler sampler_;
   std::unique_ptr<ModelBackend> backend_;
   Engine engine_;
   RolloutCollector collector_;

@@ -134,6 +134,12 @@ void check_stage_rewards(const StageConfig& stage, const std::string& source) {
   if (stage.grpo && !stage.grpo->rewards.empty()) {
     RewardSet(stage.grpo->rewards, where + "grpo.rewards");
   }
+  if (stage.grpo) {
+    for (size_t s = 0; s < stage.grpo->sources.size(); ++s) {
+      RewardSet(stage.grpo->sources[s].rewards,
+                where + "grpo.sources." + std::to_string(s) + ".rewards");
+    }
+  }
   if (stage.rejection_sampling && !stage.rejection_sampling->rewards.empty()) {
     RewardSet(stage.rejection_sampling->rewards, where + "rejection_sampling.rewards");
   }

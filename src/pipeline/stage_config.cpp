@@ -57,9 +57,30 @@ GenerationSettings GrpoConfig::eval_generation() const {
 }
 
 void GrpoConfig::validate(const std::string& where) const {
-  R1F_CHECK_CONFIG(!data.path.empty(), where, ".data.path: name the JSONL file of prompts");
-  R1F_CHECK_CONFIG(!rewards.empty(), where,
-                   ".rewards: list at least one reward, e.g. [{name: accuracy}]");
+  if (sources.empty()) {
+    R1F_CHECK_CONFIG(!data.path.empty(), where, ".data.path: name the JSONL file of prompts");
+    R1F_CHECK_CONFIG(!rewards.empty(), where,
+                     ".rewards: list at least one reward, e.g. [{name: accuracy}]");
+  } else {
+    R1F_CHECK_CONFIG(data.path.empty() && rewards.empty(), where,
+                     ".sources replaces data and rewards: give each source its own data and "
+                     "rewards, and leave grpo.data.path and grpo.rewards unset");
+    std::set<std::string> names;
+    for (size_t s = 0; s < sources.size(); ++s) {
+      const GrpoSourceConfig& source = sources[s];
+      const std::string item = where + ".sources." + std::to_string(s);
+      R1F_CHECK_CONFIG(
+          !source.name.empty() && source.name.find_first_of("/ \t") == std::string::npos, item,
+          ".name: give the source a name without '/' or spaces (metrics "
+          "are rewards/<name>/<label>)");
+      R1F_CHECK_CONFIG(names.insert(source.name).second, item, ".name '", source.name,
+                       "' is used by an earlier source");
+      R1F_CHECK_CONFIG(!source.data.path.empty(), item,
+                       ".data.path: name the JSONL file of this source's prompts");
+      R1F_CHECK_CONFIG(!source.rewards.empty(), item,
+                       ".rewards: list at least one reward for this source's samples");
+    }
+  }
   R1F_CHECK_CONFIG(eval.data.shuffle, where,
                    ".eval.data.shuffle: evaluation takes every held-out prompt once, in file "
                    "order; shuffle applies only to the training prompts (data.shuffle)");

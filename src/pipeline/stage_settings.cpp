@@ -55,6 +55,7 @@ const std::map<std::string, SettingEffect, std::less<>>& setting_table() {
       // grpo:
       {"grpo.data.", CHANGE},
       {"grpo.rewards", CHANGE},
+      {"grpo.sources", CHANGE},
       {"grpo.max_steps", EXTEND},
       {"grpo.prompts_per_step", CHANGE},
       {"grpo.num_generations", CHANGE},

@@ -236,6 +236,17 @@ RewardSet::RewardSet(const std::vector<RewardSpec>& specs, const std::string& wh
     weights_.push_back(spec.weight);
   }
   last_seconds_.assign(functions_.size(), 0.0);
+  source_of_.assign(functions_.size(), -1);
+}
+
+void RewardSet::append_source(RewardSet&& rewards, int64_t source, const std::string& name) {
+  for (size_t f = 0; f < rewards.functions_.size(); ++f) {
+    functions_.push_back(std::move(rewards.functions_[f]));
+    labels_.push_back(name + "/" + rewards.labels_[f]);
+    weights_.push_back(rewards.weights_[f]);
+    last_seconds_.push_back(0.0);
+    source_of_.push_back(source);
+  }
 }
 
 std::vector<std::vector<RewardScore>> RewardSet::score(const std::vector<RewardSample>& batch) {
@@ -246,7 +257,26 @@ std::vector<std::vector<RewardScore>> RewardSet::score(const std::vector<RewardS
   scores.reserve(functions_.size());
   for (size_t f = 0; f < functions_.size(); ++f) {
     const auto start = std::chrono::steady_clock::now();
-    std::vector<RewardScore> column = functions_[f]->score(batch);
+    std::vector<RewardScore> column;
+    if (source_of_[f] < 0) {
+      column = functions_[f]->score(batch);
+    } else {
+      // A source's reward scores that source's samples only (a reward model is not run on
+      // reasoning rows); the others get none, which the combined reward skips.
+      std::vector<RewardSample> mine;
+      std::vector<size_t> positions;
+      for (size_t i = 0; i < batch.size(); ++i) {
+        if (batch[i].source != source_of_[f]) continue;
+        mine.push_back(batch[i]);
+        positions.push_back(i);
+      }
+      std::vector<RewardScore> part =
+          mine.empty() ? std::vector<RewardScore>{} : functions_[f]->score(mine);
+      R1F_CHECK(part.size() == mine.size(), "reward '", labels_[f], "' returned ", part.size(),
+                " scores for ", mine.size(), " samples");
+      column.assign(batch.size(), std::nullopt);
+      for (size_t k = 0; k < positions.size(); ++k) column[positions[k]] = part[k];
+    }
     last_seconds_[f] =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     R1F_CHECK(column.size() == batch.size(), "reward '", labels_[f], "' returned ", column.size(),

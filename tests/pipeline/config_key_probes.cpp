@@ -318,11 +318,7 @@ std::vector<Probe> config_key_probes(const fs::path& root) {
        {"distributed.bucket_megabytes=0.01"},
        {},
        Observed::MULTI_PROCESS});
-  add({"distributed.zero_stage",
-       "sft",
-       {"distributed.zero_stage=1"},
-       {},
-       Observed::MULTI_PROCESS});
+  add({"distributed.zero_stage", "sft", {"distributed.zero_stage=1"}, {}, Observed::MULTI_PROCESS});
   add({"distributed.overlap_backward",
        "sft",
        {"distributed.overlap_backward=false"},
@@ -414,6 +410,20 @@ std::vector<Probe> config_key_probes(const fs::path& root) {
              Observed::PEAK_MEMORY);
   optimizer_probes(grpo, root, "linear");
   checkpoint_probes(grpo);
+  // grpo.sources: the rl stage's prompts as two sources of the same file, 1 : 1 (one prompt
+  // of each a step), each with its own rewards. A source's name seeds its prompt order; a
+  // weight of 3 gives both of a step's prompts to the first source.
+  const std::string source_data = "data: {path: " + r + "/prompts.jsonl, prompt_template: plain}";
+  Section mixed(probes, "grpo", "rl",
+                {"stages.rl.grpo.data.path=''", "stages.rl.grpo.rewards=[]",
+                 "stages.rl.grpo.sources=[{name: a, " + source_data +
+                     ", rewards: [{name: keys_text_hash}, {name: format}]}, {name: b, " +
+                     source_data + ", rewards: [{name: keys_text_hash, options: {salt: b}}]}]"});
+  Section first_source = mixed.item("sources", 0);
+  first_source.probe("name", "c").probe("weight", "3");
+  prompt_data_probes(first_source.sub("data"), root, /*shuffled=*/true);
+  reward_probes(first_source, /*weighted=*/true);
+
   // grpo.eval: off until eval.data.path names a file; its prompts rendered as training's
   // (plain; the default template is r1_zero).
   grpo.probe("eval.data.path", r + "/prompts_b.jsonl");

@@ -6,6 +6,7 @@
 
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "pipeline/tiny_model.h"
 #include "r1forge/core/check.h"
@@ -212,6 +213,63 @@ TEST_F(GrpoStageTest, KlReferenceDynamicSamplingAndMiniBatchesRun) {
   }
 }
 
+// R1's general RL: two prompt sets mixed 3:1, each scored by its own reward. Every step's four
+// prompts are three of `reason` and one of `chat` (prompt_mix.h's deficit rule: 3 * 4 / 4 and
+// 1 * 4 / 4 exactly), each reward scores its own source's samples and gives the others none,
+// and the prompts each group shows come from its source's file.
+TEST_F(GrpoStageTest, MixedSourcesDrawInProportionAndScoreWithTheirOwnRewards) {
+  {
+    std::ofstream chat(dir_ / "chat.jsonl");
+    for (const char* text : {"say hello", "name a colour", "tell a joke"}) {
+      chat << nlohmann::json{{"prompt", text}}.dump() << "\n";
+    }
+  }
+  const std::string text =
+      "run: {dir: " + (dir_ / "run").string() + ", seed: 5, threads: 2}\n" +
+      "model: {init: " + (dir_ / "model").string() + "}\n" +
+      "stages:\n"
+      "  - name: toy\n"
+      "    type: grpo\n"
+      "    grpo:\n"
+      "      sources:\n"
+      "        - {name: reason, weight: 3, rewards: [{name: test_target_rate}],\n"
+      "           data: {path: " +
+      (dir_ / "prompts.jsonl").string() +
+      ", prompt_template: plain}}\n"
+      "        - {name: chat, weight: 1, rewards: [{name: test_text_hash}],\n"
+      "           data: {path: " +
+      (dir_ / "chat.jsonl").string() +
+      ", prompt_template: plain}}\n"
+      "      max_steps: 3\n"
+      "      prompts_per_step: 4\n"
+      "      num_generations: 2\n"
+      "      max_completion_length: 4\n"
+      "      micro_batch_size: 8\n"
+      "      log_completions: 8\n";
+  Config config = load_config_text(text, "mixed.yaml");
+  run_stage(config, "toy");
+  const auto stage_dir = dir_ / "run" / "stages" / "01-toy";
+  std::vector<nlohmann::json> lines = read_jsonl(stage_dir / "metrics.jsonl");
+  ASSERT_EQ(lines.size(), 3u);
+  for (const auto& line : lines) {
+    EXPECT_EQ(line["sources/reason/prompts"], 3.0) << line.dump();
+    EXPECT_EQ(line["sources/chat/prompts"], 1.0) << line.dump();
+    // 8 samples: the chat group's 2 are none for reason's reward, reason's 6 for chat's.
+    EXPECT_EQ(line["rewards/reason/test_target_rate/none"], 2.0);
+    EXPECT_EQ(line["rewards/chat/test_text_hash/none"], 6.0);
+    EXPECT_TRUE(line.contains("sources/chat/reward")) << line.dump();
+  }
+  const std::set<std::string> chat_prompts = {"say hello", "name a colour", "tell a joke"};
+  std::vector<nlohmann::json> samples = read_jsonl(stage_dir / "samples.jsonl");
+  ASSERT_EQ(samples.size(), 24u);
+  for (const auto& sample : samples) {
+    const bool chat = chat_prompts.count(sample["prompt"].get<std::string>()) > 0;
+    const auto& rewards = sample["rewards"];
+    EXPECT_EQ(rewards["chat/test_text_hash"].is_null(), !chat) << sample.dump();
+    EXPECT_EQ(rewards["reason/test_target_rate"].is_null(), chat) << sample.dump();
+  }
+}
+
 TEST_F(GrpoStageTest, ConfigErrorsBeforeTraining) {
   auto expect_error = [&](const std::string& text, const std::string& fragment) {
     try {
@@ -236,6 +294,13 @@ TEST_F(GrpoStageTest, ConfigErrorsBeforeTraining) {
   expect_error(
       config_text("") + "  - name: toy\n    grpo: {data: {path: x}, rewards: [{name: y}]}\n",
       "used by an earlier stage");
+  const std::string source = "{name: a, data: {path: x}, rewards: [{name: test_text_hash}]}";
+  expect_error(config_text("      sources: [" + source + "]\n"), "sources replaces data");
+  const std::string mixed =
+      "stages: [{name: m, grpo: {sources: [" + source + ", " + source + "]}}]\n";
+  expect_error(mixed, "is used by an earlier source");
+  expect_error("stages: [{name: m, grpo: {sources: [{name: a, data: {path: x}}]}}]\n",
+               "sources.0.rewards");
   Config config = load_config_text(config_text(""), "ok.yaml");
   EXPECT_THROW(run_stage(config, "missing"), ConfigError);
 }

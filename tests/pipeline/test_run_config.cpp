@@ -90,7 +90,9 @@ TEST(ConfigTest, ResolvedConfigHasEveryKeyAndReloadsEqual) {
       "         {name: t, type: sft, sft: {data: {path: p.jsonl}}},\n"
       "         {name: r, type: rejection_sampling,\n"
       "          rejection_sampling: {data: {path: p.jsonl}, rewards: [{name: accuracy}]}},\n"
-      "         {name: d, type: distill, sft: {data: {path: p.jsonl}}, distill: {teacher: s}}]\n",
+      "         {name: d, type: distill, sft: {data: {path: p.jsonl}}, distill: {teacher: s}},\n"
+      "         {name: m, grpo: {sources: [{name: a, data: {path: p.jsonl},\n"
+      "                                     rewards: [{name: accuracy}]}]}}]\n",
       "c.yaml", {"model.dtype=float16"});
   write_resolved_config(config, dir / "run");
   std::filesystem::path written = dir / "run" / "config.resolved.yaml";

@@ -58,6 +58,7 @@ struct PromptRow {
   std::vector<int64_t> ids;  // its tokens (with the tokenizer's BOS), after truncation
   nlohmann::json metadata;   // the row as read (a JSONL object or a Parquet row)
   int64_t line = 0;          // 1-based line (JSONL) or row (Parquet) in its file
+  int64_t source = 0;        // which prompt set of a mixed stage it came from (prompt_mix.h)
 };
 
 struct PromptDataset {

@@ -46,9 +46,31 @@ struct GrpoEvalConfig {
   }
 };
 
+// One prompt set of a mixed GRPO stage (R1's general RL: reasoning prompts scored by rules,
+// general prompts by reward models). Given as `sources:` in place of data and rewards.
+struct GrpoSourceConfig {
+  std::string name;                 // metrics: rewards/<name>/<label>/..., sources/<name>/...
+  PromptDataConfig data;            // its prompts
+  std::vector<RewardSpec> rewards;  // score its samples only
+  double weight = 1.0;              // share of every step's prompts: weight / sum of weights
+
+  bool operator==(const GrpoSourceConfig&) const = default;
+  template <class Visitor>
+  void visit(Visitor& v) {
+    v.field("name", name, "source name (metrics rewards/<name>/..., sources/<name>/...)");
+    v.field("data", data, "this source's prompts");
+    v.field("rewards", rewards, "rewards that score this source's samples");
+    v.field("weight", weight, "share of each step's prompts: weight / sum of the weights",
+            RealRange{0.0, 1e6, true});
+  }
+};
+
 struct GrpoConfig {
   PromptDataConfig data;            // training prompts
   std::vector<RewardSpec> rewards;  // summed with their weights (R1: accuracy + format)
+  // Or several prompt sets, each with its own rewards, mixed in proportion (then data.path and
+  // rewards stay empty); the held-out evaluation is scored by the first source's rewards.
+  std::vector<GrpoSourceConfig> sources;
   // ---- rollout shape
   int64_t max_steps = 100;        // GRPO steps (rollout batches); TRL counts optimizer steps
   int64_t prompts_per_step = 16;  // B distinct prompts per step (R1: 32)

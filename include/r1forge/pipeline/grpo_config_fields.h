@@ -11,6 +11,8 @@ void GrpoConfig::visit(Visitor& v) {
   constexpr int64_t kMaxCount = std::numeric_limits<int64_t>::max();
   v.field("data", data, "training prompts");
   v.field("rewards", rewards, "reward functions {name, weight, options}, summed with weights");
+  v.field("sources", sources,
+          "mixed prompt sets {name, data, rewards, weight} in place of data and rewards");
   v.field("max_steps", max_steps, "GRPO steps (rollout batches)", IntRange{1, kMaxCount});
   v.field("prompts_per_step", prompts_per_step, "B distinct prompts per step",
           IntRange{1, 1 << 20});

@@ -36,6 +36,7 @@ struct RewardSample {
   int64_t completion_tokens = 0;      // completion length in tokens
   bool truncated = false;             // generation hit max_new_tokens
   int64_t max_completion_tokens = 0;  // the stage's max_new_tokens (length-based rewards)
+  int64_t source = 0;  // the prompt set it came from, in a stage with several (prompt_mix.h)
 };
 
 using RewardScore = std::optional<double>;  // nullopt = none
@@ -119,6 +120,11 @@ class RewardSet {
   // `where` names the list (e.g. "x.yaml: stages[1].grpo.rewards"); errors name item i as
   // "<where>[i]", and its options as "<where>[i] (<name>)".
   RewardSet(const std::vector<RewardSpec>& specs, const std::string& where);
+  // Mixed prompt sets: moves `rewards` (one source's list) into this set, labelled
+  // "<name>/<label>"; each scores only the samples whose RewardSample::source is `source` and
+  // gives the others none. Start from an empty set (RewardSet{}).
+  RewardSet() = default;
+  void append_source(RewardSet&& rewards, int64_t source, const std::string& name);
   // scores[f][i]: reward f's score of sample i.
   std::vector<std::vector<RewardScore>> score(const std::vector<RewardSample>& batch);
   const std::vector<std::string>& labels() const { return labels_; }
@@ -138,6 +144,7 @@ class RewardSet {
   std::vector<std::string> labels_;
   std::vector<double> weights_;
   std::vector<double> last_seconds_;
+  std::vector<int64_t> source_of_;  // per function: the source it scores; -1 = every sample
   std::map<std::string, double> diagnostics_baseline_;
 };
 
