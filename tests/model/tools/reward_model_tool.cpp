@@ -3,8 +3,8 @@
 //
 //   reward_model_tool init CAUSAL_LM_DIR OUT_DIR SEED PAD   reward_model_from_causal_lm + save
 //   reward_model_tool resave IN_DIR OUT_DIR DTYPE            load_reward_model + save as DTYPE
-//   reward_model_tool score DIR IN.json OUT.json             IN {"input_ids": [[..]],
-//                                   "attention_mask": [[..]]} -> OUT {"scores": [..]} (fp32)
+//   reward_model_tool score DIR IN.json OUT.json [DTYPE]     IN {"input_ids": [[..]],
+//                 "attention_mask": [[..]]} -> OUT {"scores": [..]}, computed in DTYPE (float32)
 // Not part of the r1forge binary; exits 1 with the error message on any failure.
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -28,8 +28,13 @@ at::Tensor int_matrix(const nlohmann::json& rows) {
   return at::tensor(flat, at::kLong).view({static_cast<int64_t>(rows.size()), -1});
 }
 
-void score(const std::string& folder, const std::string& input, const std::string& output) {
-  RewardModel model = load_reward_model(folder);
+void score(const std::string& folder,
+           const std::string& input,
+           const std::string& output,
+           const std::string& dtype) {
+  ModelLoadOptions options;
+  options.dtype = parse_dtype_name(dtype);
+  RewardModel model = load_reward_model(folder, options);
   const nlohmann::json request = read_json_file(input);
   at::Tensor mask;
   if (request.contains("attention_mask")) mask = int_matrix(request.at("attention_mask"));
@@ -52,11 +57,11 @@ int run(int argc, char** argv) {
     ModelSaveOptions options;
     options.dtype = parse_dtype_name(argv[4]);
     save_reward_model(model, argv[3], options);
-  } else if (command == "score" && argc == 5) {
-    score(argv[2], argv[3], argv[4]);
+  } else if (command == "score" && (argc == 5 || argc == 6)) {
+    score(argv[2], argv[3], argv[4], argc == 6 ? argv[5] : "float32");
   } else {
     std::cerr << "usage: reward_model_tool init CAUSAL_LM_DIR OUT_DIR SEED PAD | "
-                 "resave IN_DIR OUT_DIR DTYPE | score DIR IN.json OUT.json\n";
+                 "resave IN_DIR OUT_DIR DTYPE | score DIR IN.json OUT.json [DTYPE]\n";
     return 2;
   }
   return 0;
