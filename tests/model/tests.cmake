@@ -63,3 +63,21 @@ if(R1F_PYTHON)
     set_tests_properties(interop.real_model.${arch} PROPERTIES TIMEOUT 300)
   endforeach()
 endif()
+
+# ---- reward-model folders saved by r1forge against transformers' *ForSequenceClassification
+# (scores within 1e-4), and the committed classifier fixtures against a fresh transformers build.
+add_executable(reward_model_tool ${CMAKE_SOURCE_DIR}/tests/model/tools/reward_model_tool.cpp)
+target_link_libraries(reward_model_tool PRIVATE r1forge_lib)
+target_compile_options(reward_model_tool PRIVATE ${R1F_WARNINGS})
+target_precompile_headers(reward_model_tool REUSE_FROM r1forge_lib)
+if(R1F_PYTHON)
+  add_test(NAME interop.reward_model_folder_loads_in_transformers
+           COMMAND ${R1F_PYTHON} ${CMAKE_SOURCE_DIR}/tests/python/check_reward_model_interop.py
+                   --tool $<TARGET_FILE:reward_model_tool>
+                   --workdir ${CMAKE_BINARY_DIR}/reward_model_interop)
+  add_test(NAME model.reward_model_fixtures_match_transformers
+           COMMAND ${R1F_PYTHON} ${CMAKE_SOURCE_DIR}/tests/model/make_reward_model_fixtures.py
+                   --check)
+  set_tests_properties(interop.reward_model_folder_loads_in_transformers
+                       model.reward_model_fixtures_match_transformers PROPERTIES TIMEOUT 180)
+endif()

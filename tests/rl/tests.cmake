@@ -14,3 +14,10 @@ include(${CMAKE_CURRENT_LIST_DIR}/reward_tests.cmake)
 
 # The distillation loss TRL fixture (tests/rl/make_distill_fixtures.py --check).
 include(${CMAKE_CURRENT_LIST_DIR}/distill_tests.cmake)
+
+# The Bradley–Terry loss fixture must still be what the installed TRL's RewardTrainer computes.
+if(R1F_PYTHON)
+  add_test(NAME rl.bradley_terry_fixture_matches_trl
+           COMMAND ${R1F_PYTHON} ${CMAKE_CURRENT_LIST_DIR}/make_bradley_terry_fixtures.py --check)
+  set_tests_properties(rl.bradley_terry_fixture_matches_trl PROPERTIES TIMEOUT 120)
+endif()
