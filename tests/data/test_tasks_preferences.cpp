@@ -76,15 +76,15 @@ TEST(PreferencesTask, EveryKindPrefersWhatItSaysAndTheInstructionRewardAgrees) {
       } else if (kind == "concise") {
         EXPECT_EQ(row["aspect"], "helpfulness");
         EXPECT_EQ(testing::score_one(*reward, rejected_sample), 1.0) << row.dump();
-        // The chosen think block's text 3 or 4 times over (2 or 3 repeats after the first).
+        // The chosen think block's text 2 or 3 times over (1 or 2 repeats after the first).
         const std::string reasoning = chosen.substr(7, chosen.find("</think>") - 7);
         int64_t copies = 0;
         for (size_t at = rejected.find(reasoning); at != std::string::npos;
              at = rejected.find(reasoning, at + reasoning.size())) {
           ++copies;
         }
-        EXPECT_GE(copies, 3) << row.dump();
-        EXPECT_LE(copies, 4) << row.dump();
+        EXPECT_GE(copies, 2) << row.dump();
+        EXPECT_LE(copies, 3) << row.dump();
       } else {
         EXPECT_EQ(kind, "help_benign");
         EXPECT_EQ(row["aspect"], "harmlessness");

@@ -164,7 +164,9 @@ std::string wrong_answer_completion(const InstructionProblem& problem) {
 
 std::string rambling_completion(const InstructionProblem& problem, TaskRng& rng) {
   std::string reasoning = problem.reasoning;
-  const int64_t repeats = rng.uniform(2, 3);
+  // 1 or 2 repeats: the longest rejected side then stays under the tiny demo's 512 positions
+  // (about 490 tokens of its 96-piece tokenizer for a 6-word uppercase instruction).
+  const int64_t repeats = rng.uniform(1, 2);
   for (int64_t i = 0; i < repeats; ++i) {
     reasoning += std::string(" ") + kRamblingFillers[pick_index(rng, std::size(kRamblingFillers))] +
                  " " + problem.reasoning;

@@ -68,7 +68,7 @@ std::string refusal_completion(TaskRng& rng);
 // the instruction (the input echoed unsorted/unreversed, a count off by one, the wrong format);
 // never equal to problem.answer.
 std::string wrong_answer_completion(const InstructionProblem& problem);
-// The exact answer after a think block that repeats its reasoning 2 or 3 more times.
+// The exact answer after a think block that repeats its reasoning 1 or 2 more times.
 std::string rambling_completion(const InstructionProblem& problem, TaskRng& rng);
 
 // `train` and `test` pairs; the kinds' counts per split are exact (rounded shares), their
