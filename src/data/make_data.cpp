@@ -110,8 +110,9 @@ void make_task(const MakeDataTaskConfig& task, const fs::path& staging, const st
   request.train = task.train;
   request.test = task.test;
   request.seed = static_cast<uint64_t>(task.seed);
-  for (auto settings : {task_settings(task.arithmetic), task_settings(task.corpus),
-                        task_settings(task.countdown), task_settings(task.instructions)}) {
+  for (auto settings :
+       {task_settings(task.arithmetic), task_settings(task.corpus), task_settings(task.countdown),
+        task_settings(task.instructions), task_settings(task.preferences)}) {
     request.settings.insert(request.settings.end(), settings.begin(), settings.end());
   }
   std::vector<tasks::TaskFile> files;

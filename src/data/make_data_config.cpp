@@ -46,7 +46,8 @@ void validate_task(const MakeDataTaskConfig& task, const std::string& key) {
       {tasks::kArithmeticTask, task.arithmetic.has_value()},
       {tasks::kCorpusTask, task.corpus.has_value()},
       {tasks::kCountdownTask, task.countdown.has_value()},
-      {tasks::kInstructionsTask, task.instructions.has_value()}};
+      {tasks::kInstructionsTask, task.instructions.has_value()},
+      {tasks::kPreferencesTask, task.preferences.has_value()}};
   for (const auto& [name, present] : sections) {
     R1F_CHECK_CONFIG(!present || task.task == name, key, ".", name, ": options of task ", name,
                      " on a task ", task.task, " would be ignored");
@@ -56,6 +57,7 @@ void validate_task(const MakeDataTaskConfig& task, const std::string& key) {
   if (task.corpus) task.corpus->validate(options);
   if (task.countdown) task.countdown->validate(options);
   if (task.instructions) task.instructions->validate(options);
+  if (task.preferences) task.preferences->validate(options);
   check_inside_dir(task.folder_name(), key + ".folder");
 }
 

@@ -18,15 +18,16 @@ TEST(TaskRegistry, NamesOptionsAndUnknownTask) {
     EXPECT_FALSE(task.help.empty()) << task.name;
     EXPECT_FALSE(task.options.empty()) << task.name;
   }
-  EXPECT_EQ(names, (std::vector<std::string>{"arithmetic", "corpus", "countdown", "instructions"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"arithmetic", "corpus", "countdown", "instructions",
+                                             "preferences"}));
   try {
     find_task("arithmetics");
     FAIL() << "no error";
   } catch (const UsageError& error) {
-    EXPECT_NE(
-        std::string(error.what())
-            .find("unknown task 'arithmetics'; tasks: arithmetic, corpus, countdown, instructions"),
-        std::string::npos)
+    EXPECT_NE(std::string(error.what())
+                  .find("unknown task 'arithmetics'; tasks: arithmetic, corpus, countdown, "
+                        "instructions, preferences"),
+              std::string::npos)
         << error.what();
   }
   const TaskInfo& arithmetic = find_task("arithmetic");
@@ -36,7 +37,7 @@ TEST(TaskRegistry, NamesOptionsAndUnknownTask) {
 
 TEST(TaskRegistry, FilesAreByteIdenticalPerSeed) {
   testing::TempDir dir;
-  for (const char* name : {"arithmetic", "countdown", "instructions"}) {
+  for (const char* name : {"arithmetic", "countdown", "instructions", "preferences"}) {
     const TaskInfo& task = find_task(name);
     write_task_files(dir / "a", task.generate({120, 30, 5, {}}));
     write_task_files(dir / "b", task.generate({120, 30, 5, {}}));

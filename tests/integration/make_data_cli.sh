@@ -80,7 +80,7 @@ set +e
 code=$?
 set -e
 [ "$code" = 2 ] || fail "unknown task exited $code"
-grep -q "unknown task 'arithmetix'; tasks: arithmetic, corpus, countdown, instructions" err.txt ||
+grep -q "unknown task 'arithmetix'; tasks: arithmetic, corpus, countdown, instructions, preferences" err.txt ||
   fail "unknown task message: $(cat err.txt)"
 
 set +e

@@ -316,6 +316,7 @@ std::string probe_make_data_config(const fs::path& root) {
          "    - {task: corpus, train: 40, seed: 1, corpus: {}}\n"
          "    - {task: countdown, train: 6, test: 3, seed: 1, countdown: {}}\n"
          "    - {task: instructions, train: 6, test: 3, seed: 1, instructions: {}}\n"
+         "    - {task: preferences, train: 6, test: 3, seed: 1, preferences: {}}\n"
          "  mixes:\n"
          "    - {file: mix.jsonl, parts: [{file: instructions/train.jsonl},\n"
          "                                {file: countdown/train.jsonl}]}\n"

@@ -243,6 +243,18 @@ void make_data_probes(std::vector<Probe>& probes, const fs::path& root) {
            {"max_items", "4", {}},
            {"max_number", "9", {}},
            {"test_fraction", "0.5", {}}});
+  // Fewer instruction rows than kinds here: max_number shows only on sort_numbers rows.
+  options("preferences.instructions.", 4,
+          {{"kinds", "[uppercase]", {}},
+           {"min_items", "2", {}},
+           {"max_items", "4", {}},
+           {"max_number", "9", {"kinds=[sort_numbers]"}},
+           {"test_fraction", "0.5", {}}});
+  // 6 train rows: 3 harmlessness at 0.5, 1 at 0.2; each share moves a row between kinds.
+  options("preferences.", 4,
+          {{"harmlessness_share", "0.2", {}},
+           {"rambling_share", "0.2", {}},
+           {"benign_share", "0.2", {}}});
   add("make_data.mixes[].file", "mix_b.jsonl");
   add("make_data.mixes[].parts[].file", "countdown/test.jsonl");
   add("make_data.mixes[].parts[].max_rows", "2");

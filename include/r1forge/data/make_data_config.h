@@ -27,13 +27,14 @@
 #include "r1forge/data/tasks/corpus.h"
 #include "r1forge/data/tasks/countdown.h"
 #include "r1forge/data/tasks/instructions.h"
+#include "r1forge/data/tasks/preferences.h"
 
 namespace r1forge {
 
 // One generated data set: `r1forge make-data --task TASK --train N --test N --seed S` with the
 // task's options from the section named after it.
 struct MakeDataTaskConfig {
-  std::string task;    // arithmetic | corpus | countdown | instructions
+  std::string task;    // arithmetic | corpus | countdown | instructions | preferences
   std::string folder;  // sub-folder of dir that gets the files; empty = the task's name
   int64_t train = 0;   // rows of train.jsonl (corpus: lines of corpus.jsonl)
   int64_t test = 0;    // rows of test.jsonl (corpus: must be 0)
@@ -43,13 +44,14 @@ struct MakeDataTaskConfig {
   std::optional<tasks::CorpusConfig> corpus;
   std::optional<tasks::CountdownConfig> countdown;
   std::optional<tasks::InstructionsConfig> instructions;
+  std::optional<tasks::PreferencesConfig> preferences;
 
   std::string folder_name() const { return folder.empty() ? task : folder; }
   bool operator==(const MakeDataTaskConfig&) const = default;
   template <class Visitor>
   void visit(Visitor& v) {
     v.field("task", task, "generator (docs/tasks.md)",
-            OneOf{"arithmetic", "corpus", "countdown", "instructions"});
+            OneOf{"arithmetic", "corpus", "countdown", "instructions", "preferences"});
     v.field("folder", folder, "sub-folder of dir for its files; empty = the task's name");
     v.field("train", train, "rows of train.jsonl (corpus: lines of corpus.jsonl)",
             IntRange{0, INT32_MAX});
@@ -60,6 +62,7 @@ struct MakeDataTaskConfig {
     v.field("corpus", corpus, "options of task corpus (null = defaults)");
     v.field("countdown", countdown, "options of task countdown (null = defaults)");
     v.field("instructions", instructions, "options of task instructions (null = defaults)");
+    v.field("preferences", preferences, "options of task preferences (null = defaults)");
   }
 };
 

@@ -1,8 +1,8 @@
 // `r1forge make-data`: writes a synthetic task's data set (data/tasks/) into a folder, or makes
 // a config's whole `make_data:` folder (data/make_data.h) without running its stages.
 //
-//   r1forge make-data --task arithmetic|countdown|instructions|corpus --out DIR --train N
-//                     [--test N] [--seed S] [--set key=value ...] [--options]
+//   r1forge make-data --task arithmetic|countdown|instructions|preferences|corpus --out DIR
+//                     --train N [--test N] [--seed S] [--set key=value ...] [--options]
 //   r1forge make-data --config CONFIG.yaml [a.b=c ...]
 // Split tasks write DIR/train.jsonl and DIR/test.jsonl, the corpus DIR/corpus.jsonl, each
 // atomically; nothing is written when an option is bad or the sizes cannot be met.
@@ -14,9 +14,9 @@
 
 #include "../command.h"
 #include "r1forge/core/check.h"
-#include "r1forge/pipeline/run_config.h"
 #include "r1forge/core/log.h"
 #include "r1forge/data/tasks/task_registry.h"
+#include "r1forge/pipeline/run_config.h"
 
 namespace r1forge::app {
 namespace {

@@ -6,6 +6,7 @@
 #include "r1forge/data/tasks/corpus.h"
 #include "r1forge/data/tasks/countdown.h"
 #include "r1forge/data/tasks/instructions.h"
+#include "r1forge/data/tasks/preferences.h"
 
 namespace r1forge::tasks {
 namespace {
@@ -61,6 +62,11 @@ std::vector<TaskInfo> make_registry() {
       kInstructionsTask,
       "rule-checkable instructions (reverse, sort, count, format) with one exact answer",
       generate_instructions));
+  tasks.push_back(split_task<PreferencesConfig>(
+      kPreferencesTask,
+      "preference pairs {prompt, chosen, rejected, aspect} for helpfulness and harmlessness "
+      "reward models",
+      generate_preferences));
   return tasks;
 }
 

@@ -7,7 +7,8 @@
 // Options are parsed with the config machinery (yaml_io.h): values follow YAML rules
 // (`languages=[en, zh]`, `zh_share=0.3`), nested keys use dots (`arithmetic.digits=2`), and an
 // unknown key is a ConfigError naming it and listing the known ones.
-// Not here: the generators (arithmetic.h, countdown.h, instructions.h, corpus.h).
+// Not here: the generators (arithmetic.h, countdown.h, instructions.h, corpus.h,
+// preferences.h).
 #pragma once
 
 #include <cstdint>
@@ -49,7 +50,7 @@ struct TaskInfo {
   std::function<std::vector<TaskFile>(const TaskRequest&)> generate;
 };
 
-// Every task, sorted by name: arithmetic, corpus, countdown, instructions.
+// Every task, sorted by name: arithmetic, corpus, countdown, instructions, preferences.
 const std::vector<TaskInfo>& registered_tasks();
 // UsageError listing the task names for an unknown one.
 const TaskInfo& find_task(const std::string& name);
