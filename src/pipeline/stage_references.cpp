@@ -31,6 +31,10 @@ struct PathCollector {
     const bool is_path = leaf == "path" || (leaf.size() > 5 && leaf.ends_with("_path"));
     if (is_path && !value.empty()) found.emplace_back(key, &value);
   }
+  // A reward's options: `options.path` is a path (the reward_model reward's folder).
+  void walk(const std::string& key, std::map<std::string, std::string>& values) {
+    for (auto& [name, value] : values) walk(key + "." + name, value);
+  }
   template <class T>
   void walk(const std::string& key, std::optional<T>& value) {
     if (value) walk(key, *value);
@@ -49,6 +53,12 @@ struct PathCollector {
     }
   }
 };
+
+// A reward option `path` (rewards[i].options.path, sources[j].rewards[i].options.path): a
+// model folder, as the reward_model reward reads, rather than a data file.
+bool is_reward_model_path(const std::string& key) {
+  return key.ends_with(".options.path");
+}
 
 }  // namespace
 
@@ -117,8 +127,9 @@ Config resolve_stage_references(const Config& config,
                          "' is neither an earlier stage nor a folder");
       }
     }
-    // ---- data paths: @stage or a file
+    // ---- data paths: @stage or a file; a reward's model folder: @stage or a folder
     for (auto& [key, value] : stage_data_paths(stage)) {
+      const bool model_folder = is_reward_model_path(key);
       if (value->front() == '@') {
         const std::string name = value->substr(1);
         auto it = position.find(name);
@@ -126,10 +137,20 @@ Config resolve_stage_references(const Config& config,
                          "' but no stage is named '", name, "'");
         R1F_CHECK_CONFIG(it->second < i, where, ".", key, " is '", *value, "' but stage '", name,
                          "' does not run before this one");
+        if (model_folder) {
+          const StageConfig& from = config.stages[it->second];
+          R1F_CHECK_CONFIG(stage_produces_model(from.type), where, ".", key, " is '", *value,
+                           "' but stage '", name, "' (", from.type, ") makes no model");
+          *value = (stage_directory(config, from) / "final").string();
+          continue;
+        }
         const fs::path output = stage_data_output(config, config.stages[it->second]);
         R1F_CHECK_CONFIG(!output.empty(), where, ".", key, " is '", *value, "' but stage '", name,
                          "' (", config.stages[it->second].type, ") writes no data");
         *value = output.string();
+      } else if (model_folder) {
+        R1F_CHECK_CONFIG(!check_inputs_exist || fs::is_directory(*value), where, ".", key,
+                         ": folder '", *value, "' does not exist");
       } else {
         R1F_CHECK_CONFIG(
             !check_inputs_exist || dataset_exists(*value) || made_by_make_data(config, *value),
@@ -169,9 +190,11 @@ StageConfig portable_stage(const Config& resolved, StageConfig stage) {
       stage.distill->teacher = earlier.name;
     }
     const fs::path data = stage_data_output(resolved, earlier);
-    if (data.empty()) continue;
     for (auto& [key, value] : stage_data_paths(stage)) {
-      if (*value == data.string()) *value = "@" + earlier.name;
+      if (is_reward_model_path(key) ? *value == final_model
+                                    : !data.empty() && *value == data.string()) {
+        *value = "@" + earlier.name;
+      }
     }
   }
   return stage;

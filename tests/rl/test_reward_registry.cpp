@@ -88,7 +88,8 @@ TEST(RewardRegistry, BuiltinsAreRegisteredOnFirstUse) {
     EXPECT_FALSE(info.help.empty()) << info.name;
   }
   for (const char* name : {"accuracy", "countdown", "external", "format", "language_consistency",
-                           "length", "repetition", "soft_overlong", "tag_count"}) {
+                           "length", "repetition", "soft_overlong", "tag_count", "instruction",
+                           "reward_model"}) {
     EXPECT_NE(std::find(names.begin(), names.end(), name), names.end()) << name;
   }
   EXPECT_TRUE(std::is_sorted(names.begin(), names.end()));

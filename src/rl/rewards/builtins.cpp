@@ -11,6 +11,7 @@
 #include "r1forge/rl/rewards/language_consistency.h"
 #include "r1forge/rl/rewards/length.h"
 #include "r1forge/rl/rewards/repetition.h"
+#include "r1forge/rl/rewards/reward_model.h"
 #include "r1forge/rl/rewards/soft_overlong.h"
 #include "r1forge/rl/rewards/tag_count.h"
 
@@ -28,6 +29,7 @@ void register_builtin_rewards() {
   register_reward("soft_overlong", kSoftOverlongHelp, make_soft_overlong_reward);
   register_reward("external", kExternalHelp, make_external_reward);
   register_reward("instruction", kInstructionHelp, make_instruction_reward);
+  register_reward("reward_model", kRewardModelHelp, make_reward_model_reward);
 }
 
 }  // namespace r1forge
