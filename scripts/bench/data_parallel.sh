@@ -3,10 +3,11 @@
 # batch, same data, same results) in 1 process with all THREADS cores and in 2 processes
 # (`r1forge launch`, Gloo on loopback) with THREADS/2 cores each, plus 1 process with
 # THREADS/2 cores (the per-core baseline), and 2 processes again with the gradient buckets sent
-# after backward rather than during it. Prints per variant the median over steps (the first
+# after backward rather than during it (the 2-process variants interleaved REPEATS times). Prints per variant the median over steps (the first
 # dropped) of SFT tokens/s and of GRPO seconds per step (rollout, update), and the ratios.
 # Usage: scripts/bench/data_parallel.sh [R1FORGE] ; env THREADS (2), PRESET (qwen2-10m shape at
-# the smoke tokenizer's 96-token vocabulary), SFT_STEPS (8), GRPO_STEPS (4), WORK.
+# the smoke tokenizer's 96-token vocabulary), SFT_STEPS (8), GRPO_STEPS (4), REPEATS (1), EXTRA
+# (overrides for every variant, e.g. distributed.bucket_megabytes=2), WORK.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 r1forge="${1:-$root/build/bin/r1forge}"
@@ -54,6 +55,8 @@ YAML
 variant() {
   local name="$1" processes="$2" each="$3"
   shift 3
+  # shellcheck disable=SC2206  # EXTRA: overrides for every variant, split on spaces
+  set -- "$@" ${EXTRA:-}
   if [ "$processes" = 1 ]; then
     "$r1forge" run bench.yaml run.dir="runs/$name" run.threads="$each" "$@" >"$name.log" 2>&1
   else
@@ -62,17 +65,25 @@ variant() {
   fi
 }
 variant one-$threads 1 "$threads"
-variant two-$half 2 "$half"
 variant one-$half 1 "$half"
-# The gradient buckets sent after backward instead of during it (distributed.overlap_backward).
-variant two-$half-after 2 "$half" distributed.overlap_backward=false
+# 2 processes with the gradient buckets sent during backward and after it
+# (distributed.overlap_backward), interleaved REPEATS times so a drift in the machine's load
+# falls on both alike; their medians pool the repeats.
+for ((repeat = 1; repeat <= ${REPEATS:-1}; repeat++)); do
+  variant two-$half-r$repeat 2 "$half"
+  variant two-$half-after-r$repeat 2 "$half" distributed.overlap_backward=false
+done
 
-python3 - "$threads" "$half" <<'PY'
+python3 - "$threads" "$half" "${REPEATS:-1}" <<'PY'
 import json, statistics, sys
-threads, half = sys.argv[1], sys.argv[2]
-def stage(run, name):
+threads, half, repeats = sys.argv[1], sys.argv[2], int(sys.argv[3])
+def lines_of(run, name):
     lines = [json.loads(l) for l in open(f"runs/{run}/stages/{name}/metrics.jsonl")]
     return lines[1:] or lines  # the first step warms up
+def stage(run, name):
+    if run.startswith("two-"):  # pooled over the repeats
+        return [l for r in range(1, repeats + 1) for l in lines_of(f"{run}-r{r}", name)]
+    return lines_of(run, name)
 def median(lines, key):
     return statistics.median(l[key] for l in lines if key in l)
 rows = []
