@@ -8,6 +8,7 @@
 
 #include <fstream>
 
+#include "data/chat_tokenizers.h"
 #include "r1forge/core/check.h"
 #include "r1forge/data/preference_dataset.h"
 #include "r1forge/data/sft_dataset.h"
@@ -36,27 +37,11 @@ json assistant(const std::string& text) {
 class PreferenceDatasetTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    const fs::path qwen = testing::testdata_dir() / "tokenizers" / "qwen3";
-    ASSERT_TRUE(fs::exists(qwen / "tokenizer.json")) << "missing shared test data " << qwen;
-    qwen_tokenizer_ = load_tokenizer(qwen).release();
-    qwen_template_ = new ChatTemplate(*load_chat_template(qwen));
-    // DeepSeek's tokenizer with R1-Distill's template, whose generation prompt opens <think>.
-    r1_folder_ = new testing::TempDir();
-    const fs::path deepseek = testing::testdata_dir() / "tokenizers" / "deepseek_v3";
-    for (const char* name : {"tokenizer.json", "tokenizer_config.json"}) {
-      fs::copy_file(deepseek / name, *r1_folder_ / name);
-    }
-    fs::copy_file(testing::source_dir() / "tests/golden/chat_templates/deepseek_r1_distill.jinja",
-                  *r1_folder_ / "chat_template.jinja");
-    r1_tokenizer_ = load_tokenizer(r1_folder_->path()).release();
-    r1_template_ = new ChatTemplate(*load_chat_template(r1_folder_->path()));
-  }
-  static void TearDownTestSuite() {
-    delete qwen_tokenizer_;
-    delete qwen_template_;
-    delete r1_tokenizer_;
-    delete r1_template_;
-    delete r1_folder_;
+    const testing::ChatTokenizers& shared = testing::chat_tokenizers();
+    qwen_tokenizer_ = shared.qwen_tokenizer.get();
+    qwen_template_ = shared.qwen_template.get();
+    r1_tokenizer_ = shared.r1_tokenizer.get();
+    r1_template_ = shared.r1_template.get();
   }
 
   PreferenceDataset load(PreferenceDataConfig config,
@@ -105,7 +90,6 @@ class PreferenceDatasetTest : public ::testing::Test {
   static inline ChatTemplate* qwen_template_ = nullptr;
   static inline Tokenizer* r1_tokenizer_ = nullptr;
   static inline ChatTemplate* r1_template_ = nullptr;
-  static inline testing::TempDir* r1_folder_ = nullptr;
   testing::TempDir dir_;
 };
 
