@@ -235,6 +235,12 @@ Config resolve_stage_inputs(const Config& original,
   }
   StageConfig inputs = stage;
   for (auto& [key, path] : stage_data_paths(inputs)) {
+    if (is_reward_model_path(key)) {  // a reward model's folder, maybe an earlier stage's final/
+      R1F_CHECK_CONFIG(fs::exists(fs::path(*path) / "config.json"), source, ": stage '", name, "' ",
+                       key, ": ", *path,
+                       " holds no model (an earlier stage's output: run that stage first)");
+      continue;
+    }
     // A file the make_data: section makes counts: r1forge stage makes it before the stage runs.
     R1F_CHECK_CONFIG(dataset_exists(*path) || made_by_make_data(original, *path), source,
                      ": stage '", name, "' ", key, ": ", *path,

@@ -54,13 +54,11 @@ struct PathCollector {
   }
 };
 
-// A reward option `path` (rewards[i].options.path, sources[j].rewards[i].options.path): a
-// model folder, as the reward_model reward reads, rather than a data file.
+}  // namespace
+
 bool is_reward_model_path(const std::string& key) {
   return key.ends_with(".options.path");
 }
-
-}  // namespace
 
 fs::path stage_data_output(const Config& config, const StageConfig& stage) {
   if (stage.type == "rejection_sampling") return stage_directory(config, stage) / "data.jsonl";

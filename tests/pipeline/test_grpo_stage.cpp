@@ -12,6 +12,7 @@
 #include "r1forge/core/check.h"
 #include "r1forge/core/fs.h"
 #include "r1forge/model/hf_io.h"
+#include "r1forge/model/reward_model_io.h"
 #include "r1forge/pipeline/checkpoint.h"
 #include "r1forge/pipeline/run_config.h"
 #include "r1forge/pipeline/stage.h"
@@ -268,6 +269,68 @@ TEST_F(GrpoStageTest, MixedSourcesDrawInProportionAndScoreWithTheirOwnRewards) {
     EXPECT_EQ(rewards["chat/test_text_hash"].is_null(), !chat) << sample.dump();
     EXPECT_EQ(rewards["reason/test_target_rate"].is_null(), chat) << sample.dump();
   }
+}
+
+// A reward model scoring one source of a mixed stage, run through run_stage (which checks the
+// stage's inputs): its scores reach the chat source's samples only, and are the model's.
+TEST_F(GrpoStageTest, RewardModelScoresItsSourceThroughRunStage) {
+  {
+    std::ofstream chat(dir_ / "chat.jsonl");
+    for (const char* text : {"say hello", "name a colour"}) {
+      chat << nlohmann::json{{"prompt", text}}.dump() << "\n";
+    }
+    RewardModelInitOptions init;
+    init.seed = 4;
+    init.pad_token_id = 0;
+    RewardModel reward_model = reward_model_from_causal_lm(dir_ / "model", init);
+    save_reward_model(reward_model, dir_ / "rm");
+    std::filesystem::copy_file(dir_ / "model" / "tokenizer.model", dir_ / "rm" / "tokenizer.model");
+  }
+  const std::string text =
+      "run: {dir: " + (dir_ / "run").string() + ", seed: 5, threads: 2}\n" +
+      "model: {init: " + (dir_ / "model").string() + "}\n" +
+      "stages:\n"
+      "  - name: toy\n"
+      "    type: grpo\n"
+      "    grpo:\n"
+      "      sources:\n"
+      "        - {name: reason, rewards: [{name: test_target_rate}],\n"
+      "           data: {path: " +
+      (dir_ / "prompts.jsonl").string() +
+      ", prompt_template: plain}}\n"
+      "        - {name: chat, rewards: [{name: reward_model, options: {path: " +
+      (dir_ / "rm").string() +
+      ", span: answer}}],\n"
+      "           data: {path: " +
+      (dir_ / "chat.jsonl").string() +
+      ", prompt_template: plain}}\n"
+      "      max_steps: 2\n"
+      "      prompts_per_step: 2\n"
+      "      num_generations: 2\n"
+      "      max_completion_length: 4\n"
+      "      micro_batch_size: 4\n"
+      "      log_completions: 4\n";
+  Config config = load_config_text(text, "rm.yaml");
+  run_stage(config, "toy");
+  const auto stage_dir = dir_ / "run" / "stages" / "01-toy";
+  for (const auto& line : read_jsonl(stage_dir / "metrics.jsonl")) {
+    EXPECT_EQ(line["rewards/chat/reward_model/none"], 2.0) << line.dump();  // reason's 2 samples
+    EXPECT_TRUE(line["rewards/chat/reward_model/mean"].is_number()) << line.dump();
+  }
+  int chat_samples = 0;
+  for (const auto& sample : read_jsonl(stage_dir / "samples.jsonl")) {
+    const auto& score = sample["rewards"]["chat/reward_model"];
+    const bool chat = sample["prompt"] == "say hello" || sample["prompt"] == "name a colour";
+    EXPECT_EQ(score.is_number(), chat) << sample.dump();
+    chat_samples += chat ? 1 : 0;
+  }
+  EXPECT_EQ(chat_samples, 4);  // one chat prompt a step, 2 samples each
+  // A folder that holds no model is named before anything trains.
+  Config missing = load_config_text(
+      std::string(text).replace(text.find((dir_ / "rm").string()), (dir_ / "rm").string().size(),
+                                (dir_ / "model" / "nothing").string()),
+      "rm.yaml");
+  EXPECT_THROW(run_stage(missing, "toy"), ConfigError);
 }
 
 TEST_F(GrpoStageTest, ConfigErrorsBeforeTraining) {

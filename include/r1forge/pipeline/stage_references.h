@@ -29,7 +29,8 @@ bool stage_produces_model(const std::string& type);
 bool made_by_make_data(const Config& config, const std::filesystem::path& path);
 
 // Every data-path field of `stage` as (dotted key, pointer into the stage), found by walking
-// its config structs: keys named `path` or ending in `_path`; empty values are skipped.
+// its config structs: keys named `path` or ending in `_path`, and rewards' `options.path`
+// (model folders: is_reward_model_path); empty values are skipped.
 std::vector<std::pair<std::string, std::string*>> stage_data_paths(StageConfig& stage);
 
 // A copy of `config` with init names and `@stage` paths replaced by the earlier stages'
@@ -43,6 +44,11 @@ Config resolve_stage_references(const Config& config,
 // The earlier stages `stage` (as written, unresolved) reads from: its init, its distillation
 // teacher and its `@stage` data paths, each name once, in that order.
 std::vector<std::string> stage_input_names(const Config& config, const StageConfig& stage);
+
+// Whether a key stage_data_paths found is a reward's `options.path` (rewards[i].options.path,
+// sources[j].rewards[i].options.path): a model folder, as the reward_model reward reads,
+// rather than a data file.
+bool is_reward_model_path(const std::string& key);
 
 // `stage` of a resolved config with the references resolve_stage_references made written back
 // as they are spelled in YAML (an earlier stage's final/ as its name, its data output as
