@@ -32,11 +32,11 @@ GradientSync::GradientSync(std::vector<at::Tensor> parameters, int64_t bucket_by
     const at::Tensor& parameter = parameters_[i];
     const int64_t bytes = parameter.numel() * static_cast<int64_t>(parameter.element_size());
     const bool fits = !buckets_.empty() && filled + bytes <= bucket_bytes &&
-                      buckets_.back().flat.scalar_type() == parameter.scalar_type() &&
-                      buckets_.back().flat.device() == parameter.device();
+                      buckets_.back().options.dtype() == parameter.dtype() &&
+                      buckets_.back().options.device() == parameter.device();
     if (!fits) {
       buckets_.emplace_back();
-      buckets_.back().flat = at::empty({0}, parameter.options().requires_grad(false));
+      buckets_.back().options = parameter.options().requires_grad(false);
       filled = 0;
     }
     Bucket& bucket = buckets_.back();
@@ -46,13 +46,12 @@ GradientSync::GradientSync(std::vector<at::Tensor> parameters, int64_t bucket_by
     bucket.elements += parameter.numel();
     filled += bytes;
   }
-  for (Bucket& bucket : buckets_) bucket.flat = at::empty({bucket.elements}, bucket.flat.options());
+  for (Bucket& bucket : buckets_) bucket.flat = at::empty({bucket.elements}, bucket.options);
   if (overlap) {
     for (size_t i = 0; i < parameters_.size(); ++i) {
       R1F_CHECK(!torch::autograd::impl::post_acc_grad_hooks(parameters_[i]),
                 "gradient sync: parameter ", i,
-                " already has a post-accumulate hook (two "
-                "optimizers over one model at once?)");
+                " already has a post-accumulate hook (two optimizers over one model at once?)");
       torch::autograd::impl::set_post_acc_grad_hooks(parameters_[i],
                                                      std::make_unique<GradientReadyHook>(this, i));
     }

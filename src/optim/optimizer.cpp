@@ -96,24 +96,16 @@ void Optimizer::zero_grad() {
 StepResult Optimizer::step() {
   StepResult result;
   ++counters_.calls;
-  // The test hook acts on every rank alike (the same call numbers), before ZeRO-1's
-  // reduce-scatter or after the replicated sum (whose buckets may have left during backward).
-  const bool inject_nan = test_nonfinite_gradient(counters_.calls);
-  auto poison = [&] {
-    if (inject_nan && parameters_.front().grad().defined()) {
-      parameters_.front().grad().fill_(std::numeric_limits<float>::quiet_NaN());
-    }
-  };
   // Data parallel: every rank holds the summed gradient from here on (ZeRO-1: its shard of
   // it), so the norm, the clip, a non-finite skip and the AdamW update agree on every rank.
-  if (sharded_) {
-    poison();
-    result.grad_norm = sharded_->reduce_gradients();
-  } else {
-    if (gradient_sync_) gradient_sync_->synchronize();
-    poison();
-    result.grad_norm = gradient_norm(parameters_);
+  // gradient_sync_ exists only without ZeRO-1.
+  if (gradient_sync_) gradient_sync_->synchronize();
+  // Test hook, on every rank alike (the same call numbers): after the replicated sum (whose
+  // buckets may have left during backward), before ZeRO-1's reduce-scatter.
+  if (test_nonfinite_gradient(counters_.calls) && parameters_.front().grad().defined()) {
+    parameters_.front().grad().fill_(std::numeric_limits<float>::quiet_NaN());
   }
+  result.grad_norm = sharded_ ? sharded_->reduce_gradients() : gradient_norm(parameters_);
   result.learning_rate =
       config_.learning_rate * lr_multiplier(config_.schedule, counters_.steps_taken, total_steps_);
   if (!std::isfinite(result.grad_norm)) {

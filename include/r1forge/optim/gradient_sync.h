@@ -52,7 +52,8 @@ class GradientSync {
   struct Bucket {
     std::vector<size_t> members;  // indexes into parameters_
     int64_t elements = 0;
-    at::Tensor flat;  // [elements] gradient dtype and device; reused every step
+    at::TensorOptions options;  // its gradients' dtype and device
+    at::Tensor flat;            // [elements]; reused every step
     std::unique_ptr<PendingCollective> pending;
     size_t ready = 0;  // members accumulated in the armed backward
   };
