@@ -88,6 +88,32 @@ class GrpoStageTest : public ::testing::Test {
            "      rewards: " +
            rewards + "\n" + grpo_extra;
   }
+  // A stage whose prompts are two sources: `reason` (prompts.jsonl, scored by test_target_rate,
+  // weight `reason_weight`) and `chat` (chat.jsonl made of `chat_prompts`, scored by
+  // `chat_rewards`, weight 1).
+  std::string mixed_config_text(const std::vector<std::string>& chat_prompts,
+                                const std::string& chat_rewards,
+                                const std::string& reason_weight,
+                                const std::string& grpo_extra) {
+    std::ofstream chat(dir_ / "chat.jsonl");
+    for (const std::string& text : chat_prompts) {
+      chat << nlohmann::json{{"prompt", text}}.dump() << "\n";
+    }
+    return "run: {dir: " + (dir_ / "run").string() + ", seed: 5, threads: 2}\n" +
+           "model: {init: " + (dir_ / "model").string() + "}\n" +
+           "stages:\n"
+           "  - name: toy\n"
+           "    type: grpo\n"
+           "    grpo:\n"
+           "      sources:\n"
+           "        - {name: reason, weight: " +
+           reason_weight + ", rewards: [{name: test_target_rate}],\n" +
+           "           data: {path: " + (dir_ / "prompts.jsonl").string() +
+           ", prompt_template: plain}}\n"
+           "        - {name: chat, weight: 1, rewards: " +
+           chat_rewards + ",\n" + "           data: {path: " + (dir_ / "chat.jsonl").string() +
+           ", prompt_template: plain}}\n" + grpo_extra;
+  }
   testing::TempDir dir_;
 };
 
@@ -219,34 +245,14 @@ TEST_F(GrpoStageTest, KlReferenceDynamicSamplingAndMiniBatchesRun) {
 // 1 * 4 / 4 exactly), each reward scores its own source's samples and gives the others none,
 // and the prompts each group shows come from its source's file.
 TEST_F(GrpoStageTest, MixedSourcesDrawInProportionAndScoreWithTheirOwnRewards) {
-  {
-    std::ofstream chat(dir_ / "chat.jsonl");
-    for (const char* text : {"say hello", "name a colour", "tell a joke"}) {
-      chat << nlohmann::json{{"prompt", text}}.dump() << "\n";
-    }
-  }
-  const std::string text =
-      "run: {dir: " + (dir_ / "run").string() + ", seed: 5, threads: 2}\n" +
-      "model: {init: " + (dir_ / "model").string() + "}\n" +
-      "stages:\n"
-      "  - name: toy\n"
-      "    type: grpo\n"
-      "    grpo:\n"
-      "      sources:\n"
-      "        - {name: reason, weight: 3, rewards: [{name: test_target_rate}],\n"
-      "           data: {path: " +
-      (dir_ / "prompts.jsonl").string() +
-      ", prompt_template: plain}}\n"
-      "        - {name: chat, weight: 1, rewards: [{name: test_text_hash}],\n"
-      "           data: {path: " +
-      (dir_ / "chat.jsonl").string() +
-      ", prompt_template: plain}}\n"
-      "      max_steps: 3\n"
-      "      prompts_per_step: 4\n"
-      "      num_generations: 2\n"
-      "      max_completion_length: 4\n"
-      "      micro_batch_size: 8\n"
-      "      log_completions: 8\n";
+  const std::string text = mixed_config_text({"say hello", "name a colour", "tell a joke"},
+                                             "[{name: test_text_hash}]", "3",
+                                             "      max_steps: 3\n"
+                                             "      prompts_per_step: 4\n"
+                                             "      num_generations: 2\n"
+                                             "      max_completion_length: 4\n"
+                                             "      micro_batch_size: 8\n"
+                                             "      log_completions: 8\n");
   Config config = load_config_text(text, "mixed.yaml");
   run_stage(config, "toy");
   const auto stage_dir = dir_ / "run" / "stages" / "01-toy";
@@ -274,42 +280,21 @@ TEST_F(GrpoStageTest, MixedSourcesDrawInProportionAndScoreWithTheirOwnRewards) {
 // A reward model scoring one source of a mixed stage, run through run_stage (which checks the
 // stage's inputs): its scores reach the chat source's samples only, and are the model's.
 TEST_F(GrpoStageTest, RewardModelScoresItsSourceThroughRunStage) {
-  {
-    std::ofstream chat(dir_ / "chat.jsonl");
-    for (const char* text : {"say hello", "name a colour"}) {
-      chat << nlohmann::json{{"prompt", text}}.dump() << "\n";
-    }
-    RewardModelInitOptions init;
-    init.seed = 4;
-    init.pad_token_id = 0;
-    RewardModel reward_model = reward_model_from_causal_lm(dir_ / "model", init);
-    save_reward_model(reward_model, dir_ / "rm");
-    std::filesystem::copy_file(dir_ / "model" / "tokenizer.model", dir_ / "rm" / "tokenizer.model");
-  }
-  const std::string text =
-      "run: {dir: " + (dir_ / "run").string() + ", seed: 5, threads: 2}\n" +
-      "model: {init: " + (dir_ / "model").string() + "}\n" +
-      "stages:\n"
-      "  - name: toy\n"
-      "    type: grpo\n"
-      "    grpo:\n"
-      "      sources:\n"
-      "        - {name: reason, rewards: [{name: test_target_rate}],\n"
-      "           data: {path: " +
-      (dir_ / "prompts.jsonl").string() +
-      ", prompt_template: plain}}\n"
-      "        - {name: chat, rewards: [{name: reward_model, options: {path: " +
-      (dir_ / "rm").string() +
-      ", span: answer}}],\n"
-      "           data: {path: " +
-      (dir_ / "chat.jsonl").string() +
-      ", prompt_template: plain}}\n"
+  RewardModelInitOptions init;
+  init.seed = 4;
+  init.pad_token_id = 0;
+  RewardModel reward_model = reward_model_from_causal_lm(dir_ / "model", init);
+  save_reward_model(reward_model, dir_ / "rm");
+  std::filesystem::copy_file(dir_ / "model" / "tokenizer.model", dir_ / "rm" / "tokenizer.model");
+  const std::string text = mixed_config_text(
+      {"say hello", "name a colour"},
+      "[{name: reward_model, options: {path: " + (dir_ / "rm").string() + ", span: answer}}]", "1",
       "      max_steps: 2\n"
       "      prompts_per_step: 2\n"
       "      num_generations: 2\n"
       "      max_completion_length: 4\n"
       "      micro_batch_size: 4\n"
-      "      log_completions: 4\n";
+      "      log_completions: 4\n");
   Config config = load_config_text(text, "rm.yaml");
   run_stage(config, "toy");
   const auto stage_dir = dir_ / "run" / "stages" / "01-toy";
