@@ -100,9 +100,9 @@ TEST(ArithmeticWords, WordTracesFollowTheRowLanguage) {
   worded.answer_noise = 0.2;
   const TaskSplits before = generate_arithmetic(digits, 300, 60, 4);
   const TaskSplits after = generate_arithmetic(worded, 300, 60, 4);
-  for (const auto* split : {&TaskSplits::train, &TaskSplits::test}) {
-    const auto& old_rows = before.*split;
-    const auto& new_rows = after.*split;
+  for (const bool test : {false, true}) {
+    const auto& old_rows = test ? before.test : before.train;
+    const auto& new_rows = test ? after.test : after.train;
     ASSERT_EQ(old_rows.size(), new_rows.size());
     for (size_t i = 0; i < new_rows.size(); ++i) {
       nlohmann::json row = new_rows[i];
@@ -173,7 +173,9 @@ TEST(ArithmeticWords, MixedTraceShareIsExactPerSeedAndOnlyOnZhTrainRows) {
   int64_t more_mixed = 0;
   for (size_t i = 0; i < more.train.size(); ++i) {
     more_mixed += more.train[i]["mixed_trace"].get<bool>();
-    if (after.train[i]["mixed_trace"].get<bool>()) EXPECT_TRUE(more.train[i]["mixed_trace"]);
+    if (after.train[i]["mixed_trace"].get<bool>()) {
+      EXPECT_TRUE(more.train[i]["mixed_trace"].get<bool>()) << i;
+    }
   }
   EXPECT_GT(more_mixed, mixed);
   mixing.mixed_trace_share = 1.0;
