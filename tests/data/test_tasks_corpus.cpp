@@ -145,7 +145,8 @@ TEST(CorpusTask, RejectsArithmeticOptionsThatDoNotApply) {
            {"style", [](ArithmeticConfig& a) { a.style = "words"; }},
            {"languages", [](ArithmeticConfig& a) { a.languages = {"zh"}; }},
            {"zh_share", [](ArithmeticConfig& a) { a.zh_share = 0.1; }},
-           {"answer_noise", [](ArithmeticConfig& a) { a.answer_noise = 0.5; }}}) {
+           {"answer_noise", [](ArithmeticConfig& a) { a.answer_noise = 0.5; }},
+           {"trace_words", [](ArithmeticConfig& a) { a.trace_words = "language"; }}}) {
     CorpusConfig config;
     set(config.arithmetic);
     try {
@@ -159,6 +160,8 @@ TEST(CorpusTask, RejectsArithmeticOptionsThatDoNotApply) {
   }
   const TaskInfo& corpus = find_task("corpus");
   EXPECT_THROW(corpus.generate({10, 0, 1, {"arithmetic.answer_noise=0.5"}}), ConfigError);
+  // Mixing needs word traces, which the corpus rejects: an error either way.
+  EXPECT_THROW(corpus.generate({10, 0, 1, {"arithmetic.mixed_trace_share=0.5"}}), ConfigError);
 }
 
 }  // namespace

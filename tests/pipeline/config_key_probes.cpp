@@ -202,7 +202,10 @@ void make_data_probes(std::vector<Probe>& probes, const fs::path& root) {
       {"languages", "[zh]", {"style=words"}},
       {"zh_share", "0.1", {"style=words", "languages=[en, zh]"}},
       {"test_fraction", "0.5", {}},
-      {"answer_noise", "0.5", {}}};
+      {"answer_noise", "0.5", {}},
+      {"trace_words", "language", {}},
+      // Every train row zh, every zh train row mixed: the train completions change for sure.
+      {"mixed_trace_share", "1", {"style=words", "languages=[zh]", "trace_words=language"}}};
   auto options = [&](const std::string& prefix, int item, const std::vector<Option>& list) {
     const std::string set = "make_data.tasks." + std::to_string(item) + "." + prefix;
     for (const Option& option : list) {
@@ -220,7 +223,8 @@ void make_data_probes(std::vector<Probe>& probes, const fs::path& root) {
   std::vector<Option> corpus_arithmetic;
   for (Option option : arithmetic) {
     if (option.field == "style" || option.field == "languages" || option.field == "zh_share" ||
-        option.field == "answer_noise") {
+        option.field == "answer_noise" || option.field == "trace_words" ||
+        option.field == "mixed_trace_share") {
       option.context.clear();
       option.observed = Observed::REJECTED;
     }

@@ -40,6 +40,14 @@ void ArithmeticConfig::validate(const std::string& where) const {
   R1F_CHECK_CONFIG(
       std::set<std::string>(languages.begin(), languages.end()).size() == languages.size(), where,
       ": languages lists a language twice");
+  // Mixing rewrites zh rows' word traces in English: with digit traces or no zh rows there is
+  // nothing to mix, and the value would silently do nothing.
+  R1F_CHECK_CONFIG(mixed_trace_share == 0.0 || trace_words == "language", where,
+                   ": mixed_trace_share (", mixed_trace_share,
+                   ") needs trace_words: language (the traces are digits only)");
+  R1F_CHECK_CONFIG(mixed_trace_share == 0.0 || has_language(*this, "zh"), where,
+                   ": mixed_trace_share (", mixed_trace_share,
+                   ") needs zh among the languages (only zh rows are mixed)");
 }
 
 ArithmeticProblem sample_arithmetic_problem(const ArithmeticConfig& config, TaskRng& rng) {
@@ -105,9 +113,35 @@ std::vector<std::string> arithmetic_steps(const ArithmeticProblem& problem) {
   return steps;
 }
 
-std::string arithmetic_completion(const ArithmeticProblem& problem, std::optional<int64_t> answer) {
+std::string arithmetic_word_trace(const ArithmeticProblem& problem, const std::string& language) {
+  // Short, frequent words, so the tiny demo's 96-piece SentencePiece model keeps every character
+  // (docs/tasks.md gives the measured <unk> rate); the running value opens the trace once and
+  // each step continues from it, so a step costs about as many tokens as "12+8=20 ".
+  const bool zh = language == "zh";
+  R1F_CHECK(zh || language == "en", "unknown arithmetic trace language ", language);
+  const char* plus = zh ? " 加 " : " plus ";
+  const char* minus = zh ? " 减 " : " minus ";
+  const char* gives = zh ? " 得 " : " is ";
+  int64_t running = problem.operands.at(0);
+  std::string text = std::to_string(running);
+  for (size_t i = 1; i < problem.operands.size(); ++i) {
+    const char op = problem.operators.at(i - 1);
+    running += op == '+' ? problem.operands[i] : -problem.operands[i];
+    text += (op == '+' ? plus : minus) + std::to_string(problem.operands[i]) + gives +
+            std::to_string(running);
+  }
+  return text + " ";
+}
+
+std::string arithmetic_completion(const ArithmeticProblem& problem,
+                                  std::optional<int64_t> answer,
+                                  const std::string& trace_language) {
   std::string text = "<think>";
-  for (const std::string& step : arithmetic_steps(problem)) text += step + " ";
+  if (trace_language.empty()) {
+    for (const std::string& step : arithmetic_steps(problem)) text += step + " ";
+  } else {
+    text += arithmetic_word_trace(problem, trace_language);
+  }
   return text + "</think><answer>" + std::to_string(answer.value_or(arithmetic_value(problem))) +
          "</answer>";
 }
@@ -133,6 +167,10 @@ TaskSplits generate_arithmetic(const ArithmeticConfig& config,
   TaskRng rng(derive_seed(seed, "tasks/arithmetic/sample"));
   // Its own stream, drawn from only when answer_noise > 0: noise never moves the problems.
   TaskRng noise_rng(derive_seed(seed, "tasks/arithmetic/answer_noise"));
+  // Likewise for mixing, drawn once per zh train row when mixed_trace_share > 0: the problems,
+  // languages and noise drawn stay put whatever the share.
+  TaskRng mixing_rng(derive_seed(seed, "tasks/arithmetic/mixed_trace"));
+  const bool word_traces = config.trace_words == "language";
   SplitCollector collector(kArithmeticTask, seed, config.test_fraction, train, test);
   const bool en = has_language(config, "en"), zh = has_language(config, "zh");
   const std::string space = space_description(config);
@@ -148,14 +186,22 @@ TaskSplits generate_arithmetic(const ArithmeticConfig& config,
     const int64_t value = arithmetic_value(problem);
     const bool noisy = *split == Split::TRAIN && config.answer_noise > 0.0 &&
                        noise_rng.chance(config.answer_noise);
-    rows.push_back({{"id", row_id(kArithmeticTask, *split, static_cast<int64_t>(rows.size()))},
-                    {"task", kArithmeticTask},
-                    {"language", language},
-                    {"prompt", arithmetic_prompt(problem, config.style, language)},
-                    {"answer", std::to_string(value)},
-                    {"completion", noisy ? arithmetic_completion(problem, value + 1)
-                                         : arithmetic_completion(problem)},
-                    {"num_terms", static_cast<int64_t>(problem.operands.size())}});
+    const bool mixed = *split == Split::TRAIN && config.mixed_trace_share > 0.0 &&
+                       std::string(language) == "zh" && mixing_rng.chance(config.mixed_trace_share);
+    const std::string trace_language = !word_traces ? "" : mixed ? "en" : language;
+    nlohmann::json row = {
+        {"id", row_id(kArithmeticTask, *split, static_cast<int64_t>(rows.size()))},
+        {"task", kArithmeticTask},
+        {"language", language},
+        {"prompt", arithmetic_prompt(problem, config.style, language)},
+        {"answer", std::to_string(value)},
+        {"completion",
+         arithmetic_completion(problem, noisy ? std::optional(value + 1) : std::nullopt,
+                               trace_language)},
+        {"num_terms", static_cast<int64_t>(problem.operands.size())}};
+    // Only with word traces, so the default rows keep their bytes.
+    if (word_traces) row["mixed_trace"] = mixed;
+    rows.push_back(std::move(row));
   }
   return splits;
 }

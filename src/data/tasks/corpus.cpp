@@ -53,7 +53,10 @@ void CorpusConfig::validate(const std::string& where) const {
                               : arithmetic.languages != plain.languages       ? "languages"
                               : arithmetic.zh_share != plain.zh_share         ? "zh_share"
                               : arithmetic.answer_noise != plain.answer_noise ? "answer_noise"
-                                                                              : "";
+                              : arithmetic.trace_words != plain.trace_words   ? "trace_words"
+                              : arithmetic.mixed_trace_share != plain.mixed_trace_share
+                                  ? "mixed_trace_share"
+                                  : "";
   R1F_CHECK_CONFIG(ignored.empty(), where, ".arithmetic.", ignored,
                    " does not apply to the corpus (its lines are plain expressions and "
                    "solutions, never noisy); leave it out");

@@ -21,8 +21,8 @@ namespace r1forge::tasks {
 extern const char* const kCorpusTask;  // "corpus"
 
 struct CorpusConfig {
-  // The problems (style, languages, zh_share and answer_noise do not apply: lines are plain;
-  // validate() rejects them). Use the same
+  // The problems (style, languages, zh_share, answer_noise, trace_words and mixed_trace_share
+  // do not apply: lines are plain; validate() rejects them). Use the same
   // options and --seed as the arithmetic data so its test problems stay out of the corpus.
   ArithmeticConfig arithmetic;
   double worked_share = 0.5;  // share of lines that are worked solutions
