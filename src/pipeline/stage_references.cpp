@@ -61,6 +61,18 @@ bool stage_produces_model(const std::string& type) {
   return type != "rejection_sampling" && type != "eval";
 }
 
+bool stage_produces_policy(const std::string& type) {
+  return stage_produces_model(type) && type != "reward_model";
+}
+
+fs::path stage_path_output(const Config& config, const StageConfig& stage, const std::string& key) {
+  const std::string leaf = key.substr(key.rfind('.') + 1);
+  if (stage.type == "reward_model" && leaf.find("model") != std::string::npos) {
+    return stage_directory(config, stage) / "final";
+  }
+  return stage_data_output(config, stage);
+}
+
 bool made_by_make_data(const Config& config, const std::filesystem::path& path) {
   return config.make_data && make_data_makes(*config.make_data, path);
 }
@@ -91,6 +103,15 @@ Config resolve_stage_references(const Config& config,
                        "; init may name only an earlier stage");
       R1F_CHECK_CONFIG(stage_produces_model(from.type), where, ".init names stage '", stage.init,
                        "' of type ", from.type, ", which produces no model");
+      // A reward model scores text and cannot generate: only a reward_model stage continues
+      // from one (a reward model may start from any causal LM).
+      R1F_CHECK_CONFIG(from.type != "reward_model" || stage.type == "reward_model", where,
+                       ".init names stage '", stage.init,
+                       "' of type reward_model, whose final/ is a reward model (a scorer with no "
+                       "LM head), which a ",
+                       stage.type,
+                       " stage cannot start from; only a reward_model stage "
+                       "may continue training it");
       stage.init = (stage_directory(config, from) / "final").string();
     } else if (stage.init != "base" && preset_set.count(stage.init) == 0) {
       R1F_CHECK_CONFIG(!check_inputs_exist || fs::is_directory(stage.init), where, ".init '",
@@ -107,9 +128,9 @@ Config resolve_stage_references(const Config& config,
     if (stage.distill && !stage.distill->teacher.empty()) {
       std::string& teacher = stage.distill->teacher;
       if (auto it = position.find(teacher); it != position.end()) {
-        R1F_CHECK_CONFIG(it->second < i && stage_produces_model(config.stages[it->second].type),
+        R1F_CHECK_CONFIG(it->second < i && stage_produces_policy(config.stages[it->second].type),
                          where, ".distill.teacher names stage '", teacher,
-                         "', which is not an earlier stage that produces a model");
+                         "', which is not an earlier stage that produces a causal LM");
         teacher = (stage_directory(config, config.stages[it->second]) / "final").string();
       } else {
         R1F_CHECK_CONFIG(!check_inputs_exist || fs::is_directory(teacher), where,
@@ -126,9 +147,12 @@ Config resolve_stage_references(const Config& config,
                          "' but no stage is named '", name, "'");
         R1F_CHECK_CONFIG(it->second < i, where, ".", key, " is '", *value, "' but stage '", name,
                          "' does not run before this one");
-        const fs::path output = stage_data_output(config, config.stages[it->second]);
+        const fs::path output = stage_path_output(config, config.stages[it->second], key);
         R1F_CHECK_CONFIG(!output.empty(), where, ".", key, " is '", *value, "' but stage '", name,
-                         "' (", config.stages[it->second].type, ") writes no data");
+                         "' (", config.stages[it->second].type, ") writes no ",
+                         config.stages[it->second].type == "reward_model"
+                             ? "data (its reward model goes to a key naming a model)"
+                             : "data");
         *value = output.string();
       } else {
         R1F_CHECK_CONFIG(
@@ -168,10 +192,9 @@ StageConfig portable_stage(const Config& resolved, StageConfig stage) {
     if (stage.distill && stage.distill->teacher == final_model) {
       stage.distill->teacher = earlier.name;
     }
-    const fs::path data = stage_data_output(resolved, earlier);
-    if (data.empty()) continue;
     for (auto& [key, value] : stage_data_paths(stage)) {
-      if (*value == data.string()) *value = "@" + earlier.name;
+      const fs::path output = stage_path_output(resolved, earlier, key);
+      if (!output.empty() && *value == output.string()) *value = "@" + earlier.name;
     }
   }
   return stage;
