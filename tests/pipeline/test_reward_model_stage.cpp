@@ -77,7 +77,7 @@ TEST_F(RewardModelStageTest, LearnsALearnablePreferenceAndFinalLoadsAsARewardMod
   Config c = config(
       "      eval_fraction: 0.25\n      num_epochs: 4\n      batch_size: 6\n"
       "      micro_batch_size: 3\n      eval_steps: 5\n      optimizer: {learning_rate: 0.003}\n");
-  run_stage(c, "rm");
+  run_pipeline(c, "rm.yaml");  // as r1forge run: the stage recorded, the report written
   const auto lines = metrics();
   // 30 training pairs (10 held out) in steps of 6: 5 a epoch, 4 epochs.
   ASSERT_EQ(lines.size(), 20u);
@@ -113,7 +113,6 @@ TEST_F(RewardModelStageTest, LearnsALearnablePreferenceAndFinalLoadsAsARewardMod
   EXPECT_DOUBLE_EQ(result.accuracy, accuracy);
 
   // The run report names it.
-  write_report(c);
   EXPECT_NE(read_file(dir_ / "run" / "report.md").find("reward model `rm`: held-out pair"),
             std::string::npos);
 }
