@@ -130,7 +130,8 @@ Config resolve_stage_references(const Config& config,
       if (auto it = position.find(teacher); it != position.end()) {
         R1F_CHECK_CONFIG(it->second < i && stage_produces_policy(config.stages[it->second].type),
                          where, ".distill.teacher names stage '", teacher,
-                         "', which is not an earlier stage that produces a causal LM");
+                         "', which is not an earlier stage that produces a model (a causal LM: a ",
+                         "reward_model stage's is not one)");
         teacher = (stage_directory(config, config.stages[it->second]) / "final").string();
       } else {
         R1F_CHECK_CONFIG(!check_inputs_exist || fs::is_directory(teacher), where,
