@@ -82,6 +82,7 @@ void write_report(const Config& config) {
   nlohmann::ordered_json state = load_state(config);
   nlohmann::ordered_json report = {{"stages", nlohmann::json::array()}};
   std::ostringstream markdown;
+  std::ostringstream reward_lines;  // reward_model stages: their held-out pair accuracy
   markdown << "# r1forge run report\n\nRun folder: `" << config.run.dir << "`\n\n"
            << "| stage | type | seconds | pass@1 | cons@k | format | k | problems |\n"
            << "|---|---|---|---|---|---|---|---|\n";
@@ -96,6 +97,19 @@ void write_report(const Config& config) {
       eval = read_json_file(eval_file);
       line["eval"] = eval;
     }
+    const fs::path reward_file = stage_directory(config, stage) / "reward_model.json";
+    if (fs::exists(reward_file)) {
+      const nlohmann::json summary = read_json_file(reward_file);
+      line["reward_model"] = summary;
+      if (summary.contains("held_out_accuracy")) {
+        char accuracy[32];
+        std::snprintf(accuracy, sizeof accuracy, "%.1f%%",
+                      100.0 * summary["held_out_accuracy"].get<double>());
+        reward_lines << "- reward model `" << stage.name << "`: held-out pair accuracy " << accuracy
+                     << " over " << summary.value("held_out_pairs", 0)
+                     << " pairs (chosen scored above rejected)\n";
+      }
+    }
     report["stages"].push_back(line);
     char seconds[32];
     std::snprintf(seconds, sizeof seconds, "%.1f", (*entry)["seconds"].get<double>());
@@ -108,6 +122,7 @@ void write_report(const Config& config) {
   markdown << "\npass@1 is estimated from k samples per held-out problem, cons@k is the majority "
               "vote over those k samples, format is the share of samples in the required "
               "format (docs/eval.md).\n";
+  if (!reward_lines.str().empty()) markdown << "\n" << reward_lines.str();
   atomic_write_file(fs::path(config.run.dir) / "report.json", report.dump(2) + "\n");
   atomic_write_file(fs::path(config.run.dir) / "report.md", markdown.str());
 }

@@ -20,6 +20,7 @@
 #include "r1forge/pipeline/eval_stage.h"
 #include "r1forge/pipeline/grpo_stage.h"
 #include "r1forge/pipeline/rejection_stage.h"
+#include "r1forge/pipeline/reward_model_stage.h"
 #include "r1forge/pipeline/sft_stage.h"
 #include "r1forge/pipeline/stage_references.h"
 #include "r1forge/tokenizer/sentencepiece_trainer.h"
@@ -68,12 +69,17 @@ const StageConfig& find_stage(const Config& config, const std::string& name) {
             names.empty() ? "(none: the config has no stages: list)" : names);
 }
 
-StageModel load_stage_model(const Config& config, const StageConfig& stage) {
-  StageModel result;
-  const std::string init = stage.init == "base" ? config.model.init : stage.init;
+ModelLoadOptions stage_model_load_options(const Config& config) {
   ModelLoadOptions options;
   options.dtype = parse_dtype_name(config.model.dtype);
   options.device = parse_device(config.model.device);
+  return options;
+}
+
+StageModel load_stage_model(const Config& config, const StageConfig& stage) {
+  StageModel result;
+  const std::string init = stage.init == "base" ? config.model.init : stage.init;
+  const ModelLoadOptions options = stage_model_load_options(config);
   const bool is_folder = fs::is_directory(init);
   std::vector<std::string> presets = model_preset_names();
   R1F_CHECK_CONFIG(
@@ -136,6 +142,10 @@ void write_model_files(StageModel& model, const fs::path& folder) {
   generation.bos_token_id = model.tokenizer->bos_id();
   generation.pad_token_id = model.pad_id;
   save_generation_config(generation, folder);
+  write_tokenizer_files(model, folder);
+}
+
+void write_tokenizer_files(const StageModel& model, const fs::path& folder) {
   if (fs::is_directory(model.tokenizer_source)) {
     for (const char* name : kTokenizerFiles) {
       const fs::path source = model.tokenizer_source / name;
@@ -146,36 +156,32 @@ void write_model_files(StageModel& model, const fs::path& folder) {
   }
 }
 
-namespace {
-void replace_model_folder(StageModel& model, const fs::path& folder);
-}  // namespace
-
 void save_stage_model(StageModel& model, const fs::path& folder) {
+  replace_folder(folder, [&](const fs::path& staging) { write_model_files(model, staging); });
+}
+
+void replace_folder(const fs::path& folder, const std::function<void(const fs::path&)>& write) {
   // Data parallel: every rank holds the same weights; rank 0 writes them, and the others wait
   // here so that nothing reads the folder before it is complete.
-  if (world().is_main()) replace_model_folder(model, folder);
+  if (world().is_main()) {
+    const fs::path staging = folder.string() + ".staging";
+    std::error_code error;
+    fs::remove_all(staging, error);  // a leftover of an interrupted save
+    fs::create_directories(staging, error);
+    R1F_CHECK_IO(!error, "cannot create ", staging, ": ", error.message());
+    write(staging);
+    fsync_directory(staging);
+    // Replace atomically: the old folder moves aside first (rename cannot replace a non-empty
+    // directory), then the new one takes its name; a crash in between leaves `.old` complete.
+    const fs::path old = folder.string() + ".old";
+    fs::remove_all(old, error);
+    if (fs::exists(folder)) fs::rename(folder, old);
+    fs::rename(staging, folder);
+    fsync_directory(folder.parent_path());
+    fs::remove_all(old, error);
+  }
   world().barrier("save " + folder.string());
 }
-
-namespace {
-void replace_model_folder(StageModel& model, const fs::path& folder) {
-  const fs::path staging = folder.string() + ".staging";
-  std::error_code error;
-  fs::remove_all(staging, error);  // a leftover of an interrupted save
-  fs::create_directories(staging, error);
-  R1F_CHECK_IO(!error, "cannot create ", staging, ": ", error.message());
-  write_model_files(model, staging);
-  fsync_directory(staging);
-  // Replace atomically: the old folder moves aside first (rename cannot replace a non-empty
-  // directory), then the new one takes its name; a crash in between leaves `.old` complete.
-  const fs::path old = folder.string() + ".old";
-  fs::remove_all(old, error);
-  if (fs::exists(folder)) fs::rename(folder, old);
-  fs::rename(staging, folder);
-  fsync_directory(folder.parent_path());
-  fs::remove_all(old, error);
-}
-}  // namespace
 
 void truncate_step_log(const fs::path& file, int64_t last_step) {
   if (!fs::exists(file)) return;
@@ -269,6 +275,8 @@ void run_stage(const Config& original, const std::string& name, const std::strin
     run_distill_stage(config, stage);
   } else if (stage.type == "rejection_sampling") {
     run_rejection_sampling_stage(config, stage);
+  } else if (stage.type == "reward_model") {
+    run_reward_model_stage(config, stage);
   } else {
     R1F_THROW(ConfigError, "stage '", stage.name, "': type '", stage.type, "' cannot run yet");
   }

@@ -19,18 +19,33 @@ StageCheckpointer::StageCheckpointer(fs::path stage_dir,
                                      StageModel& model,
                                      Optimizer& optimizer,
                                      Transformer* reference)
+    : StageCheckpointer(std::move(stage_dir),
+                        config,
+                        std::move(label),
+                        std::move(stage_config),
+                        checkpoint_model(model),
+                        optimizer,
+                        reference) {}
+
+StageCheckpointer::StageCheckpointer(fs::path stage_dir,
+                                     const CheckpointConfig& config,
+                                     std::string label,
+                                     std::string stage_config,
+                                     CheckpointModel model,
+                                     Optimizer& optimizer,
+                                     Transformer* reference)
     : checkpoints_(std::move(stage_dir) / "checkpoints"),
       config_(config),
       label_(std::move(label)),
       stage_config_(std::move(stage_config)),
-      model_(model),
+      model_(std::move(model)),
       optimizer_(optimizer),
       reference_(reference) {
   // Data parallel: rank 0 owns the checkpoint folder (it alone writes there).
   if (world().is_main()) {
     remove_stale_checkpoint_staging(checkpoints_);
     preflight_checkpoint_folder(checkpoints_,
-                                estimated_checkpoint_bytes(model.model, reference != nullptr));
+                                estimated_checkpoint_bytes(*model_.module, reference != nullptr));
   }
   world().barrier("checkpoint folder " + checkpoints_.string() + " prepared");
 }

@@ -105,6 +105,26 @@ void GrpoConfig::validate(const std::string& where) const {
                    ".num_generations is 1: group advantages need at least 2 samples per prompt");
 }
 
+namespace {
+
+void validate_reward_model_section(const RewardModelConfig& section, const std::string& where) {
+  R1F_CHECK_CONFIG(!section.data.path.empty(), where,
+                   ".data.path: name the JSONL or Parquet file of preference pairs");
+  if (section.eval_data.path.empty()) {
+    const std::vector<std::string> ignored =
+        changed_fields(section.eval_data, PreferenceDataConfig{});
+    R1F_CHECK_CONFIG(ignored.empty(), where, ".eval_data.", ignored.empty() ? "" : ignored[0],
+                     " is set but eval_data.path is empty, so no held-out file is read; name "
+                     "it, or hold out eval_fraction of data");
+  } else {
+    R1F_CHECK_CONFIG(section.eval_fraction == 0.0, where,
+                     ".eval_fraction holds out part of data, but eval_data.path already names "
+                     "the held-out pairs; set one of them");
+  }
+}
+
+}  // namespace
+
 void resolve_stage_defaults(std::vector<StageConfig>& stages) {
   for (StageConfig& stage : stages) {
     if (stage.grpo) stage.grpo->resolve_defaults();
@@ -174,6 +194,20 @@ void validate_stages(const std::vector<StageConfig>& stages, const std::string& 
     }
     R1F_CHECK_CONFIG(!stage.rejection_sampling || stage.type == "rejection_sampling", where, " (",
                      stage.name, "): a rejection_sampling: section needs type rejection_sampling");
+    R1F_CHECK_CONFIG(
+        (stage.type == "reward_model") == stage.reward_model.has_value(), where, " (", stage.name,
+        stage.type == "reward_model" ? "): type reward_model needs a reward_model: section"
+                                     : "): a reward_model: section needs type reward_model");
+    if (stage.reward_model) {
+      validate_reward_model_section(*stage.reward_model, where + ".reward_model");
+      R1F_CHECK_CONFIG(!stage.eval, where, " (", stage.name,
+                       "): an eval: section generates with the final model, and a reward model "
+                       "does not generate; its held-out pair accuracy is reported instead "
+                       "(reward_model.eval_data or eval_fraction)");
+      R1F_CHECK_CONFIG(stage.architecture == ArchitectureConfig{}, where, " (", stage.name,
+                       "): architecture reshapes a preset init, and a reward model starts from "
+                       "a model folder; remove it");
+    }
     R1F_CHECK_CONFIG(stage.type != "eval" || stage.eval.has_value(), where, " (", stage.name,
                      "): type eval needs an eval: section");
     if (stage.eval) stage.eval->validate(where + ".eval");

@@ -69,6 +69,10 @@ bool stage_produces_model(const std::string& type) {
   return type != "rejection_sampling" && type != "eval";
 }
 
+bool stage_produces_policy(const std::string& type) {
+  return stage_produces_model(type) && type != "reward_model";
+}
+
 bool made_by_make_data(const Config& config, const std::filesystem::path& path) {
   return config.make_data && make_data_makes(*config.make_data, path);
 }
@@ -99,6 +103,15 @@ Config resolve_stage_references(const Config& config,
                        "; init may name only an earlier stage");
       R1F_CHECK_CONFIG(stage_produces_model(from.type), where, ".init names stage '", stage.init,
                        "' of type ", from.type, ", which produces no model");
+      // A reward model scores text and cannot generate: only a reward_model stage continues
+      // from one (a reward model may start from any causal LM).
+      R1F_CHECK_CONFIG(from.type != "reward_model" || stage.type == "reward_model", where,
+                       ".init names stage '", stage.init,
+                       "' of type reward_model, whose final/ is a reward model (a scorer with no "
+                       "LM head), which a ",
+                       stage.type,
+                       " stage cannot start from; only a reward_model stage "
+                       "may continue training it");
       stage.init = (stage_directory(config, from) / "final").string();
     } else if (stage.init != "base" && preset_set.count(stage.init) == 0) {
       R1F_CHECK_CONFIG(!check_inputs_exist || fs::is_directory(stage.init), where, ".init '",
@@ -115,9 +128,10 @@ Config resolve_stage_references(const Config& config,
     if (stage.distill && !stage.distill->teacher.empty()) {
       std::string& teacher = stage.distill->teacher;
       if (auto it = position.find(teacher); it != position.end()) {
-        R1F_CHECK_CONFIG(it->second < i && stage_produces_model(config.stages[it->second].type),
+        R1F_CHECK_CONFIG(it->second < i && stage_produces_policy(config.stages[it->second].type),
                          where, ".distill.teacher names stage '", teacher,
-                         "', which is not an earlier stage that produces a model");
+                         "', which is not an earlier stage that produces a model (a causal LM: a ",
+                         "reward_model stage's is not one)");
         teacher = (stage_directory(config, config.stages[it->second]) / "final").string();
       } else {
         R1F_CHECK_CONFIG(!check_inputs_exist || fs::is_directory(teacher), where,
@@ -137,14 +151,18 @@ Config resolve_stage_references(const Config& config,
                          "' does not run before this one");
         if (model_folder) {
           const StageConfig& from = config.stages[it->second];
-          R1F_CHECK_CONFIG(stage_produces_model(from.type), where, ".", key, " is '", *value,
-                           "' but stage '", name, "' (", from.type, ") makes no model");
+          R1F_CHECK_CONFIG(from.type == "reward_model", where, ".", key, " is '", *value,
+                           "' but stage '", name, "' is a ", from.type,
+                           " stage; a reward's model must come from a reward_model stage");
           *value = (stage_directory(config, from) / "final").string();
           continue;
         }
         const fs::path output = stage_data_output(config, config.stages[it->second]);
         R1F_CHECK_CONFIG(!output.empty(), where, ".", key, " is '", *value, "' but stage '", name,
-                         "' (", config.stages[it->second].type, ") writes no data");
+                         "' (", config.stages[it->second].type, ") writes no ",
+                         config.stages[it->second].type == "reward_model"
+                             ? "data (its reward model is named by a reward's options.path)"
+                             : "data");
         *value = output.string();
       } else if (model_folder) {
         R1F_CHECK_CONFIG(!check_inputs_exist || fs::is_directory(*value), where, ".", key,

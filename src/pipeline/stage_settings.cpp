@@ -108,6 +108,24 @@ const std::map<std::string, SettingEffect, std::less<>>& setting_table() {
       {"distill.loss.chunk_rows", OBSERVE},
       // rejection_sampling: everything shapes the data it writes (the seeds go by batch)
       {"rejection_sampling.", CHANGE},
+      // reward_model:
+      {"reward_model.data.", CHANGE},
+      {"reward_model.eval_data.", OBSERVE},    // a separate file: the training pairs stay
+      {"reward_model.eval_fraction", CHANGE},  // the held-out pairs leave the training pairs
+      {"reward_model.num_epochs", EXTEND},
+      {"reward_model.max_steps", EXTEND},
+      {"reward_model.batch_size", CHANGE},
+      {"reward_model.micro_batch_size", OBSERVE},  // gradient accumulation: the same step
+      {"reward_model.center_rewards_coefficient", CHANGE},
+      {"reward_model.optimizer.", CHANGE},
+      {"reward_model.optimizer.skip_nonfinite_steps", OBSERVE},
+      {"reward_model.logging_steps", OBSERVE},
+      {"reward_model.eval_steps", OBSERVE},
+      {"reward_model.save_steps", OBSERVE},
+      {"reward_model.save_minutes", OBSERVE},
+      {"reward_model.save_total_limit", OBSERVE},
+      {"reward_model.metric_for_best_model", OBSERVE},
+      {"reward_model.greater_is_better", OBSERVE},
       // eval: the evaluation after the stage (or the whole of an eval stage)
       {"eval.", OBSERVE},
   };

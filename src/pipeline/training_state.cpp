@@ -43,13 +43,34 @@ std::map<std::string, at::Tensor> read_all(const fs::path& path) {
 
 }  // namespace
 
+CheckpointModel checkpoint_model(StageModel& model) {
+  CheckpointModel view;
+  view.module = model.model.ptr().get();
+  view.write_files = [&model](const fs::path& folder) { write_model_files(model, folder); };
+  view.load_tensors = [&model](const std::vector<std::pair<std::string, at::Tensor>>& tensors,
+                               const std::string& source) {
+    load_hf_tensors(model.model, tensors, source);
+  };
+  return view;
+}
+
 void write_training_state(const fs::path& folder,
                           StageModel& model,
                           const Optimizer& optimizer,
                           Transformer* reference,
                           const TrainingState& state,
                           const std::vector<std::pair<std::string, at::Tensor>>* optimizer_state) {
-  write_model_files(model, folder);
+  write_training_state(folder, checkpoint_model(model), optimizer, reference, state,
+                       optimizer_state);
+}
+
+void write_training_state(const fs::path& folder,
+                          const CheckpointModel& model,
+                          const Optimizer& optimizer,
+                          Transformer* reference,
+                          const TrainingState& state,
+                          const std::vector<std::pair<std::string, at::Tensor>>* optimizer_state) {
+  model.write_files(folder);
   safetensors::save_file(folder / "optimizer.safetensors",
                          optimizer_state ? *optimizer_state : optimizer.state_tensors());
   std::vector<std::pair<std::string, at::Tensor>> rng;
@@ -79,6 +100,13 @@ TrainingState read_training_state(const fs::path& folder,
                                   StageModel& model,
                                   Optimizer& optimizer,
                                   Transformer* reference) {
+  return read_training_state(folder, checkpoint_model(model), optimizer, reference);
+}
+
+TrainingState read_training_state(const fs::path& folder,
+                                  const CheckpointModel& model,
+                                  Optimizer& optimizer,
+                                  Transformer* reference) {
   const fs::path trainer_file = folder / "trainer_state.json";
   nlohmann::json trainer = read_json_file(trainer_file);
   R1F_CHECK_DATA(trainer.is_object() && trainer.value("version", 0) == kStateVersion &&
@@ -96,7 +124,7 @@ TrainingState read_training_state(const fs::path& folder,
     safetensors::SafetensorsFolder weights(folder);
     std::vector<std::pair<std::string, at::Tensor>> named;
     for (const auto& name : weights.names()) named.emplace_back(name, weights.tensor(name));
-    load_hf_tensors(model.model, named, folder.string());
+    model.load_tensors(named, folder.string());
   }
   const nlohmann::json& saved = trainer["optimizer"];
   OptimizerCounters counters;
@@ -125,8 +153,12 @@ TrainingState read_training_state(const fs::path& folder,
 }
 
 uint64_t estimated_checkpoint_bytes(Transformer& model, bool with_reference) {
+  return estimated_checkpoint_bytes(*model, with_reference);
+}
+
+uint64_t estimated_checkpoint_bytes(const torch::nn::Module& model, bool with_reference) {
   uint64_t bytes = 0;
-  for (const auto& parameter : model->parameters()) {
+  for (const auto& parameter : model.parameters()) {
     bytes += static_cast<uint64_t>(parameter.numel()) * parameter.element_size();
   }
   return bytes * (with_reference ? 4 : 3) + (1 << 20);  // weights, 2 moments, reference; + files

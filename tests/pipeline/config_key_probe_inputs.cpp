@@ -237,6 +237,29 @@ void write_probe_inputs(const fs::path& root) {
                {{"prompt", "first then sum"}, {"completion", "<answer>9</answer>"}}});
   write_lines(root / "held_out.jsonl",
               {{{"prompt", "add one and nine"}, {"completion", "<answer>10</answer>"}}});
+  // Preference pairs (reward_model): second fields for the field keys, margins in two
+  // fields, two aspects in two fields, and sides long enough for max_length to cut.
+  std::vector<nlohmann::json> preferences;
+  for (int i = 1; i <= 6; ++i) {
+    const std::string n = std::to_string(i);
+    const std::string good = "<answer>" + std::to_string(i + 1) + "</answer>" +
+                             (i > 3 ? " because one and " + n + " make " + n + " plus one" : "");
+    const std::string bad = "<answer>" + std::to_string(i + 3) + "</answer>";
+    preferences.push_back({{"prompt", "add one and " + n},
+                           {"chosen", good},
+                           {"rejected", bad},
+                           {"margin", 0.5 * i},
+                           {"aspect", i % 3 == 0 ? "harmlessness" : "helpfulness"},
+                           {"question", "what is " + n + " plus one"},
+                           {"good", bad + " so"},
+                           {"bad", good + " so"},
+                           {"weight", 3.0 - i},
+                           {"kind", i % 2 == 0 ? "harmlessness" : "helpfulness"}});
+  }
+  write_lines(root / "prefs.jsonl", preferences);
+  write_lines(root / "prefs_b.jsonl", {preferences[4], preferences[1], preferences[2]});
+  write_lines(root / "prefs_held.jsonl",
+              {preferences[5], preferences[0], preferences[3], preferences[2]});
   write_lines(root / "chat.jsonl", {{{"prompt", "say hello"}, {"completion", "hello there"}},
                                     {{"prompt", "say bye"}, {"completion", "bye now"}}});
 }
@@ -303,7 +326,18 @@ std::string probe_base_config(const fs::path& root) {
          r +
          "/prompts.jsonl, prompt_template: plain}\n"
          "      num_samples: 2\n"
-         "      max_completion_length: 6\n";
+         "      max_completion_length: 6\n"
+         "  - name: rm\n"
+         "    type: reward_model\n"
+         "    reward_model:\n"
+         "      data: {path: " +
+         r +
+         "/prefs.jsonl, prompt_template: plain, max_length: 64}\n"
+         "      max_steps: 2\n"
+         "      batch_size: 2\n"
+         "      micro_batch_size: 2\n"
+         "      logging_steps: 1\n"
+         "      optimizer: {learning_rate: 0.001}\n";
 }
 
 std::string probe_make_data_config(const fs::path& root) {

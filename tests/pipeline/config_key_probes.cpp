@@ -165,6 +165,26 @@ void architecture_probes(std::vector<Probe>& probes,
   }
 }
 
+// PreferenceDataConfig (reward_model.data, reward_model.eval_data) on the probe files'
+// preference rows; `with_path` probes the file itself.
+void preference_data_probes(Section s, const fs::path& root, bool with_path) {
+  if (with_path) s.probe("path", (root / "prefs_b.jsonl").string());
+  s.probe("prompt_field", "question")
+      .probe("chosen_field", "good")
+      .probe("rejected_field", "bad")
+      .probe("margin_field", "weight")
+      .probe("prompt_template", "'Question: {prompt}'")
+      .probe("prompt_format", "chat")
+      .probe("system_prompt", "'check the result'", {"prompt_format=chat"})
+      .probe("enable_thinking", "false", {"prompt_format=chat"})
+      .probe("aspect", "harmlessness")
+      .probe("aspect_field", "kind", {"aspect=harmlessness"})
+      .probe("max_length", "12")
+      .probe("overflow", "skip", {"max_length=14"})
+      .probe("add_eos", "false")
+      .probe("max_examples", "2");
+}
+
 }  // namespace
 
 // MakeDataConfig: each key changes the files make_data() writes.
@@ -528,6 +548,25 @@ std::vector<Probe> config_key_probes(const fs::path& root) {
       {"stages.rs.init=" + r + "/model_code", "stages.rs.rejection_sampling.accept.min_score=0"})
       .sub("filters")
       .probe("reject_code_in_thinking", "true");
+
+  // ---- reward_model: (Bradley-Terry training of a scalar-head model on preference pairs)
+  Section rm(probes, "reward_model", "rm", {});
+  preference_data_probes(rm.sub("data"), root, /*with_path=*/true);
+  rm.probe("eval_data.path", r + "/prefs_held.jsonl");
+  Section rm_held_out(probes, "reward_model", "rm",
+                      {"stages.rm.reward_model.eval_data.path=" + r + "/prefs_held.jsonl",
+                       "stages.rm.reward_model.eval_data.prompt_template=plain"});
+  preference_data_probes(rm_held_out.sub("eval_data"), root, /*with_path=*/false);
+  rm.probe("eval_fraction", "0.5")
+      .probe("num_epochs", "2", {"max_steps=0"})
+      .probe("max_steps", "3")
+      .probe("batch_size", "1")
+      .probe("micro_batch_size", "1")
+      .probe("center_rewards_coefficient", "0.5")
+      .probe("logging_steps", "2", {"max_steps=4"})
+      .probe("eval_steps", "1", {"eval_fraction=0.5"});
+  optimizer_probes(rm, root, "constant");
+  checkpoint_probes(rm);
 
   // ---- eval: (a stage of type eval; the same section evaluates any stage's final model)
   const Overrides scored = {

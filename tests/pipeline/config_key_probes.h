@@ -51,7 +51,7 @@ struct Probe {
 
 // Writes the probes' inputs under `root`: tokenizers, model folders, prompt and SFT files.
 void write_probe_inputs(const std::filesystem::path& root);
-// The config every probe starts from: one stage of each type (sft, pre, rl, rs, dist, ev),
+// The config every probe starts from: one stage of each type (sft, pre, rl, rs, dist, ev, rm),
 // each tiny enough to run in a fraction of a second on CPU.
 std::string probe_base_config(const std::filesystem::path& root);
 // A `make_data:` section writing every task, a mix and a tokenizer under root/made/data.

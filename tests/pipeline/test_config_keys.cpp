@@ -423,5 +423,9 @@ TEST_F(ConfigKeysTest, EvalKeysAct) {
   check_keys_starting_with("stages[].eval.");
 }
 
+TEST_F(ConfigKeysTest, RewardModelKeysAct) {
+  check_keys_starting_with("stages[].reward_model.");
+}
+
 }  // namespace
 }  // namespace r1forge

@@ -93,7 +93,8 @@ TEST(ConfigTest, ResolvedConfigHasEveryKeyAndReloadsEqual) {
       "          rejection_sampling: {data: {path: p.jsonl}, rewards: [{name: accuracy}]}},\n"
       "         {name: d, type: distill, sft: {data: {path: p.jsonl}}, distill: {teacher: s}},\n"
       "         {name: m, grpo: {sources: [{name: a, data: {path: p.jsonl},\n"
-      "                                     rewards: [{name: accuracy}]}]}}]\n",
+      "                                     rewards: [{name: accuracy}]}]}},\n"
+      "         {name: rm, type: reward_model, reward_model: {data: {path: q.jsonl}}}]\n",
       "c.yaml", {"model.dtype=float16"});
   write_resolved_config(config, dir / "run");
   std::filesystem::path written = dir / "run" / "config.resolved.yaml";

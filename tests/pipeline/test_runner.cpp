@@ -99,26 +99,31 @@ TEST_F(RunnerTest, InitNamesAnEarlierStagesFinalFolder) {
   EXPECT_EQ(paths[0].first, "sft.data.path");
 }
 
-// A reward's `options.path` (the reward_model reward's folder) may name an earlier model
-// stage as `@stage`: it resolves to that stage's final/ folder, counts as the stage's input,
-// and maps back to `@stage` in the portable config; a stage that makes no model, a later one
-// or a missing folder is a ConfigError naming the key.
+// A reward's `options.path` (the reward_model reward's folder) may name an earlier
+// reward_model stage as `@stage`: it resolves to that stage's final/ folder, counts as the
+// stage's input, and maps back to `@stage` in the portable config; a policy stage (its final/
+// is a causal LM, not a scorer), a later stage or a missing folder is a ConfigError naming
+// the key.
 TEST_F(RunnerTest, RewardModelPathNamesAnEarlierStagesFinalFolder) {
   auto config_with = [&](const std::string& reward_path) {
     return two_stages("0.001") +
+           "  - name: judge\n    type: reward_model\n    init: base_lm\n    reward_model:\n"
+           "      data: {path: " +
+           (dir_ / "sft.jsonl").string() +
+           "}\n"
            "  - name: rl\n    type: grpo\n    init: tune\n    grpo:\n      data: {path: " +
            (dir_ / "sft.jsonl").string() +
            "}\n      rewards: [{name: format}, {name: reward_model, options: {path: '" +
            reward_path + "'}}]\n";
   };
-  Config config = load_config_text(config_with("@base_lm"), "pipe.yaml");
+  Config config = load_config_text(config_with("@judge"), "pipe.yaml");
   Config resolved = resolve_stage_references(config, "pipe.yaml", true);
-  const std::string final_folder = (dir_ / "run" / "stages" / "01-base_lm" / "final").string();
-  EXPECT_EQ(resolved.stages[2].grpo->rewards[1].options.at("path"), final_folder);
-  EXPECT_EQ(stage_input_names(config, config.stages[2]),
-            (std::vector<std::string>{"tune", "base_lm"}));
-  EXPECT_EQ(portable_stage(resolved, resolved.stages[2]).grpo->rewards[1].options.at("path"),
-            "@base_lm");
+  const std::string final_folder = (dir_ / "run" / "stages" / "03-judge" / "final").string();
+  EXPECT_EQ(resolved.stages[3].grpo->rewards[1].options.at("path"), final_folder);
+  EXPECT_EQ(stage_input_names(config, config.stages[3]),
+            (std::vector<std::string>{"tune", "judge"}));
+  EXPECT_EQ(portable_stage(resolved, resolved.stages[3]).grpo->rewards[1].options.at("path"),
+            "@judge");
   auto error = [&](const std::string& path) {
     try {
       resolve_stage_references(load_config_text(config_with(path), "pipe.yaml"), "pipe.yaml", true);
@@ -131,6 +136,11 @@ TEST_F(RunnerTest, RewardModelPathNamesAnEarlierStagesFinalFolder) {
             std::string::npos)
       << error("@nowhere");
   EXPECT_NE(error("@rl").find("does not run before"), std::string::npos) << error("@rl");
+  EXPECT_NE(error("@base_lm")
+                .find("is a pretrain stage; a reward's model must come from a "
+                      "reward_model stage"),
+            std::string::npos)
+      << error("@base_lm");
   EXPECT_NE(error((dir_ / "no_model").string()).find("grpo.rewards.1.options.path: folder"),
             std::string::npos)
       << error((dir_ / "no_model").string());

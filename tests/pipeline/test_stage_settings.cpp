@@ -22,6 +22,7 @@ StageConfig every_section() {
   stage.distill.emplace();
   stage.eval.emplace();
   stage.rejection_sampling.emplace();
+  stage.reward_model.emplace();
   return stage;
 }
 
@@ -94,6 +95,9 @@ TEST(StageSettingsTest, ClassesOfTheKeysTheIssueNames) {
   EXPECT_EQ(setting_effect("grpo.rewards"), CHANGE);
   EXPECT_EQ(setting_effect("model.architecture.hidden_size"), CHANGE);
   EXPECT_EQ(setting_effect("run.seed"), CHANGE);
+  EXPECT_EQ(setting_effect("reward_model.max_steps"), EXTEND);
+  EXPECT_EQ(setting_effect("reward_model.eval_data.path"), OBSERVE);  // a held-out set
+  EXPECT_EQ(setting_effect("reward_model.center_rewards_coefficient"), CHANGE);
   EXPECT_EQ(setting_effect("grpo.no_such_key"), std::nullopt);
 }
 

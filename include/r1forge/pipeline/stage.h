@@ -9,11 +9,13 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "r1forge/model/hf_io.h"
 #include "r1forge/model/transformer.h"
 #include "r1forge/pipeline/run_config.h"
 #include "r1forge/tokenizer/chat_template.h"
@@ -38,6 +40,10 @@ std::filesystem::path stage_directory(const Config& config, const StageConfig& s
 // The stage's index in config.stages; ConfigError listing the names when there is none.
 const StageConfig& find_stage(const Config& config, const std::string& name);
 
+// The dtype and device stage models load in: model.dtype, and model.device (auto: this
+// rank's GPU when there is one, else the CPU; cuda without a GPU: ConfigError).
+ModelLoadOptions stage_model_load_options(const Config& config);
+
 // Loads `init` (base = model.init: a folder, or a preset initialised from run.seed), the
 // tokenizer (model.tokenizer, else the init folder) and the stop ids, on model.device in
 // model.dtype. ConfigError when no tokenizer can be found or its vocabulary is larger than the
@@ -52,6 +58,14 @@ void save_stage_model(StageModel& model, const std::filesystem::path& folder);
 // The files of that HF folder, written into the existing folder `folder` (a checkpoint's
 // staging folder), each atomically.
 void write_model_files(StageModel& model, const std::filesystem::path& folder);
+// The tokenizer files of `model` (copied from its tokenizer folder, or written from its
+// tokenizer file) into the existing folder `folder`, each atomically.
+void write_tokenizer_files(const StageModel& model, const std::filesystem::path& folder);
+// Calls `write` on `folder.staging` (emptied first), then renames it over `folder`, so `folder`
+// is either the previous complete folder or the new complete one. Data parallel: rank 0
+// writes, every rank returns once the folder is complete (a collective).
+void replace_folder(const std::filesystem::path& folder,
+                    const std::function<void(const std::filesystem::path& staging)>& write);
 
 // Keeps the lines of a JSONL log whose "step" is at most `last_step` (a resumed stage's
 // history), dropping the rest (and a torn last line); no-op when the file does not exist.

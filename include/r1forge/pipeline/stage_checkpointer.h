@@ -37,6 +37,14 @@ class StageCheckpointer {
                     StageModel& model,
                     Optimizer& optimizer,
                     Transformer* reference);
+  // The same for any model the checkpoint code can see (training_state.h): a reward model.
+  StageCheckpointer(std::filesystem::path stage_dir,
+                    const CheckpointConfig& config,
+                    std::string label,
+                    std::string stage_config,
+                    CheckpointModel model,
+                    Optimizer& optimizer,
+                    Transformer* reference);
 
   // Restores the newest valid checkpoint into the model, optimizer, reference and generators;
   // its state (step 0 and empty progress when there is none: a fresh start).
@@ -64,7 +72,7 @@ class StageCheckpointer {
   CheckpointConfig config_;
   std::string label_;
   std::string stage_config_;
-  StageModel& model_;
+  CheckpointModel model_;
   Optimizer& optimizer_;
   Transformer* reference_;
   Timer since_save_;

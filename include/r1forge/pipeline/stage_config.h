@@ -1,7 +1,7 @@
 // One item of the run config's `stages:` list: a named stage of a given type, the model it
 // starts from (base, an earlier stage's name, a model folder or a preset), and the section of
 // its type (`sft:` for pretrain and sft, `grpo:`, `rejection_sampling:`, `distill:` with
-// `sft:`), plus an optional `eval:` run on the stage's final model.
+// `sft:`, `reward_model:`), plus an optional `eval:` run on the stage's final model.
 // Not here: running a stage (stage.h), resolving references (stage_references.h).
 #pragma once
 
@@ -15,6 +15,7 @@
 #include "r1forge/pipeline/eval_config.h"
 #include "r1forge/pipeline/grpo_config.h"
 #include "r1forge/pipeline/rejection_config.h"
+#include "r1forge/pipeline/reward_model_config.h"
 #include "r1forge/pipeline/sft_config.h"
 
 namespace r1forge {
@@ -32,13 +33,15 @@ struct StageConfig {
   std::optional<EvalConfig> eval;        // required when type is eval; any stage: evaluate after it
   // required when type is rejection_sampling
   std::optional<RejectionSamplingConfig> rejection_sampling;
+  std::optional<RewardModelConfig> reward_model;  // required when type is reward_model
 
   bool operator==(const StageConfig&) const = default;
   template <class Visitor>
   void visit(Visitor& v) {
     v.field("name", name, "stage name, unique in the run ([a-z0-9_])");
-    v.field("type", type, "stage algorithm",
-            OneOf{"pretrain", "sft", "grpo", "rejection_sampling", "distill", "eval"});
+    v.field(
+        "type", type, "stage algorithm",
+        OneOf{"pretrain", "sft", "grpo", "rejection_sampling", "distill", "eval", "reward_model"});
     v.field("init", init,
             "starting model: base (= model.init), an earlier stage's name, a folder or a preset");
     v.field("architecture", architecture, "shape overrides when init is a preset");
@@ -47,6 +50,8 @@ struct StageConfig {
     v.field("distill", distill, "teacher and logit distillation (type distill, with sft:)");
     v.field("rejection_sampling", rejection_sampling,
             "rejection sampling settings (type rejection_sampling)");
+    v.field("reward_model", reward_model,
+            "reward model (Bradley-Terry) training settings (type reward_model)");
     v.field("eval", eval, "evaluation (type eval: of init; other types: of the final model)");
   }
 };

@@ -1,10 +1,12 @@
 // How stages hand work to each other: a stage's `init` may name an earlier stage (its
-// stages/NN-<name>/final/ model), and any data path (a `path` or `*_path` key anywhere in the
-// stage's sections) may be `@<stage>` for that earlier stage's data output (rejection
-// sampling's data.jsonl). resolve_stage_references rewrites a copy of the config with real
-// paths and checks, before anything trains, that every reference names an earlier stage that
-// produces what is asked, and that every input file that no stage (and not the config's
-// `make_data:` section) produces exists.
+// stages/NN-<name>/final/ model; a reward_model stage's final/ is a reward model, which only
+// another reward_model stage may start from), and any data path (a `path` or `*_path` key
+// anywhere in the stage's sections) may be `@<stage>` for that earlier stage's data output
+// (rejection sampling's data.jsonl; a reward_model stage's final/ for a key naming a model).
+// resolve_stage_references rewrites a copy of the config with real paths and checks, before
+// anything trains, that every reference names an earlier stage that produces what is asked,
+// and that every input file that no stage (and not the config's `make_data:` section)
+// produces exists.
 // Records inside the run folder never hold paths into it (the folder may move): they name
 // earlier stages (portable_stage) or hold paths relative to run.dir (run_relative_path).
 // Not here: running stages (stage.h, runner.h).
@@ -23,6 +25,10 @@ namespace r1forge {
 std::filesystem::path stage_data_output(const Config& config, const StageConfig& stage);
 // True for stage types that leave a model in final/ (all but rejection_sampling and eval).
 bool stage_produces_model(const std::string& type);
+// True for stage types whose final/ is a causal LM (a policy that generates): all model
+// stages but reward_model, whose final/ is a *ForSequenceClassification folder. A stage other
+// than reward_model naming a reward_model stage as its init is a ConfigError.
+bool stage_produces_policy(const std::string& type);
 
 // True when the config's `make_data:` section makes `path` (a file or the tokenizer folder):
 // an input that need not exist before the run, since the run makes it first.
