@@ -15,7 +15,7 @@
 namespace r1forge {
 namespace fs = std::filesystem;
 
-const char* const kEvalBreakdownFields[2] = {"difficulty", "num_terms"};
+const char* const kEvalBreakdownFields[3] = {"difficulty", "num_terms", "kind"};
 
 namespace {
 
@@ -93,6 +93,41 @@ std::vector<std::pair<std::string, EvalMetrics>> breakdown_by(
                         compute_eval_metrics(group, match));
   }
   return result;
+}
+
+// Each reward's mean score per value of `field` (as breakdown_by groups the samples), over
+// the samples it scored; null where it scored none. `scores` is [reward][sample].
+std::map<std::string, nlohmann::ordered_json> reward_means_by(
+    const std::string& field,
+    const std::vector<const PromptRow*>& problems,
+    const std::vector<EvalSample>& samples,
+    const std::vector<std::vector<RewardScore>>& scores,
+    const std::vector<std::string>& labels) {
+  std::map<std::string, std::vector<std::pair<double, int64_t>>> sums;  // value -> per reward
+  for (size_t i = 0; i < samples.size(); ++i) {
+    const nlohmann::json& metadata = problems[samples[i].problem]->metadata;
+    auto it = metadata.find(field);
+    const nlohmann::json value =
+        it != metadata.end() && !it->is_null() ? *it : nlohmann::json("none");
+    auto& per_reward = sums[value.is_string() ? value.get<std::string>() : value.dump()];
+    per_reward.resize(labels.size(), {0.0, 0});
+    for (size_t f = 0; f < labels.size(); ++f) {
+      if (!scores[f][i]) continue;
+      per_reward[f].first += *scores[f][i];
+      ++per_reward[f].second;
+    }
+  }
+  std::map<std::string, nlohmann::ordered_json> means;
+  for (const auto& [value, per_reward] : sums) {
+    nlohmann::ordered_json line = nlohmann::ordered_json::object();
+    for (size_t f = 0; f < labels.size(); ++f) {
+      const auto& [sum, count] = per_reward[f];
+      line[labels[f]] = count ? nlohmann::ordered_json(sum / static_cast<double>(count))
+                              : nlohmann::ordered_json(nullptr);
+    }
+    means[value] = std::move(line);
+  }
+  return means;
 }
 
 void write_lines(const fs::path& path, const std::vector<nlohmann::ordered_json>& lines) {
@@ -215,8 +250,13 @@ EvalResult evaluate_model(const Config& config,
   for (const char* field : kEvalBreakdownFields) {
     auto groups_of_field = breakdown_by(field, problems, result.samples, match);
     if (groups_of_field.empty()) continue;
+    const auto means = reward_means_by(field, problems, result.samples, groups.scores,
+                                       result.reward_labels);
     nlohmann::ordered_json by = nlohmann::ordered_json::object();
-    for (const auto& [value, metrics] : groups_of_field) by[value] = metrics_json(metrics);
+    for (const auto& [value, metrics] : groups_of_field) {
+      by[value] = metrics_json(metrics);
+      by[value]["rewards"] = means.at(value);  // each reward's mean over this value's samples
+    }
     report[std::string("by_") + field] = by;
     result.breakdown[field] = std::move(groups_of_field);
   }

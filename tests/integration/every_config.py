@@ -38,7 +38,8 @@ TINY_SHAPE = {"vocab_size": 0, "hidden_size": 32, "intermediate_size": 64, "num_
 TOY_VOCAB = 64
 R1_TAGS = "<think>,</think>,<answer>,</answer>"
 # make_data sizes at most these (configs/tiny/smoke.yaml's): the toy tokenizer still trains.
-SMALL_TASK_ROWS = {"arithmetic": 2000, "corpus": 4000, "instructions": 400, "countdown": 400}
+SMALL_TASK_ROWS = {"arithmetic": 2000, "corpus": 4000, "instructions": 400, "countdown": 400,
+                   "preferences": 400}
 # Scale keys anywhere in a stage's sections -> the toy value (the value is kept when smaller
 # and non-zero, except where 0 means "all").
 SCALE = {"max_steps": 1, "num_epochs": 1, "batch_size": 2, "micro_batch_size": 2,

@@ -179,6 +179,16 @@ TEST_F(EvalStageTest, FilesHoldKSamplesPerProblemAndConsistentFigures) {
     EXPECT_EQ(value["problems"], 2);
   }
   EXPECT_EQ(keys, (std::vector<std::string>{"2", "3", "10"}));
+  // Each group carries each reward's mean over its own samples, recomputed here from the
+  // samples file (problems alternate easy, hard: even problem numbers are easy).
+  for (const char* reward : {"test_eval_hash_parity", "format"}) {
+    double sum[2] = {0.0, 0.0};
+    for (const nlohmann::json& line : lines) {
+      sum[line["problem"].get<int64_t>() % 2] += line["rewards"][reward].get<double>();
+    }
+    EXPECT_NEAR(by["easy"]["rewards"][reward].get<double>(), sum[0] / 12.0, 1e-12) << reward;
+    EXPECT_NEAR(by["hard"]["rewards"][reward].get<double>(), sum[1] / 12.0, 1e-12) << reward;
+  }
 }
 
 TEST_F(EvalStageTest, SameSeedSameResultsAndPrefixStableUnderMaxProblems) {

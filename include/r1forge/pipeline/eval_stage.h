@@ -22,8 +22,10 @@
 
 namespace r1forge {
 
-// Row fields that split the figures by difficulty when the problems carry them.
-extern const char* const kEvalBreakdownFields[2];  // "difficulty", "num_terms"
+// Row fields that split the figures (and each reward's mean) when the problems carry them:
+// difficulty, or the kind of a general prompt (the preferences task's kind: an instruction or
+// a request marked harmful).
+extern const char* const kEvalBreakdownFields[3];  // "difficulty", "num_terms", "kind"
 
 struct EvalResult {
   EvalMetrics metrics;  // over every problem
