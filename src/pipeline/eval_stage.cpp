@@ -146,6 +146,11 @@ EvalResult evaluate_model(const Config& config,
   R1F_CHECK(model.tokenizer != nullptr, "evaluate_model needs the model's tokenizer");
   const std::vector<RewardSpec> specs = eval.reward_specs();
   RewardSet rewards(specs, "eval.rewards");
+  for (size_t f = 0; f < rewards.size(); ++f) {
+    R1F_CHECK_CONFIG(!rewards.running_normalization()[f], "eval.rewards (", rewards.labels()[f],
+                     "): normalize: running is for GRPO stages (statistics of the scores seen "
+                     "in training); an evaluation reports raw scores, so remove it here");
+  }
   const size_t correct_index = label_index(rewards.labels(), eval.correct_reward);
   const bool has_format = !eval.format_reward.empty();
   const size_t format_index = has_format ? label_index(rewards.labels(), eval.format_reward) : 0;
@@ -250,8 +255,8 @@ EvalResult evaluate_model(const Config& config,
   for (const char* field : kEvalBreakdownFields) {
     auto groups_of_field = breakdown_by(field, problems, result.samples, match);
     if (groups_of_field.empty()) continue;
-    const auto means = reward_means_by(field, problems, result.samples, groups.scores,
-                                       result.reward_labels);
+    const auto means =
+        reward_means_by(field, problems, result.samples, groups.scores, result.reward_labels);
     nlohmann::ordered_json by = nlohmann::ordered_json::object();
     for (const auto& [value, metrics] : groups_of_field) {
       by[value] = metrics_json(metrics);

@@ -26,6 +26,7 @@
 #include "r1forge/pipeline/stage_references.h"
 #include "r1forge/rl/advantage.h"
 #include "r1forge/rl/kl.h"
+#include "r1forge/rl/reward_normalizer.h"
 #include "r1forge/sampling/backends.h"
 
 namespace r1forge {
@@ -86,6 +87,7 @@ class GrpoStage {
         seed_(derive_seed(config.run.seed, "stage:" + stage.name)),
         model_(load_stage_model(config, stage)),
         rewards_(make_stage_rewards(grpo_, "stage '" + stage.name + "' grpo.")),
+        normalizer_(rewards_.running_normalization()),
         train_data_(load_training_prompts(grpo_, model_)),
         sampler_(make_prompt_sampler(grpo_, train_data_, seed_)),
         backend_(make_model_backend(config.sampling.backend, model_.model)),
@@ -141,6 +143,14 @@ class GrpoStage {
       // The saved counters are every rank's summed (world_diagnostics_); rank 0 carries them.
       world_diagnostics_ = progress.value("reward_diagnostics", std::map<std::string, double>{});
       if (world().is_main()) rewards_.set_diagnostics_baseline(world_diagnostics_);
+      if (normalizer_.any() && progress.contains("reward_normalizer")) {
+        normalizer_.restore(progress.at("reward_normalizer"),
+                            checkpointer_->checkpoints().string() + ": the checkpoint");
+      } else if (normalizer_.any()) {
+        R1F_LOG_WARN("grpo '", stage.name,
+                     "': the checkpoint has no reward statistics (it was "
+                     "saved without normalize: running); they start from this step");
+      }
     }
     if (world().is_main()) {  // rank 0 writes the run folder; the others compute
       prepare_step_logs(directory_, resumed_, {"metrics.jsonl", "samples.jsonl"},
@@ -284,6 +294,8 @@ class GrpoStage {
       const uint64_t seed = derive_seed(
           seed_, "rollout", {static_cast<uint64_t>(step), static_cast<uint64_t>(rounds)});
       ScoredGroups round = collector_.collect(sampler_.next(wanted), seed);
+      // Every rank holds the whole round here (gathered), so the running statistics agree.
+      if (normalizer_.any()) normalizer_.update_and_apply(round.scores);
       std::vector<bool> signal =
           groups_with_signal(round, rewards_.weights(), grpo_.num_generations);
       generated.add(round, signal);
@@ -329,9 +341,11 @@ class GrpoStage {
 
   // What a checkpoint needs beyond the tensors to continue exactly.
   nlohmann::json progress() const {
-    return nlohmann::json{{"sampler", sampler_.progress()},
-                          {"tokens_seen", tokens_seen_},
-                          {"reward_diagnostics", world_diagnostics_}};
+    nlohmann::json progress{{"sampler", sampler_.progress()},
+                            {"tokens_seen", tokens_seen_},
+                            {"reward_diagnostics", world_diagnostics_}};
+    if (normalizer_.any()) progress["reward_normalizer"] = normalizer_.state();
+    return progress;
   }
 
   MetricValues evaluate(int64_t step) {
@@ -342,6 +356,7 @@ class GrpoStage {
     for (size_t i = 0; i < rows.size(); ++i) rows[i] = static_cast<int64_t>(i);
     // The same seed at every evaluation, so successive evaluations are paired comparisons.
     ScoredGroups groups = collector.collect(rows, derive_seed(seed_, "eval"));
+    normalizer_.apply(groups.scores);  // the training statistics, not updated by held-out rows
     GenerationSummary summary;
     summary.add(groups, groups_with_signal(groups, rewards_.weights(), grpo_.eval.num_generations));
     MetricValues metrics;
@@ -417,6 +432,7 @@ class GrpoStage {
   uint64_t seed_;
   StageModel model_;
   RewardSet rewards_;
+  RunningRewardNormalizer normalizer_;  // rewards with normalize: running; no-op otherwise
   PromptDataset train_data_;
   std::optional<PromptDataset> eval_data_;
   PromptMixSampler sampler_;

@@ -291,6 +291,12 @@ std::vector<std::vector<RewardScore>> RewardSet::score(const std::vector<RewardS
   return scores;
 }
 
+std::vector<bool> RewardSet::running_normalization() const {
+  std::vector<bool> flags;
+  for (const auto& function : functions_) flags.push_back(function->running_normalization());
+  return flags;
+}
+
 std::map<std::string, double> RewardSet::diagnostics() const {
   std::map<std::string, double> out = diagnostics_baseline_;
   for (size_t f = 0; f < functions_.size(); ++f) {

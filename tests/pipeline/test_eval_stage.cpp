@@ -280,6 +280,18 @@ TEST_F(EvalStageTest, ConfigErrorsNameTheKey) {
                  section),
       "ok.yaml");
   EXPECT_THROW(run_stage_evaluation(config, config.stages[0]), IoError);
+  // A reward normalised by running statistics belongs to GRPO; an evaluation refuses it.
+  EvalConfig normalized = eval_;
+  normalized.rewards.push_back(
+      RewardSpec{"reward_model", 1.0, {{"path", "rm"}, {"normalize", "running"}}, "judge"});
+  try {
+    evaluate(normalized, 1);
+    ADD_FAILURE() << "normalize: running was accepted by an evaluation";
+  } catch (const ConfigError& error) {
+    EXPECT_NE(std::string(error.what()).find("eval.rewards (judge): normalize: running"),
+              std::string::npos)
+        << error.what();
+  }
 }
 
 TEST_F(EvalStageTest, CommandWritesFilesAndRejectsBadInput) {

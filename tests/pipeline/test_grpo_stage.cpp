@@ -318,6 +318,54 @@ TEST_F(GrpoStageTest, RewardModelScoresItsSourceThroughRunStage) {
   EXPECT_THROW(run_stage(missing, "toy"), ConfigError);
 }
 
+// normalize: running (reward_normalizer.h) on a reward model: the first round is normalised by
+// its own statistics, so its scores have mean 0 exactly; the statistics of every score so far
+// ride in each checkpoint, so a run killed after step 2 resumes to the same step 3.
+TEST_F(GrpoStageTest, RunningRewardNormalizationStartsAtMeanZeroAndResumesExactly) {
+  RewardModelInitOptions init;
+  init.seed = 4;
+  init.pad_token_id = 0;
+  RewardModel reward_model = reward_model_from_causal_lm(dir_ / "model", init);
+  save_reward_model(reward_model, dir_ / "rm");
+  std::filesystem::copy_file(dir_ / "model" / "tokenizer.model", dir_ / "rm" / "tokenizer.model");
+  const std::string text = mixed_config_text(
+      {"say hello", "name a colour"},
+      "[{name: reward_model, options: {path: " + (dir_ / "rm").string() + ", normalize: running}}]",
+      "1",
+      "      max_steps: 3\n"
+      "      prompts_per_step: 2\n"
+      "      num_generations: 2\n"
+      "      max_completion_length: 4\n"
+      "      micro_batch_size: 4\n"
+      "      save_steps: 1\n"
+      "      save_total_limit: 0\n");
+  Config config = load_config_text(text, "norm.yaml");
+  run_stage(config, "toy");
+  const auto stage_dir = dir_ / "run" / "stages" / "01-toy";
+  const std::vector<nlohmann::json> lines = read_jsonl(stage_dir / "metrics.jsonl");
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_NEAR(lines[0]["rewards/chat/reward_model/mean"].get<double>(), 0.0, 1e-9);
+  // Two chat samples a step (one chat prompt x 2); the rule reward's column is not counted.
+  const nlohmann::json state =
+      nlohmann::json::parse(read_file(stage_dir / "checkpoints" / "step-0000003" /
+                                      "trainer_state.json"))["progress"]["reward_normalizer"];
+  EXPECT_EQ(state["count"], (std::vector<int64_t>{0, 6}));
+  EXPECT_EQ(nlohmann::json::parse(
+                read_file(stage_dir / "checkpoints" / "step-0000001" /
+                          "trainer_state.json"))["progress"]["reward_normalizer"]["count"],
+            (std::vector<int64_t>{0, 2}));
+  const std::string weights = read_file(stage_dir / "final" / "model.safetensors");
+  std::filesystem::remove_all(stage_dir / "checkpoints" / "step-0000003");
+  std::filesystem::remove_all(stage_dir / "final");
+  run_stage(config, "toy");
+  EXPECT_EQ(read_file(stage_dir / "final" / "model.safetensors"), weights);
+  const std::vector<nlohmann::json> resumed = read_jsonl(stage_dir / "metrics.jsonl");
+  ASSERT_EQ(resumed.size(), 3u);
+  EXPECT_EQ(resumed[2]["rewards/chat/reward_model/mean"],
+            lines[2]["rewards/chat/reward_model/mean"]);
+  EXPECT_EQ(resumed[2]["reward"], lines[2]["reward"]);
+}
+
 TEST_F(GrpoStageTest, ConfigErrorsBeforeTraining) {
   auto expect_error = [&](const std::string& text, const std::string& fragment) {
     try {

@@ -119,6 +119,11 @@ TEST(RewardModelRewardOptions, BadOptionsAreConfigErrorsNamingTheOption) {
   expect_error({{"path", "x"}, {"device", "tpu"}}, "device");
   expect_error({{"path", "x"}, {"batch_size", "0"}}, "batch_size");
   expect_error({{"path", "x"}, {"paht", "y"}}, "paht");
+  expect_error({{"path", "x"}, {"normalize", "batch"}}, "normalize");
+  // normalize: running is a flag the GRPO stage reads (reward_normalizer.h); none by default.
+  EXPECT_FALSE(testing::build_reward("reward_model", {{"path", "x"}})->running_normalization());
+  EXPECT_TRUE(testing::build_reward("reward_model", {{"path", "x"}, {"normalize", "running"}})
+                  ->running_normalization());
   // The folder is read at the first score: a missing one fails there, naming the path.
   auto reward = testing::build_reward("reward_model", {{"path", "/no/such/folder"}});
   OwnedSample sample;

@@ -49,6 +49,10 @@ class RewardFunction {
   virtual std::vector<RewardScore> score(const std::vector<RewardSample>& batch) = 0;
   // Counters the stage logs as `rewards/<name>/<key>` (e.g. external timeouts); may be empty.
   virtual std::map<std::string, double> diagnostics() const { return {}; }
+  // True when its scores are to be normalised by their running mean and std over the stage
+  // (a reward model's `normalize: running`); a GRPO stage does it on the gathered batch
+  // (reward_normalizer.h), and evaluation and rejection sampling refuse it.
+  virtual bool running_normalization() const { return false; }
 };
 
 // A reward as written in YAML (one item of a stage's `rewards:` list).
@@ -132,6 +136,8 @@ class RewardSet {
   // Seconds spent in each reward's last score() call, by label.
   const std::vector<double>& last_seconds() const { return last_seconds_; }
   std::map<std::string, double> diagnostics() const;  // `<label>/<key>` -> value
+  // Per function: its running_normalization().
+  std::vector<bool> running_normalization() const;
   // Counts carried over from a checkpoint: added to diagnostics() so the counters run on
   // across a resume as they would have without one.
   void set_diagnostics_baseline(std::map<std::string, double> baseline) {

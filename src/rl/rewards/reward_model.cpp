@@ -21,6 +21,8 @@ const char* const kRewardModelHelp =
     "sequences keep their start), add_eos (true: EOS after a finished completion, as the "
     "preference data had), prompt_format (text: the prompt encoded with the tokenizer's "
     "specials | chat: as rendered), scale (1) and shift (0): score x scale + shift, "
+    "normalize (none | running: in a GRPO stage, (score - mean) / std over every score of the "
+    "stage so far; evaluation and rejection sampling refuse it), "
     "device (cpu | cuda | cuda:N; default cpu, so the policy's device keeps its memory), "
     "dtype (float32 | bfloat16 | float16).";
 
@@ -55,6 +57,7 @@ class RewardModelReward final : public RewardFunction {
         prompt_format_(options.get_string("prompt_format", "text")),
         scale_(options.get_double("scale", 1.0)),
         shift_(options.get_double("shift", 0.0)),
+        normalize_(options.get_string("normalize", "none")),
         device_name_(options.get_string("device", "cpu")),
         dtype_(parse_dtype(options, options.get_string("dtype", "float32"))),
         where_(options.where()) {
@@ -64,6 +67,9 @@ class RewardModelReward final : public RewardFunction {
     }
     if (prompt_format_ != "text" && prompt_format_ != "chat") {
       options.fail("prompt_format", "must be text or chat, got '" + prompt_format_ + "'");
+    }
+    if (normalize_ != "none" && normalize_ != "running") {
+      options.fail("normalize", "must be none or running, got '" + normalize_ + "'");
     }
     if (batch_size_ < 1) options.fail("batch_size", "must be at least 1");
     if (max_length_ < 2) options.fail("max_length", "must be at least 2");
@@ -106,6 +112,8 @@ class RewardModelReward final : public RewardFunction {
     return scores;
   }
 
+  bool running_normalization() const override { return normalize_ == "running"; }
+
  private:
   void load() {
     if (!model_.is_empty()) return;
@@ -146,6 +154,7 @@ class RewardModelReward final : public RewardFunction {
   bool add_eos_;
   std::string prompt_format_;
   double scale_, shift_;
+  std::string normalize_;  // none | running (the GRPO stage applies it: reward_normalizer.h)
   std::string device_name_;
   at::Device device_ = at::kCPU;
   at::ScalarType dtype_;
