@@ -114,6 +114,15 @@ class GrpoStageTest : public ::testing::Test {
            chat_rewards + ",\n" + "           data: {path: " + (dir_ / "chat.jsonl").string() +
            ", prompt_template: plain}}\n" + grpo_extra;
   }
+  // dir_/rm: a reward model made from the toy policy (a seeded score head), with its tokenizer.
+  void save_toy_reward_model() {
+    RewardModelInitOptions init;
+    init.seed = 4;
+    init.pad_token_id = 0;
+    RewardModel reward_model = reward_model_from_causal_lm(dir_ / "model", init);
+    save_reward_model(reward_model, dir_ / "rm");
+    std::filesystem::copy_file(dir_ / "model" / "tokenizer.model", dir_ / "rm" / "tokenizer.model");
+  }
   testing::TempDir dir_;
 };
 
@@ -280,12 +289,7 @@ TEST_F(GrpoStageTest, MixedSourcesDrawInProportionAndScoreWithTheirOwnRewards) {
 // A reward model scoring one source of a mixed stage, run through run_stage (which checks the
 // stage's inputs): its scores reach the chat source's samples only, and are the model's.
 TEST_F(GrpoStageTest, RewardModelScoresItsSourceThroughRunStage) {
-  RewardModelInitOptions init;
-  init.seed = 4;
-  init.pad_token_id = 0;
-  RewardModel reward_model = reward_model_from_causal_lm(dir_ / "model", init);
-  save_reward_model(reward_model, dir_ / "rm");
-  std::filesystem::copy_file(dir_ / "model" / "tokenizer.model", dir_ / "rm" / "tokenizer.model");
+  save_toy_reward_model();
   const std::string text = mixed_config_text(
       {"say hello", "name a colour"},
       "[{name: reward_model, options: {path: " + (dir_ / "rm").string() + ", span: answer}}]", "1",
@@ -322,12 +326,7 @@ TEST_F(GrpoStageTest, RewardModelScoresItsSourceThroughRunStage) {
 // its own statistics, so its scores have mean 0 exactly; the statistics of every score so far
 // ride in each checkpoint, so a run killed after step 2 resumes to the same step 3.
 TEST_F(GrpoStageTest, RunningRewardNormalizationStartsAtMeanZeroAndResumesExactly) {
-  RewardModelInitOptions init;
-  init.seed = 4;
-  init.pad_token_id = 0;
-  RewardModel reward_model = reward_model_from_causal_lm(dir_ / "model", init);
-  save_reward_model(reward_model, dir_ / "rm");
-  std::filesystem::copy_file(dir_ / "model" / "tokenizer.model", dir_ / "rm" / "tokenizer.model");
+  save_toy_reward_model();
   const std::string text = mixed_config_text(
       {"say hello", "name a colour"},
       "[{name: reward_model, options: {path: " + (dir_ / "rm").string() + ", normalize: running}}]",
