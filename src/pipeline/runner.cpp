@@ -1,6 +1,7 @@
 // The staged pipeline runner and its report; see pipeline/runner.h.
 #include "r1forge/pipeline/runner.h"
 
+#include <cmath>
 #include <cstdio>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -78,11 +79,32 @@ std::string format_cell(const nlohmann::json& eval, const char* key, bool percen
 
 }  // namespace
 
+namespace {
+
+// "- `name` mean reward scores: a 0.123, b 4.567" for an evaluation scored by rewards beyond
+// its correctness and format rewards (e.g. reward models on general prompts); else empty.
+std::string eval_reward_line(const std::string& name, const nlohmann::json& eval) {
+  if (!eval.contains("rewards") || !eval["rewards"].is_object()) return "";
+  std::string list;
+  for (const auto& [label, value] : eval["rewards"].items()) {
+    if (label == eval.value("correct_reward", "") || label == eval.value("format_reward", "")) {
+      continue;
+    }
+    char number[32];
+    std::snprintf(number, sizeof number, "%.3f", value.is_number() ? value.get<double>() : NAN);
+    list += (list.empty() ? "" : ", ") + label + " " + number;
+  }
+  return list.empty() ? "" : "- `" + name + "` mean reward scores: " + list + "\n";
+}
+
+}  // namespace
+
 void write_report(const Config& config) {
   nlohmann::ordered_json state = load_state(config);
   nlohmann::ordered_json report = {{"stages", nlohmann::json::array()}};
   std::ostringstream markdown;
-  std::ostringstream reward_lines;  // reward_model stages: their held-out pair accuracy
+  // reward_model stages' held-out pair accuracy; evaluations' other reward means
+  std::ostringstream reward_lines;
   markdown << "# r1forge run report\n\nRun folder: `" << config.run.dir << "`\n\n"
            << "| stage | type | seconds | pass@1 | cons@k | format | k | problems |\n"
            << "|---|---|---|---|---|---|---|---|\n";
@@ -96,6 +118,7 @@ void write_report(const Config& config) {
     if (fs::exists(eval_file)) {
       eval = read_json_file(eval_file);
       line["eval"] = eval;
+      reward_lines << eval_reward_line(stage.name, eval);
     }
     const fs::path reward_file = stage_directory(config, stage) / "reward_model.json";
     if (fs::exists(reward_file)) {

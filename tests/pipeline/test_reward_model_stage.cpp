@@ -117,6 +117,27 @@ TEST_F(RewardModelStageTest, LearnsALearnablePreferenceAndFinalLoadsAsARewardMod
             std::string::npos);
 }
 
+// An evaluation scored by the trained reward model (`@rm`): eval.json holds its mean score, and
+// the run report lists it beside the correctness and format figures.
+TEST_F(RewardModelStageTest, AnEvaluationScoredByTheRewardModelIsInTheReport) {
+  const std::string judge =
+      "  - name: judge\n    type: eval\n    eval:\n      data: {path: " +
+      (dir_ / "prefs.jsonl").string() +
+      ", prompt_template: plain}\n"
+      "      num_samples: 2\n      max_completion_length: 4\n      max_problems: 3\n"
+      "      rewards: [{name: reward_model, label: judge_score, options: {path: '@rm'}},\n"
+      "                {name: format}]\n      correct_reward: format\n";
+  Config c = config("      max_steps: 1\n", judge);
+  run_pipeline(c, "rm.yaml");
+  const nlohmann::json eval = read_json_file(dir_ / "run" / "stages" / "02-judge" / "eval.json");
+  ASSERT_TRUE(eval["rewards"]["judge_score"].is_number()) << eval.dump();
+  char expected[64];
+  std::snprintf(expected, sizeof expected, "- `judge` mean reward scores: judge_score %.3f\n",
+                eval["rewards"]["judge_score"].get<double>());
+  const std::string report = read_file(dir_ / "run" / "report.md");
+  EXPECT_NE(report.find(expected), std::string::npos) << report;
+}
+
 TEST_F(RewardModelStageTest, AccumulationEqualsTheFullBatchStep) {
   auto weights_after = [&](int64_t micro) {
     run_stage(config("      max_steps: 1\n      batch_size: 4\n      micro_batch_size: " +
