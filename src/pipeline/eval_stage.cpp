@@ -2,6 +2,7 @@
 #include "r1forge/pipeline/eval_stage.h"
 
 #include <cstdio>
+#include <numeric>
 
 #include "r1forge/core/check.h"
 #include "r1forge/core/distributed.h"
@@ -71,63 +72,55 @@ nlohmann::ordered_json metrics_json(const EvalMetrics& m) {
           {"pass_at", pass_at}};
 }
 
-// Figures per value of `field` over the problems; empty when no problem carries the field.
-std::vector<std::pair<std::string, EvalMetrics>> breakdown_by(
+// The samples (indices into `samples`) per value of `field`, values in JSON order (numbers
+// numerically) and named as text; rows without the field fall under "none". Empty when no
+// problem carries the field.
+std::vector<std::pair<std::string, std::vector<size_t>>> samples_by(
     const std::string& field,
     const std::vector<const PromptRow*>& problems,
-    const std::vector<EvalSample>& samples,
-    AnswerMatch match) {
-  std::map<nlohmann::json, std::vector<EvalSample>> groups;  // json order: numbers numerically
+    const std::vector<EvalSample>& samples) {
+  std::map<nlohmann::json, std::vector<size_t>> groups;
   bool present = false;
-  for (const EvalSample& sample : samples) {
-    const nlohmann::json& metadata = problems[sample.problem]->metadata;
+  for (size_t i = 0; i < samples.size(); ++i) {
+    const nlohmann::json& metadata = problems[samples[i].problem]->metadata;
     auto it = metadata.find(field);
     const bool has = it != metadata.end() && !it->is_null();
     present = present || has;
-    groups[has ? *it : nlohmann::json("none")].push_back(sample);
+    groups[has ? *it : nlohmann::json("none")].push_back(i);
   }
-  std::vector<std::pair<std::string, EvalMetrics>> result;
+  std::vector<std::pair<std::string, std::vector<size_t>>> result;
   if (!present) return result;
-  for (const auto& [value, group] : groups) {
+  for (auto& [value, indices] : groups) {
     result.emplace_back(value.is_string() ? value.get<std::string>() : value.dump(),
-                        compute_eval_metrics(group, match));
+                        std::move(indices));
   }
   return result;
 }
 
-// Each reward's mean score per value of `field` (as breakdown_by groups the samples), over
-// the samples it scored; null where it scored none. `scores` is [reward][sample].
-std::map<std::string, nlohmann::ordered_json> reward_means_by(
-    const std::string& field,
-    const std::vector<const PromptRow*>& problems,
-    const std::vector<EvalSample>& samples,
-    const std::vector<std::vector<RewardScore>>& scores,
-    const std::vector<std::string>& labels) {
-  std::map<std::string, std::vector<std::pair<double, int64_t>>> sums;  // value -> per reward
-  for (size_t i = 0; i < samples.size(); ++i) {
-    const nlohmann::json& metadata = problems[samples[i].problem]->metadata;
-    auto it = metadata.find(field);
-    const nlohmann::json value =
-        it != metadata.end() && !it->is_null() ? *it : nlohmann::json("none");
-    auto& per_reward = sums[value.is_string() ? value.get<std::string>() : value.dump()];
-    per_reward.resize(labels.size(), {0.0, 0});
-    for (size_t f = 0; f < labels.size(); ++f) {
-      if (!scores[f][i]) continue;
-      per_reward[f].first += *scores[f][i];
-      ++per_reward[f].second;
+// Each reward's mean over the samples `indices` that it scored; nullopt where it scored none.
+// `scores` is [reward][sample].
+std::vector<std::optional<double>> reward_means_over(
+    const std::vector<size_t>& indices, const std::vector<std::vector<RewardScore>>& scores) {
+  std::vector<std::optional<double>> means;
+  for (const std::vector<RewardScore>& column : scores) {
+    double sum = 0.0;
+    int64_t count = 0;
+    for (size_t i : indices) {
+      if (!column[i]) continue;
+      sum += *column[i];
+      ++count;
     }
-  }
-  std::map<std::string, nlohmann::ordered_json> means;
-  for (const auto& [value, per_reward] : sums) {
-    nlohmann::ordered_json line = nlohmann::ordered_json::object();
-    for (size_t f = 0; f < labels.size(); ++f) {
-      const auto& [sum, count] = per_reward[f];
-      line[labels[f]] = count ? nlohmann::ordered_json(sum / static_cast<double>(count))
-                              : nlohmann::ordered_json(nullptr);
-    }
-    means[value] = std::move(line);
+    means.push_back(count ? std::optional(sum / static_cast<double>(count)) : std::nullopt);
   }
   return means;
+}
+
+// {label: mean or null}, in the rewards' order.
+nlohmann::ordered_json means_json(const std::vector<std::string>& labels,
+                                  const std::vector<std::optional<double>>& means) {
+  nlohmann::ordered_json json = nlohmann::ordered_json::object();
+  for (size_t f = 0; f < labels.size(); ++f) json[labels[f]] = optional_json(means[f]);
+  return json;
 }
 
 void write_lines(const fs::path& path, const std::vector<nlohmann::ordered_json>& lines) {
@@ -146,11 +139,7 @@ EvalResult evaluate_model(const Config& config,
   R1F_CHECK(model.tokenizer != nullptr, "evaluate_model needs the model's tokenizer");
   const std::vector<RewardSpec> specs = eval.reward_specs();
   RewardSet rewards(specs, "eval.rewards");
-  for (size_t f = 0; f < rewards.size(); ++f) {
-    R1F_CHECK_CONFIG(!rewards.running_normalization()[f], "eval.rewards (", rewards.labels()[f],
-                     "): normalize: running is for GRPO stages (statistics of the scores seen "
-                     "in training); an evaluation reports raw scores, so remove it here");
-  }
+  rewards.refuse_running_normalization("eval.rewards", "an evaluation reports");
   const size_t correct_index = label_index(rewards.labels(), eval.correct_reward);
   const bool has_format = !eval.format_reward.empty();
   const size_t format_index = has_format ? label_index(rewards.labels(), eval.format_reward) : 0;
@@ -184,8 +173,6 @@ EvalResult evaluate_model(const Config& config,
   result.seconds = groups.rollout_seconds + groups.reward_seconds;
   result.reward_labels = rewards.labels();
   const size_t functions = rewards.labels().size();
-  std::vector<double> sums(functions, 0.0);
-  std::vector<int64_t> counts(functions, 0);
   for (size_t i = 0; i < groups.samples.size(); ++i) {
     const GeneratedSample& generated = groups.samples[i];
     const PromptRow& row = *problems[static_cast<size_t>(generated.prompt_index)];
@@ -203,10 +190,6 @@ EvalResult evaluate_model(const Config& config,
     for (size_t f = 0; f < functions; ++f) {
       const RewardScore& score = groups.scores[f][i];
       scores[rewards.labels()[f]] = optional_json(score);
-      if (score) {
-        sums[f] += *score;
-        ++counts[f];
-      }
     }
     nlohmann::ordered_json line = {
         {"problem", sample.problem}, {"sample", generated.sample_index}, {"line", row.line}};
@@ -227,10 +210,9 @@ EvalResult evaluate_model(const Config& config,
     result.sample_lines.push_back(std::move(line));
     result.samples.push_back(std::move(sample));
   }
-  for (size_t f = 0; f < functions; ++f) {
-    result.reward_means.push_back(
-        counts[f] ? std::optional(sums[f] / static_cast<double>(counts[f])) : std::nullopt);
-  }
+  std::vector<size_t> every_sample(result.samples.size());
+  std::iota(every_sample.begin(), every_sample.end(), size_t{0});
+  result.reward_means = reward_means_over(every_sample, groups.scores);
   if (result.unscored_samples > 0) {
     R1F_LOG_WARN("eval: the correctness reward '", eval.correct_reward, "' could not score ",
                  result.unscored_samples, " samples (e.g. no gold answer); they count as wrong");
@@ -238,11 +220,7 @@ EvalResult evaluate_model(const Config& config,
 
   result.metrics = compute_eval_metrics(result.samples, match);
   nlohmann::ordered_json report = metrics_json(result.metrics);
-  nlohmann::ordered_json means = nlohmann::ordered_json::object();
-  for (size_t f = 0; f < functions; ++f) {
-    means[result.reward_labels[f]] = optional_json(result.reward_means[f]);
-  }
-  report["rewards"] = means;
+  report["rewards"] = means_json(result.reward_labels, result.reward_means);
   report["unscored_samples"] = result.unscored_samples;
   report["correct_reward"] = eval.correct_reward;
   report["format_reward"] = eval.format_reward;
@@ -253,17 +231,20 @@ EvalResult evaluate_model(const Config& config,
   report["max_completion_length"] = eval.generation.max_completion_length;
   report["seed"] = seed;
   for (const char* field : kEvalBreakdownFields) {
-    auto groups_of_field = breakdown_by(field, problems, result.samples, match);
+    const auto groups_of_field = samples_by(field, problems, result.samples);
     if (groups_of_field.empty()) continue;
-    const auto means =
-        reward_means_by(field, problems, result.samples, groups.scores, result.reward_labels);
     nlohmann::ordered_json by = nlohmann::ordered_json::object();
-    for (const auto& [value, metrics] : groups_of_field) {
-      by[value] = metrics_json(metrics);
-      by[value]["rewards"] = means.at(value);  // each reward's mean over this value's samples
+    std::vector<std::pair<std::string, EvalMetrics>> figures;
+    for (const auto& [value, indices] : groups_of_field) {
+      std::vector<EvalSample> group;
+      for (size_t i : indices) group.push_back(result.samples[i]);
+      figures.emplace_back(value, compute_eval_metrics(group, match));
+      by[value] = metrics_json(figures.back().second);
+      by[value]["rewards"] =
+          means_json(result.reward_labels, reward_means_over(indices, groups.scores));
     }
     report[std::string("by_") + field] = by;
-    result.breakdown[field] = std::move(groups_of_field);
+    result.breakdown[field] = std::move(figures);
   }
   result.report = std::move(report);
 

@@ -87,12 +87,8 @@ class RejectionStage {
         correct_index_(reward_index(rewards_, rs_.accept.correct_reward)),
         difficulty_field_(choose_difficulty_field(data_)),
         stats_(difficulty_field_) {
-    for (size_t f = 0; f < rewards_.size(); ++f) {
-      R1F_CHECK_CONFIG(!rewards_.running_normalization()[f], "stage '", stage.name,
-                       "' rejection_sampling.rewards (", rewards_.labels()[f],
-                       "): normalize: running is for GRPO stages; rejection sampling accepts on "
-                       "raw scores, so remove it here");
-    }
+    rewards_.refuse_running_normalization("stage '" + stage.name + "' rejection_sampling.rewards",
+                                          "rejection sampling accepts on");
     if (!rs_.accept.require_format.empty()) {
       format_index_ = reward_index(rewards_, rs_.accept.require_format);
     }

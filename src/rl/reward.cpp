@@ -297,6 +297,16 @@ std::vector<bool> RewardSet::running_normalization() const {
   return flags;
 }
 
+void RewardSet::refuse_running_normalization(const std::string& where,
+                                             const std::string& uses) const {
+  for (size_t f = 0; f < functions_.size(); ++f) {
+    R1F_CHECK_CONFIG(!functions_[f]->running_normalization(), where, " (", labels_[f],
+                     "): normalize: running is for GRPO stages (statistics of the scores seen in "
+                     "training); ",
+                     uses, " raw scores, so remove it here");
+  }
+}
+
 std::map<std::string, double> RewardSet::diagnostics() const {
   std::map<std::string, double> out = diagnostics_baseline_;
   for (size_t f = 0; f < functions_.size(); ++f) {

@@ -124,6 +124,22 @@ TEST(RewardModelRewardOptions, BadOptionsAreConfigErrorsNamingTheOption) {
   EXPECT_FALSE(testing::build_reward("reward_model", {{"path", "x"}})->running_normalization());
   EXPECT_TRUE(testing::build_reward("reward_model", {{"path", "x"}, {"normalize", "running"}})
                   ->running_normalization());
+  // Stages that read raw scores refuse it, naming the list and the reward's label.
+  RewardSet set({RewardSpec{"format"},
+                 RewardSpec{"reward_model", 1.0, {{"path", "x"}, {"normalize", "running"}}, "rm"}},
+                "x.yaml: rewards");
+  EXPECT_EQ(set.running_normalization(), (std::vector<bool>{false, true}));
+  try {
+    set.refuse_running_normalization("x.yaml: rewards", "rejection sampling accepts on");
+    ADD_FAILURE() << "normalize: running was not refused";
+  } catch (const ConfigError& error) {
+    EXPECT_NE(
+        std::string(error.what()).find("x.yaml: rewards (rm): normalize: running is for GRPO"),
+        std::string::npos)
+        << error.what();
+  }
+  RewardSet plain({RewardSpec{"format"}}, "x.yaml: rewards");
+  EXPECT_NO_THROW(plain.refuse_running_normalization("x.yaml: rewards", "eval reads"));
   // The folder is read at the first score: a missing one fails there, naming the path.
   auto reward = testing::build_reward("reward_model", {{"path", "/no/such/folder"}});
   OwnedSample sample;

@@ -138,6 +138,9 @@ class RewardSet {
   std::map<std::string, double> diagnostics() const;  // `<label>/<key>` -> value
   // Per function: its running_normalization().
   std::vector<bool> running_normalization() const;
+  // ConfigError "<where> (<label>): normalize: running is for GRPO stages ..." for the first
+  // reward that asks for it, where the stage `uses` raw scores (evaluation, rejection sampling).
+  void refuse_running_normalization(const std::string& where, const std::string& uses) const;
   // Counts carried over from a checkpoint: added to diagnostics() so the counters run on
   // across a resume as they would have without one.
   void set_diagnostics_baseline(std::map<std::string, double> baseline) {
