@@ -74,16 +74,18 @@ class GrpoStageTest : public ::testing::Test {
       prompts << nlohmann::json{{"prompt", text}}.dump() << "\n";
     }
   }
-  std::string config_text(const std::string& grpo_extra,
-                          const std::string& rewards = "[{name: test_target_rate}]") {
+  // The run, the toy model and a grpo stage named toy, up to its `grpo:` line.
+  std::string stage_head() const {
     return "run: {dir: " + (dir_ / "run").string() + ", seed: 5, threads: 2}\n" +
            "model: {init: " + (dir_ / "model").string() + "}\n" +
            "stages:\n"
            "  - name: toy\n"
            "    type: grpo\n"
-           "    grpo:\n"
-           "      data: {path: " +
-           (dir_ / "prompts.jsonl").string() +
+           "    grpo:\n";
+  }
+  std::string config_text(const std::string& grpo_extra,
+                          const std::string& rewards = "[{name: test_target_rate}]") {
+    return stage_head() + "      data: {path: " + (dir_ / "prompts.jsonl").string() +
            ", prompt_template: plain}\n"
            "      rewards: " +
            rewards + "\n" + grpo_extra;
@@ -99,12 +101,7 @@ class GrpoStageTest : public ::testing::Test {
     for (const std::string& text : chat_prompts) {
       chat << nlohmann::json{{"prompt", text}}.dump() << "\n";
     }
-    return "run: {dir: " + (dir_ / "run").string() + ", seed: 5, threads: 2}\n" +
-           "model: {init: " + (dir_ / "model").string() + "}\n" +
-           "stages:\n"
-           "  - name: toy\n"
-           "    type: grpo\n"
-           "    grpo:\n"
+    return stage_head() +
            "      sources:\n"
            "        - {name: reason, weight: " +
            reason_weight + ", rewards: [{name: test_target_rate}],\n" +
