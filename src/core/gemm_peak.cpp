@@ -1,6 +1,7 @@
 // Measured matmul speed; see core/gemm_peak.h.
 #include "r1forge/core/gemm_peak.h"
 
+#include <ATen/CPUGeneratorImpl.h>
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -20,8 +21,11 @@ double measure_gemm_flops_per_second(torch::ScalarType dtype,
   R1F_CHECK(n > 0 && seconds > 0, "gemm peak: n and seconds must be > 0");
   torch::NoGradGuard no_grad;
   const auto options = torch::TensorOptions().dtype(dtype).device(device);
-  const torch::Tensor a = torch::randn({n, n}, options);  // [n, n]
-  const torch::Tensor b = torch::randn({n, n}, options);  // [n, n]
+  // A generator of its own: drawing from the global one would shift every later random draw
+  // of the run, and a resumed run (which measures again) would no longer match.
+  at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(/*seed=*/0);
+  const torch::Tensor a = torch::randn({n, n}, generator).to(options);  // [n, n]
+  const torch::Tensor b = torch::randn({n, n}, generator).to(options);  // [n, n]
   torch::Tensor c = torch::empty({n, n}, options);
   auto synchronize = [&] {
     if (device.is_cuda()) c.cpu();  // a copy waits for the stream: the only sync point here

@@ -5,9 +5,15 @@
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <mutex>
+#include <string>
 
 namespace r1forge::log {
 namespace {
@@ -15,6 +21,21 @@ namespace {
 std::mutex logger_mutex;
 std::shared_ptr<spdlog::logger> logger;
 std::shared_ptr<spdlog::sinks::basic_file_sink_mt> file_sink;
+// The status line (progress bar) shown below the messages on a terminal; guarded by
+// status_mutex, which write() also holds so a message never lands inside a redraw.
+std::mutex status_mutex;
+std::string status_text;
+
+void erase_status_locked() {
+  if (status_text.empty()) return;
+  std::fputs("\r\033[K", stderr);
+}
+
+void draw_status_locked() {
+  if (status_text.empty()) return;
+  std::fputs(status_text.c_str(), stderr);
+  std::fflush(stderr);
+}
 
 spdlog::level::level_enum to_spdlog(Level level) {
   switch (level) {
@@ -107,7 +128,49 @@ bool enabled(Level level) {
 }
 
 void write(Level level, std::string_view message) {
+  std::lock_guard<std::mutex> lock(status_mutex);
+  erase_status_locked();
   get_logger().log(to_spdlog(level), "{}", message);
+  if (!status_text.empty()) {
+    get_logger().flush();  // the message must reach stderr before the bar is drawn under it
+    draw_status_locked();
+  }
+}
+
+bool console_is_terminal() {
+  static const bool terminal = [] {
+    if (const char* forced = std::getenv("R1F_PROGRESS"); forced && *forced) {
+      return std::strcmp(forced, "0") != 0;
+    }
+    const char* term = std::getenv("TERM");
+    return isatty(STDERR_FILENO) == 1 && !(term && std::strcmp(term, "dumb") == 0);
+  }();
+  return terminal;
+}
+
+void set_status_line(std::string_view text) {
+  if (!console_is_terminal()) return;
+  std::lock_guard<std::mutex> lock(status_mutex);
+  erase_status_locked();
+  status_text.assign(text);
+  draw_status_locked();
+}
+
+void clear_status_line() {
+  std::lock_guard<std::mutex> lock(status_mutex);
+  erase_status_locked();
+  std::fflush(stderr);
+  status_text.clear();
+}
+
+int console_width() {
+  winsize size{};
+  if (ioctl(STDERR_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col > 0) return size.ws_col;
+  if (const char* columns = std::getenv("COLUMNS")) {
+    const int value = std::atoi(columns);
+    if (value > 0) return value;
+  }
+  return 100;
 }
 
 void flush() {

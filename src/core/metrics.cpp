@@ -1,5 +1,4 @@
-// JSONL metrics sink (optionally mirrored to TensorBoard) and console formatting; see
-// core/metrics.h.
+// JSONL metrics sink (optionally mirrored to TensorBoard); see core/metrics.h.
 #include "r1forge/core/metrics.h"
 
 #include <cerrno>
@@ -51,20 +50,6 @@ void MetricsWriter::write(int64_t step, const MetricValues& values) {
     tensorboard_->write_scalars(step, values);
     tensorboard_->flush();
   }
-}
-
-std::string format_metrics_line(const std::string& prefix,
-                                const MetricValues& values,
-                                const std::vector<std::string>& keys) {
-  std::ostringstream out;
-  out << prefix;
-  out.precision(4);
-  for (const auto& key : keys) {
-    auto it = values.find(key);
-    if (it == values.end()) continue;
-    out << " | " << key << " " << it->second;
-  }
-  return out.str();
 }
 
 MetricValues sum_over_ranks(const MetricValues& local, std::string_view what) {

@@ -290,4 +290,8 @@ double training_flops_per_token(const ModelConfig& c, int64_t sequence_length) {
   return 6.0 * static_cast<double>(matmul_parameters) + attention;
 }
 
+double forward_flops_per_token(const ModelConfig& c, int64_t sequence_length) {
+  return training_flops_per_token(c, sequence_length) / 3.0;
+}
+
 }  // namespace r1forge

@@ -23,7 +23,9 @@ RolloutCollector::RolloutCollector(Engine& engine,
       params_(std::move(params)),
       group_size_(group_size) {}
 
-ScoredGroups RolloutCollector::collect(const std::vector<int64_t>& rows, uint64_t seed) {
+ScoredGroups RolloutCollector::collect(const std::vector<int64_t>& rows,
+                                       uint64_t seed,
+                                       ProgressBar* progress) {
   // Data parallel: this rank generates and scores its share of the prompts, drawing what one
   // process would for them (seed_index), and every rank gets the whole batch back.
   const PromptShare share = prompt_share(static_cast<int64_t>(rows.size()));
@@ -39,7 +41,18 @@ ScoredGroups RolloutCollector::collect(const std::vector<int64_t>& rows, uint64_
   Timer rollout_timer;
   {
     at::InferenceMode inference;  // no autograd bookkeeping while sampling
-    groups.samples = engine_.generate(requests);
+    if (progress) {
+      const int64_t base = progress->done();
+      engine_.set_progress_callback(
+          [progress, base](int64_t finished, int64_t) { progress->set(base + finished); });
+    }
+    try {
+      groups.samples = engine_.generate(requests);
+    } catch (...) {
+      engine_.set_progress_callback({});  // the bar may not outlive the exception
+      throw;
+    }
+    engine_.set_progress_callback({});
   }
   groups.rollout_seconds = rollout_timer.seconds();
   for (const auto& sample : groups.samples) {

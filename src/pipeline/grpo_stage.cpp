@@ -14,6 +14,7 @@
 #include "r1forge/core/fs.h"
 #include "r1forge/core/log.h"
 #include "r1forge/core/metrics.h"
+#include "r1forge/core/progress_bar.h"
 #include "r1forge/core/rng.h"
 #include "r1forge/core/timer.h"
 #include "r1forge/core/yaml_io.h"
@@ -21,9 +22,11 @@
 #include "r1forge/pipeline/grpo_metrics.h"
 #include "r1forge/pipeline/grpo_rollouts.h"
 #include "r1forge/pipeline/grpo_update.h"
+#include "r1forge/pipeline/rollout_exchange.h"
 #include "r1forge/pipeline/stage.h"
 #include "r1forge/pipeline/stage_checkpointer.h"
 #include "r1forge/pipeline/stage_references.h"
+#include "r1forge/pipeline/step_log.h"
 #include "r1forge/rl/advantage.h"
 #include "r1forge/rl/kl.h"
 #include "r1forge/rl/reward_normalizer.h"
@@ -152,14 +155,21 @@ class GrpoStage {
                      "saved without normalize: running); they start from this step");
       }
     }
+    StepLogOptions log_options;
+    log_options.stage = stage.name;
+    log_options.total_steps = grpo_.max_steps;
+    log_options.resumed_steps = resumed_;
+    log_options.logging_steps = grpo_.logging_steps;
+    log_options.reward_labels = rewards_.labels();
+    log_options.peak_flops_per_second = stage_peak_flops(*model_.model);
     if (world().is_main()) {  // rank 0 writes the run folder; the others compute
       prepare_step_logs(directory_, resumed_, {"metrics.jsonl", "samples.jsonl"},
                         "grpo '" + stage.name + "'");
-      metrics_ = std::make_unique<MetricsWriter>(directory_ / "metrics.jsonl",
-                                                 /*tensorboard=*/true, resumed_);
+      log_options.metrics_path = directory_ / "metrics.jsonl";
       samples_.open(directory_ / "samples.jsonl", std::ios::app);
       R1F_CHECK_IO(samples_.good(), "cannot open ", directory_ / "samples.jsonl");
     }
+    step_log_ = std::make_unique<StepLog>(std::move(log_options));
     R1F_LOG_INFO("grpo '", stage.name, "': ", train_data_.rows.size(), " prompts, ",
                  grpo_.prompts_per_step, " x ", grpo_.num_generations, " completions per step, ",
                  grpo_.max_steps, " steps, ", total_steps, " optimizer steps; rewards: ", [&] {
@@ -171,9 +181,9 @@ class GrpoStage {
 
   void run() {
     for (int64_t step = resumed_ + 1; step <= grpo_.max_steps; ++step) {
-      MetricValues metrics = train_step(step);
-      if (metrics_) metrics_->write(step, metrics);
-      if (step % grpo_.logging_steps == 0 || step == grpo_.max_steps) log_console(step, metrics);
+      double model_flops = 0;
+      MetricValues metrics = train_step(step, model_flops);
+      step_log_->record(step, metrics, model_flops);
       if (grpo_.beta > 0 && grpo_.sync_ref_model && step % grpo_.ref_model_sync_steps == 0) {
         sync_reference();
       }
@@ -213,8 +223,8 @@ class GrpoStage {
     }
   }
 
-  // One GRPO step; returns its metrics line.
-  MetricValues train_step(int64_t step) {
+  // One GRPO step; returns its metrics line and sets `model_flops` to the step's model FLOPs.
+  MetricValues train_step(int64_t step, double& model_flops) {
     Timer step_timer;
     MetricValues metrics;
     GenerationSummary generated;
@@ -274,8 +284,18 @@ class GrpoStage {
     metrics["nonfinite_skips"] = static_cast<double>(optimizer_->counters().nonfinite_skips);
     metrics["none_rewards"] = static_cast<double>(advantages.none_rewards);
     metrics["unscorable_samples"] = static_cast<double>(advantages.unscorable_samples);
-    tokens_seen_ +=
+    const int64_t batch_tokens =
         batch.completion_lengths.sum().item<int64_t>() + batch.prompt_lengths.sum().item<int64_t>();
+    tokens_seen_ += batch_tokens;
+    // Model FLOPs: one forward per token in the rollout (prefill and decode), one each for the
+    // reference and the old policy's log-probs when computed, forward and backward (3
+    // forwards) per update pass. Sequences at their mean length; padding not counted.
+    const int64_t rows = std::max<int64_t>(batch.prompt_lengths.size(0), 1);
+    const double forward = forward_flops_per_token(model_.model->config(), batch_tokens / rows);
+    const double passes = 1.0 + (reference_ ? 1.0 : 0.0) +
+                          (inputs.old_logprobs.defined() ? 1.0 : 0.0) +
+                          3.0 * static_cast<double>(grpo_.num_iterations);
+    model_flops = forward * passes * static_cast<double>(batch_tokens);
     metrics["num_tokens"] = static_cast<double>(tokens_seen_);
     write_samples(step, groups, advantages.advantages);
     const double seconds = step_timer.seconds();
@@ -293,7 +313,11 @@ class GrpoStage {
     while (kept.groups() < wanted && rounds < max_rounds) {
       const uint64_t seed = derive_seed(
           seed_, "rollout", {static_cast<uint64_t>(step), static_cast<uint64_t>(rounds)});
-      ScoredGroups round = collector_.collect(sampler_.next(wanted), seed);
+      const PromptShare share = prompt_share(wanted);
+      ProgressBar progress(stage_.name + " step " + std::to_string(step) + " rollout",
+                           (share.end - share.begin) * grpo_.num_generations, "samples");
+      ScoredGroups round = collector_.collect(sampler_.next(wanted), seed, &progress);
+      progress.finish();
       // Every rank holds the whole round here (gathered), so the running statistics agree.
       if (normalizer_.any()) normalizer_.update_and_apply(round.scores);
       std::vector<bool> signal =
@@ -355,20 +379,24 @@ class GrpoStage {
     std::vector<int64_t> rows(eval_data_->rows.size());
     for (size_t i = 0; i < rows.size(); ++i) rows[i] = static_cast<int64_t>(i);
     // The same seed at every evaluation, so successive evaluations are paired comparisons.
-    ScoredGroups groups = collector.collect(rows, derive_seed(seed_, "eval"));
+    const PromptShare share = prompt_share(static_cast<int64_t>(rows.size()));
+    ProgressBar progress(stage_.name + " eval",
+                         (share.end - share.begin) * grpo_.eval.num_generations, "samples");
+    ScoredGroups groups = collector.collect(rows, derive_seed(seed_, "eval"), &progress);
+    progress.finish();
     normalizer_.apply(groups.scores);  // the training statistics, not updated by held-out rows
     GenerationSummary summary;
     summary.add(groups, groups_with_signal(groups, rewards_.weights(), grpo_.eval.num_generations));
     MetricValues metrics;
     add_generation_metrics(metrics, summary, rewards_.labels(), rewards_.weights(), "eval/");
     metrics["eval/time"] = groups.rollout_seconds + groups.reward_seconds;
-    if (metrics_) metrics_->write(step, metrics);
-    log_console(step, metrics);
+    step_log_->record_evaluation(step, metrics);
     return metrics;
   }
 
   void write_samples(int64_t step, const ScoredGroups& groups, const at::Tensor& advantages) {
     if (!world().is_main()) return;
+    if (step % grpo_.log_completions_steps != 0 && step != grpo_.max_steps) return;
     const int64_t count =
         std::min<int64_t>(grpo_.log_completions, static_cast<int64_t>(groups.samples.size()));
     for (int64_t i = 0; i < count; ++i) {
@@ -391,40 +419,6 @@ class GrpoStage {
     samples_.flush();
   }
 
-  void log_console(int64_t step, const MetricValues& metrics) {
-    static const std::vector<std::string> keys = {"reward",
-                                                  "eval/reward",
-                                                  "reward_std",
-                                                  "frac_reward_zero_std",
-                                                  "kl",
-                                                  "entropy",
-                                                  "completions/mean_length",
-                                                  "eval/completions/mean_length",
-                                                  "clip_ratio/region_mean",
-                                                  "grad_norm",
-                                                  "learning_rate",
-                                                  "tokens_per_second",
-                                                  "time/step"};
-    MetricValues shown = metrics;
-    for (size_t f = 0; f < rewards_.labels().size(); ++f) {
-      const std::string key = "rewards/" + rewards_.labels()[f] + "/mean";
-      if (auto it = metrics.find(key); it != metrics.end())
-        shown[rewards_.labels()[f]] = it->second;
-      if (auto it = metrics.find("eval/" + key); it != metrics.end()) {
-        shown["eval/" + rewards_.labels()[f]] = it->second;
-      }
-    }
-    std::vector<std::string> order(keys.begin(), keys.begin() + 2);  // reward, eval/reward
-    for (const auto& label : rewards_.labels()) {
-      order.push_back(label);
-      order.push_back("eval/" + label);
-    }
-    order.insert(order.end(), keys.begin() + 2, keys.end());
-    R1F_LOG_INFO(format_metrics_line(
-        stage_.name + " step " + std::to_string(step) + "/" + std::to_string(grpo_.max_steps),
-        shown, order));
-  }
-
   const Config& config_;
   const StageConfig& stage_;
   const GrpoConfig& grpo_;
@@ -443,7 +437,7 @@ class GrpoStage {
   std::unique_ptr<Optimizer> optimizer_;
   std::unique_ptr<StageCheckpointer> checkpointer_;
   PolicyUpdateConfig update_config_;
-  std::unique_ptr<MetricsWriter> metrics_;
+  std::unique_ptr<StepLog> step_log_;  // metrics.jsonl, TensorBoard and the console line
   std::ofstream samples_;
   int64_t tokens_seen_ = 0;
   std::map<std::string, double> world_diagnostics_;  // reward counters summed over the ranks

@@ -16,6 +16,7 @@
 #include "r1forge/pipeline/grpo_rollouts.h"
 #include "r1forge/pipeline/rejection_select.h"
 #include "r1forge/pipeline/rejection_stats.h"
+#include "r1forge/pipeline/rollout_exchange.h"
 #include "r1forge/pipeline/stage.h"
 #include "r1forge/pipeline/stage_references.h"
 #include "r1forge/sampling/backends.h"
@@ -115,14 +116,24 @@ class RejectionStage {
     Timer timer;
     const int64_t prompts = static_cast<int64_t>(data_.rows.size());
     const int64_t batches = (prompts + rs_.prompts_per_batch - 1) / rs_.prompts_per_batch;
-    for (int64_t batch = 0; batch < batches; ++batch) {
+    auto batch_rows = [&](int64_t batch) {
       std::vector<int64_t> rows;
       for (int64_t r = batch * rs_.prompts_per_batch;
            r < std::min(prompts, (batch + 1) * rs_.prompts_per_batch); ++r) {
         rows.push_back(r);
       }
+      return rows;
+    };
+    int64_t own_samples = 0;  // this rank's share of every batch, the bar's total
+    for (int64_t batch = 0; batch < batches; ++batch) {
+      const PromptShare share = prompt_share(static_cast<int64_t>(batch_rows(batch).size()));
+      own_samples += (share.end - share.begin) * rs_.num_samples;
+    }
+    ProgressBar progress("rejection_sampling " + stage_.name, own_samples, "samples");
+    for (int64_t batch = 0; batch < batches; ++batch) {
+      const std::vector<int64_t> rows = batch_rows(batch);
       const uint64_t seed = derive_seed(seed_, "rollout", {static_cast<uint64_t>(batch)});
-      ScoredGroups groups = collector_.collect(rows, seed);
+      ScoredGroups groups = collector_.collect(rows, seed, &progress);
       // The filters see what the rewards saw (the raw question, not the templated prompt).
       const std::vector<RewardSample> scored = collector_.reward_samples(groups);
       for (int64_t g = 0; g < groups.groups(); ++g) write_group(groups, scored, g, writer);
@@ -131,6 +142,7 @@ class RejectionStage {
                      ", ", stats_.accepted(), " of ", stats_.samples(), " samples accepted");
       }
     }
+    progress.finish();
     if (main) {
       out->commit();
       nlohmann::ordered_json stats = stats_.to_json();

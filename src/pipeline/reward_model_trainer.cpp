@@ -14,9 +14,23 @@
 #include "r1forge/optim/optimizer.h"
 #include "r1forge/pipeline/stage.h"
 #include "r1forge/pipeline/stage_checkpointer.h"
+#include "r1forge/pipeline/step_log.h"
 
 namespace r1forge {
 namespace fs = std::filesystem;
+namespace {
+
+// Model FLOPs of training on `tokens` real tokens of `pairs` pairs (2 sequences each): the
+// causal LM's training FLOPs less its vocabulary head, which a reward model replaces by a
+// [1, E] score (counted too; 6 FLOPs per weight per token as everywhere).
+double preference_model_flops(const ModelConfig& config, double tokens, int64_t pairs) {
+  const int64_t sequence_length = static_cast<int64_t>(tokens) / std::max<int64_t>(2 * pairs, 1);
+  const double head = 6.0 * static_cast<double>(config.vocab_size) * config.hidden_size;
+  const double score = 6.0 * static_cast<double>(config.hidden_size);
+  return (training_flops_per_token(config, sequence_length) - head + score) * tokens;
+}
+
+}  // namespace
 
 PreferenceBatch make_preference_batch(const std::vector<PreferencePair>& pairs,
                                       const std::vector<int64_t>& indices,
@@ -214,11 +228,17 @@ RewardModelResult RewardModelTrainer::run() {
     result.held_out_accuracy = progress.value("held_out_accuracy", -1.0);
     result.steps = resumed.step;
   }
-  std::optional<MetricsWriter> writer;  // rank 0 writes the run folder; the others compute
-  if (world().is_main()) {
+  StepLogOptions log_options;
+  log_options.stage = name_;
+  log_options.total_steps = total_steps_;
+  log_options.resumed_steps = resumed.step;
+  log_options.logging_steps = config_.logging_steps;
+  log_options.peak_flops_per_second = stage_peak_flops(*model_);
+  if (world().is_main()) {  // rank 0 writes the run folder; the others compute
     prepare_step_logs(directory_, resumed.step, {"metrics.jsonl"}, name_);
-    writer.emplace(directory_ / "metrics.jsonl", /*tensorboard=*/true, resumed.step);
+    log_options.metrics_path = directory_ / "metrics.jsonl";
   }
+  StepLog step_log(std::move(log_options));
   auto progress = [&] {
     return nlohmann::json{{"sampler", sampler_progress(sampler)},
                           {"pairs_consumed", pairs_consumed},
@@ -255,13 +275,8 @@ RewardModelResult RewardModelTrainer::run() {
       result.held_out_loss = metrics["eval/loss"];
       result.held_out_accuracy = metrics["eval/accuracy"];
     }
-    if (writer) writer->write(step, metrics);
-    if (step % config_.logging_steps == 0 || last || step == 1) {
-      R1F_LOG_INFO(format_metrics_line(
-          name_ + " step " + std::to_string(step) + "/" + std::to_string(total_steps_), metrics,
-          {"loss", "accuracy", "margin", "eval/loss", "eval/accuracy", "grad_norm", "learning_rate",
-           "epoch", "tokens_per_second", "time/step"}));
-    }
+    step_log.record(step, metrics,
+                    preference_model_flops(model_->config(), metrics["tokens"], take));
     result.steps = step;
     checkpointer.after_step(step, last, progress, metrics);
   }

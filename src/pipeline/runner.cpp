@@ -19,6 +19,7 @@
 #include "r1forge/core/timer.h"
 #include "r1forge/core/utc_time.h"
 #include "r1forge/data/make_data.h"
+#include "r1forge/pipeline/config_diff.h"
 #include "r1forge/pipeline/distill_stage.h"
 #include "r1forge/pipeline/run_session.h"
 #include "r1forge/pipeline/stage.h"
@@ -208,7 +209,13 @@ void run_stages(const Config& config, const std::string& source) {
   // Data parallel: every rank planned from the same files; rank 0 alone changes them now.
   world().barrier("stages planned");
   const bool main = world().is_main();
-  if (main) write_resolved_config(config, config.run.dir);
+  if (main) {
+    write_resolved_config(config, config.run.dir);
+    const std::vector<ConfigDifference> differences = config_differences(config);
+    R1F_LOG_INFO("config: ", differences.size(), " keys set apart from the defaults (every key: ",
+                 (fs::path(config.run.dir) / "config.resolved.yaml").string(), ")\n",
+                 format_config_differences(differences));
+  }
 
   Timer pipeline_timer;
   InterruptScope interrupts;  // a signal between two stages stops before the next one starts

@@ -16,6 +16,7 @@
 #include "r1forge/data/prompt_dataset.h"
 #include "r1forge/optim/optimizer.h"
 #include "r1forge/pipeline/stage_checkpointer.h"
+#include "r1forge/pipeline/step_log.h"
 #include "r1forge/rl/logprobs.h"
 
 namespace r1forge {
@@ -165,12 +166,17 @@ SftResult SftTrainer::run() {
     result.held_out_loss = progress.value("held_out_loss", -1.0);
     result.steps = resumed.step;
   }
-  // Rank 0 writes the run folder; the others compute.
-  std::optional<MetricsWriter> writer;
-  if (world().is_main()) {
+  StepLogOptions log_options;
+  log_options.stage = name_;
+  log_options.total_steps = total_steps_;
+  log_options.resumed_steps = resumed.step;
+  log_options.logging_steps = config_.logging_steps;
+  log_options.peak_flops_per_second = stage_peak_flops(*model_.model);
+  if (world().is_main()) {  // rank 0 writes the run folder; the others compute
     prepare_step_logs(directory_, resumed.step, {"metrics.jsonl"}, name_);
-    writer.emplace(directory_ / "metrics.jsonl", /*tensorboard=*/true, resumed.step);
+    log_options.metrics_path = directory_ / "metrics.jsonl";
   }
+  StepLog step_log(std::move(log_options));
   const int64_t rows_per_epoch = static_cast<int64_t>(rows_.size());
   // The last step of an epoch takes what is left, so an epoch is exactly one pass.
   auto rows_this_step = [&] {
@@ -189,7 +195,13 @@ SftResult SftTrainer::run() {
     step_ = step;
     const int64_t take = rows_this_step();
     std::vector<std::vector<int64_t>> rows;
-    for (int64_t index : sampler.next(take)) rows.push_back(rows_[index]);
+    int64_t input_tokens = 0;  // every example's tokens, for the step's model FLOPs
+    for (int64_t index : sampler.next(take)) {
+      rows.push_back(rows_[index]);
+      for (int64_t example : rows_[index]) {
+        input_tokens += static_cast<int64_t>(train_.examples[example].ids.size());
+      }
+    }
     MetricValues metrics = train_step(rows, optimizer);
     test_stall_point("mid_step", step);
     StepResult update = optimizer.step();
@@ -211,13 +223,12 @@ SftResult SftTrainer::run() {
       result.held_out_loss = held_out_loss();
       metrics["eval/loss"] = result.held_out_loss;
     }
-    if (writer) writer->write(step, metrics);
-    if (step % config_.logging_steps == 0 || last || step == 1) {
-      R1F_LOG_INFO(format_metrics_line(
-          name_ + " step " + std::to_string(step) + "/" + std::to_string(total_steps_), metrics,
-          {"loss", "eval/loss", "distill/loss", "grad_norm", "learning_rate", "epoch",
-           "tokens_per_second", "time/step"}));
-    }
+    // The model FLOPs of training the rows, at their mean length (a distillation teacher's
+    // forward is not counted: MFU is the student's).
+    const int64_t sequence_length = input_tokens / std::max<int64_t>(take, 1);
+    step_log.record(step, metrics,
+                    training_flops_per_token(model_.model->config(), sequence_length) *
+                        static_cast<double>(input_tokens));
     result.steps = step;
     checkpointer.after_step(step, last, progress, metrics);
   }

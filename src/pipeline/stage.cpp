@@ -11,6 +11,7 @@
 #include "r1forge/core/distributed.h"
 #include "r1forge/core/fault_injection.h"
 #include "r1forge/core/fs.h"
+#include "r1forge/core/gemm_peak.h"
 #include "r1forge/core/log.h"
 #include "r1forge/core/rng.h"
 #include "r1forge/data/dataset_reader.h"
@@ -47,6 +48,11 @@ at::Device parse_device(const std::string& name) {
 }
 
 }  // namespace
+
+double stage_peak_flops(const torch::nn::Module& model) {
+  const at::Tensor weight = model.parameters().front();
+  return gemm_peak_flops_per_second(weight.scalar_type(), weight.device());
+}
 
 fs::path stage_directory(const Config& config, const StageConfig& stage) {
   int64_t position = 0;

@@ -96,6 +96,7 @@ const std::map<std::string, SettingEffect, std::less<>>& setting_table() {
       {"grpo.optimizer.skip_nonfinite_steps", OBSERVE},
       {"grpo.logging_steps", OBSERVE},
       {"grpo.log_completions", OBSERVE},
+      {"grpo.log_completions_steps", OBSERVE},
       {"grpo.eval.", OBSERVE},  // held-out evaluation during the stage
       {"grpo.save_steps", OBSERVE},
       {"grpo.save_minutes", OBSERVE},

@@ -116,6 +116,7 @@ std::vector<GeneratedSample> Engine::generate(const std::vector<GenerationReques
   for (size_t i = 0; i < requests.size(); ++i) unplaced[i] = requests[i].n;
 
   std::vector<ActiveRow> active;
+  int64_t finished_samples = 0;  // for the progress callback
   // Takes the next pending sample into `slot` (== active.size() to append). Samples with
   // max_new_tokens 0 finish at once without a slot. Returns false when nothing is pending.
   auto place = [&](size_t slot) {
@@ -130,6 +131,7 @@ std::vector<GeneratedSample> Engine::generate(const std::vector<GenerationReques
       if (request.params.max_new_tokens == 0) {
         results[offsets[i] + j] = std::move(row.sample);
         if (--unplaced[i] == 0) prompt_states[i].reset();
+        ++finished_samples;
         continue;
       }
       if (!prompt_states[i]) {
@@ -251,6 +253,7 @@ std::vector<GeneratedSample> Engine::generate(const std::vector<GenerationReques
         sample.text = tokenizer_->decode(sample.token_ids, /*skip_special_tokens=*/true);
       }
       results[offsets[sample.prompt_index] + sample.sample_index] = std::move(sample);
+      ++finished_samples;
       if (place(slot)) continue;
       const size_t last = active.size() - 1;
       if (slot != last) {
@@ -259,6 +262,9 @@ std::vector<GeneratedSample> Engine::generate(const std::vector<GenerationReques
         active[slot] = std::move(active[last]);
       }
       active.pop_back();
+    }
+    if (progress_ && !finished.empty()) {
+      progress_(finished_samples, static_cast<int64_t>(total_samples));
     }
   }
   stats_.total_seconds = total.seconds();

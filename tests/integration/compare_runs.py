@@ -8,7 +8,7 @@ import json
 import os
 import sys
 
-TIMING_KEYS = ("time/", "eval/time", "tokens_per_second")
+TIMING_KEYS = ("time/", "eval/time", "tokens_per_second", "mfu")
 
 
 def without_timings(line):

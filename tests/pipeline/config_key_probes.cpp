@@ -440,6 +440,7 @@ std::vector<Probe> config_key_probes(const fs::path& root) {
              {"beta=0.1", "sync_ref_model=true", "ref_model_sync_steps=1", "max_steps=3"})
       .probe("logging_steps", "2", {"max_steps=3"})
       .probe("log_completions", "1")
+      .probe("log_completions_steps", "2", {"max_steps=3"})
       // 4 samples of 128 tokens from a 4096-id head: [512, 4096] floats per buffer unchunked.
       .probe("logprob_chunk_rows", "1",
              {"stages.rl.init=" + r + "/model_wide_loop", "max_completion_length=128"},

@@ -75,7 +75,8 @@ std::vector<std::string> leaf_keys() {
   return keys;
 }
 
-// JSON without what is not behaviour: timings, and the config values some outputs echo.
+// JSON without what is not behaviour: timings (and MFU, a rate), and the config values some
+// outputs echo.
 void normalise(nlohmann::json& value) {
   static const std::set<std::string> kEchoes = {"seed",
                                                 "data",
@@ -91,7 +92,7 @@ void normalise(nlohmann::json& value) {
     for (auto it = value.begin(); it != value.end();) {
       const std::string& key = it.key();
       if (key.find("time") != std::string::npos || key.find("second") != std::string::npos ||
-          kEchoes.count(key)) {
+          key == "mfu" || kEchoes.count(key)) {
         it = value.erase(it);
       } else {
         normalise(*it);

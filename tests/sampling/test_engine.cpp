@@ -215,3 +215,38 @@ TEST(Engine, RejectsBadRequestsClearly) {
 
 }  // namespace
 }  // namespace r1forge
+
+namespace r1forge {
+namespace {
+
+// The progress callback (progress bars) counts finished samples up to the call's total, one
+// report per decode step that finished some, with max_new_tokens 0 samples counted at once;
+// turning it off stops the reports, and the samples are those of a run without it.
+TEST(Engine, ProgressCountsFinishedSamples) {
+  testing::TableBackend backend(uniform_table());
+  EngineConfig config;
+  config.max_batch_size = 3;  // 7 samples through 3 slots: several finishing rounds
+  Engine engine(backend, nullptr, {kEos}, config);
+  std::vector<std::pair<int64_t, int64_t>> reports;
+  engine.set_progress_callback(
+      [&](int64_t finished, int64_t total) { reports.emplace_back(finished, total); });
+  const std::vector<GenerationRequest> requests = {request({1, 2}, 4, 12), request({3}, 2, 0),
+                                                   request({4, 5}, 1, 6)};
+  const auto samples = engine.generate(requests);
+  ASSERT_FALSE(reports.empty());
+  for (size_t i = 0; i < reports.size(); ++i) {
+    EXPECT_EQ(reports[i].second, 7);
+    if (i > 0) EXPECT_GT(reports[i].first, reports[i - 1].first);
+  }
+  EXPECT_EQ(reports.back().first, 7);
+  const auto without = run(requests, 3);
+  ASSERT_EQ(samples.size(), without.size());
+  for (size_t k = 0; k < samples.size(); ++k) EXPECT_EQ(samples[k].token_ids, without[k].token_ids);
+  engine.set_progress_callback({});
+  reports.clear();
+  engine.generate(requests);
+  EXPECT_TRUE(reports.empty());
+}
+
+}  // namespace
+}  // namespace r1forge

@@ -33,6 +33,19 @@ bool enabled(Level level);
 void write(Level level, std::string_view message);
 void flush();
 
+// Whether the console (stderr) is a terminal that can redraw a line: isatty(2) and TERM not
+// "dumb"; R1F_PROGRESS=1 or 0 forces the answer (tests, `script` recordings).
+bool console_is_terminal();
+// A one-line status (a progress bar) kept at the bottom of a terminal console: drawn now and
+// redrawn after every console message, which first erases it ("\r\033[K"), so messages and the
+// bar never share a line. No-op when the console is not a terminal. `text` must fit the
+// terminal's width (console_width()) and hold no newline.
+void set_status_line(std::string_view text);
+// Erases the status line; no-op when none is shown.
+void clear_status_line();
+// Columns of the terminal (TIOCGWINSZ; COLUMNS when that fails; 100 otherwise).
+int console_width();
+
 }  // namespace r1forge::log
 
 #define R1F_LOG_AT(level, ...)                                              \

@@ -1,9 +1,9 @@
-// Training metrics: one JSON object per logged step appended to a stage's `metrics.jsonl`,
-// plus a compact console line. Names follow TRL (`reward`, `rewards/<name>/mean`, `kl`,
-// `clip_ratio/low_mean`, ...) so dashboards built for TRL read r1forge's files unchanged.
-// Each line is written whole and flushed, so a killed run leaves only complete lines.
-// Optionally the same values also go to a TensorBoard events file (core/tensorboard.h).
-// Not here: the event-file encoding itself (tensorboard.h), checkpoint bookkeeping.
+// Training metrics: one JSON object per logged step appended to a stage's `metrics.jsonl`. Names
+// follow TRL (`reward`, `rewards/<name>/mean`, `kl`, `clip_ratio/low_mean`, ...) so dashboards
+// built for TRL read r1forge's files unchanged. Each line is written whole and flushed, so a killed
+// run leaves only complete lines. Optionally the same values also go to a TensorBoard events file
+// (core/tensorboard.h). Not here: the event-file encoding itself (tensorboard.h), the console's
+// step line (pipeline/step_log.h, which writes through this), checkpoint bookkeeping.
 #pragma once
 
 #include <cstdint>
@@ -49,14 +49,8 @@ class MetricsWriter {
   std::unique_ptr<TensorBoardWriter> tensorboard_;
 };
 
-// "step 12/300 | reward 0.531 | kl 0.0012 | ..." from the `keys` present in `values`
-// (4 significant digits), for the console.
 // Each key's sum over the ranks of world() (core/distributed.h); a key some ranks lack counts
 // as 0 there. The identity for one process. A collective: every rank calls it.
 MetricValues sum_over_ranks(const MetricValues& local, std::string_view what);
-
-std::string format_metrics_line(const std::string& prefix,
-                                const MetricValues& values,
-                                const std::vector<std::string>& keys);
 
 }  // namespace r1forge

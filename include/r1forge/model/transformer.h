@@ -116,5 +116,8 @@ int64_t parameter_count(const ModelConfig& config);
 // lookup, so it counts only when tied to the LM head): forward 2N + backward 4N, plus QK^T
 // and AV (no causal discount, recomputation never counted). llm.c halves the attention term.
 double training_flops_per_token(const ModelConfig& config, int64_t sequence_length);
+// Forward FLOPs per token: a third of the training figure (2 N + 4 L H D T; backward is twice
+// the forward), for generation and log-prob passes.
+double forward_flops_per_token(const ModelConfig& config, int64_t sequence_length);
 
 }  // namespace r1forge

@@ -68,6 +68,9 @@ void GrpoConfig::visit(Visitor& v) {
   v.field("logging_steps", logging_steps, "console line every N steps", IntRange{1, kMaxCount});
   v.field("log_completions", log_completions, "completions per step to samples.jsonl",
           IntRange{0, 1 << 20});
+  v.field("log_completions_steps", log_completions_steps,
+          "write the completions to samples.jsonl every N steps (and at the last)",
+          IntRange{1, kMaxCount});
   v.field("eval", eval, "held-out evaluation");
   checkpoint.visit(v);  // its keys sit in this section, as in HF TrainingArguments
   v.field("logprob_chunk_rows", logprob_chunk_rows, "positions per log-softmax chunk",

@@ -12,6 +12,7 @@
 #include <optional>
 #include <vector>
 
+#include "r1forge/core/progress_bar.h"
 #include "r1forge/data/prompt_dataset.h"
 #include "r1forge/rl/reward.h"
 #include "r1forge/sampling/engine.h"
@@ -39,7 +40,10 @@ class RolloutCollector {
                    int64_t group_size);
   // Generates and scores G samples for each dataset row of `rows`. Sync point. Data parallel:
   // each rank generates its share (rollout_exchange.h) and all get the whole batch; a collective.
-  ScoredGroups collect(const std::vector<int64_t>& rows, uint64_t seed);
+  // `progress` (optional) advances by one for each of this rank's samples as it finishes.
+  ScoredGroups collect(const std::vector<int64_t>& rows,
+                       uint64_t seed,
+                       ProgressBar* progress = nullptr);
   // The RewardSamples collect() scored `groups` with (make_reward_samples with this
   // collector's data and max_new_tokens): for stages that judge the samples further, such as
   // rejection sampling's readability filters, so they see exactly what the rewards saw.

@@ -35,6 +35,11 @@ struct StageModel {
   const ChatTemplate* chat() const { return chat_template ? &*chat_template : nullptr; }
 };
 
+// The machine's measured matmul FLOP/s in the dtype and on the device of `model`'s first
+// parameter (core/gemm_peak.h, measured once per process): the denominator of the step
+// line's MFU.
+double stage_peak_flops(const torch::nn::Module& model);
+
 // `run.dir/stages/NN-<name>` with NN the stage's 1-based position in `stages:`.
 std::filesystem::path stage_directory(const Config& config, const StageConfig& stage);
 // The stage's index in config.stages; ConfigError listing the names when there is none.

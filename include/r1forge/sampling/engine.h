@@ -69,6 +69,10 @@ struct EngineStats {
 using LogitsObserver = std::function<void(
     int64_t prompt_index, int64_t sample_index, int64_t step, const at::Tensor& logits)>;
 
+// Called as samples finish with how many of the generate() call's samples are done: for
+// progress bars (core/progress_bar.h). Runs on the calling thread, between decode steps.
+using ProgressCallback = std::function<void(int64_t finished_samples, int64_t total_samples)>;
+
 class Engine {
  public:
   // `tokenizer` may be null (then no text and no stop strings); `eos_ids` stop sequences.
@@ -81,6 +85,8 @@ class Engine {
   std::vector<GeneratedSample> generate(const std::vector<GenerationRequest>& requests);
   const EngineStats& stats() const { return stats_; }
   void set_logits_observer(LogitsObserver observer) { observer_ = std::move(observer); }
+  // Replaces the progress callback; an empty one turns it off.
+  void set_progress_callback(ProgressCallback callback) { progress_ = std::move(callback); }
 
  private:
   ModelBackend& backend_;
@@ -90,6 +96,7 @@ class Engine {
   LogitsProcessorChain chain_;
   EngineStats stats_;
   LogitsObserver observer_;
+  ProgressCallback progress_;
 };
 
 }  // namespace r1forge

@@ -1,12 +1,14 @@
 // `r1forge config`: validates a YAML config with overrides and prints (or writes) the resolved
 // config, every default filled in and each key commented. `--markdown` prints the key
-// reference table that docs/config.md embeds. Nothing here trains or loads a model.
+// reference table that docs/config.md embeds, `--dump-defaults` every key with its default and
+// comment as YAML (the same list of fields). Nothing here trains or loads a model.
 #include <iostream>
 #include <optional>
 
 #include "../command.h"
 #include "r1forge/core/check.h"
 #include "r1forge/core/fs.h"
+#include "r1forge/pipeline/config_diff.h"
 #include "r1forge/pipeline/run_config.h"
 
 namespace r1forge::app {
@@ -17,6 +19,7 @@ struct ConfigOptions {
   std::vector<std::string> overrides;
   std::string out_path;
   bool markdown = false;
+  bool dump_defaults = false;
 };
 
 const char* kDescription =
@@ -38,9 +41,17 @@ CommandAction setup(CLI::App& root) {
                       "write the resolved YAML to this file (atomically) instead of stdout");
   command->add_flag("--markdown", options->markdown,
                     "print the table of every key (type, default, meaning) and exit");
+  command->add_flag("--dump-defaults", options->dump_defaults,
+                    "print every key with its default and comment as YAML and exit");
   return [options] {
+    R1F_CHECK_USAGE(!(options->markdown && options->dump_defaults),
+                    "config: --markdown and --dump-defaults print different things; give one");
     if (options->markdown) {
       std::cout << config_reference_markdown();
+      return;
+    }
+    if (options->dump_defaults) {
+      std::cout << config_defaults_yaml();
       return;
     }
     R1F_CHECK_USAGE(!options->config_path.empty(), "config: missing CONFIG.yaml (see --help)");
