@@ -438,7 +438,7 @@ std::vector<Probe> config_key_probes(const fs::path& root) {
       .probe("ref_model_sync_steps", "1", {"beta=0.1", "sync_ref_model=true", "max_steps=3"})
       .probe("ref_model_mixup_alpha", "1.0",
              {"beta=0.1", "sync_ref_model=true", "ref_model_sync_steps=1", "max_steps=3"})
-      .probe("logging_steps", "2", {"max_steps=3"})
+      .probe("logging_steps", "3", {"max_steps=4"})  // lines at 1, 3, 4 instead of 1-4
       .probe("log_completions", "1")
       .probe("log_completions_steps", "2", {"max_steps=3"})
       // 4 samples of 128 tokens from a 4096-id head: [512, 4096] floats per buffer unchunked.
