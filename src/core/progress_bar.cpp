@@ -11,9 +11,9 @@
 namespace r1forge {
 namespace {
 
-// Remaining time at the average rate so far; negative when nothing is done yet.
+// Remaining time at the average rate so far; negative until 5% is done.
 double eta_seconds(int64_t done, int64_t total, double elapsed) {
-  if (done <= 0) return -1.0;
+  if (done <= 0 || done * 20 < total) return -1.0;
   return elapsed * static_cast<double>(total - done) / static_cast<double>(done);
 }
 
@@ -47,7 +47,8 @@ std::string format_progress_bar(const std::string& label,
                                 int64_t total,
                                 const std::string& unit,
                                 double elapsed_seconds,
-                                int width) {
+                                int width,
+                                const std::string& note) {
   char counts[96];
   std::snprintf(counts, sizeof counts, " %lld/%lld %s %3d%% %s", static_cast<long long>(done),
                 static_cast<long long>(total), unit.c_str(), percent(done, total),
@@ -55,6 +56,7 @@ std::string format_progress_bar(const std::string& label,
   std::string tail = counts;
   const double eta = eta_seconds(done, total, elapsed_seconds);
   if (done < total && eta >= 0) tail += " ETA " + format_duration(eta);
+  if (!note.empty()) tail += " | " + note;
   constexpr int kMinimumCells = 10, kMaximumCells = 30;
   // Columns: label, " |", cells, "|", tail; the bar's cells are one column each (UTF-8
   // blocks take 3 bytes but one column), and one column stays free so the cursor never wraps.
@@ -76,7 +78,8 @@ std::string format_progress_plain(const std::string& label,
                                   int64_t done,
                                   int64_t total,
                                   const std::string& unit,
-                                  double elapsed_seconds) {
+                                  double elapsed_seconds,
+                                  const std::string& note) {
   char text[160];
   std::snprintf(text, sizeof text, ": %lld/%lld %s (%d%%), %s", static_cast<long long>(done),
                 static_cast<long long>(total), unit.c_str(), percent(done, total),
@@ -84,6 +87,7 @@ std::string format_progress_plain(const std::string& label,
   std::string line = label + text;
   const double eta = eta_seconds(done, total, elapsed_seconds);
   if (done < total && eta >= 0) line += ", ETA " + format_duration(eta);
+  if (!note.empty()) line += ", " + note;
   return line;
 }
 
@@ -96,9 +100,7 @@ ProgressBar::ProgressBar(std::string label,
       total_(std::max<int64_t>(total, 0)),
       plain_interval_(plain_interval_seconds),
       enabled_(world().is_main() && log::enabled(log::Level::INFO)),
-      terminal_(log::console_is_terminal()) {
-  if (enabled_ && terminal_) set(0);
-}
+      terminal_(log::console_is_terminal()) {}
 
 ProgressBar::~ProgressBar() {
   finish();
@@ -109,16 +111,17 @@ void ProgressBar::set(int64_t done) {
   if (!enabled_ || finished_) return;
   const double now = timer_.seconds();
   if (terminal_) {
-    // Ten redraws a second at most: a decode loop reports every few milliseconds.
-    if (last_draw_ >= 0 && now - last_draw_ < 0.1 && done_ < total_) return;
+    // Nothing for the first half second (a short phase would only flicker), then ten
+    // redraws a second at most: a decode loop reports every few milliseconds.
+    if (now < 0.5 || (last_draw_ >= 0 && now - last_draw_ < 0.1)) return;
     last_draw_ = now;
     log::set_status_line(
-        format_progress_bar(label_, done_, total_, unit_, now, log::console_width()));
+        format_progress_bar(label_, done_, total_, unit_, now, log::console_width(), note_));
     return;
   }
   if (now >= plain_interval_ * (plain_lines_ + 1) && done_ < total_) {
     ++plain_lines_;
-    R1F_LOG_INFO(format_progress_plain(label_, done_, total_, unit_, now));
+    R1F_LOG_INFO(format_progress_plain(label_, done_, total_, unit_, now, note_));
   }
 }
 
@@ -127,9 +130,9 @@ void ProgressBar::finish() {
   finished_ = true;
   if (!enabled_) return;
   if (terminal_) {
-    log::clear_status_line();
+    if (last_draw_ >= 0) log::clear_status_line();
   } else if (plain_lines_ > 0) {
-    R1F_LOG_INFO(format_progress_plain(label_, done_, total_, unit_, timer_.seconds()));
+    R1F_LOG_INFO(format_progress_plain(label_, done_, total_, unit_, timer_.seconds(), note_));
   }
 }
 

@@ -129,7 +129,7 @@ class RejectionStage {
       const PromptShare share = prompt_share(static_cast<int64_t>(batch_rows(batch).size()));
       own_samples += (share.end - share.begin) * rs_.num_samples;
     }
-    ProgressBar progress("rejection_sampling " + stage_.name, own_samples, "samples");
+    ProgressBar progress(stage_.name, own_samples, "samples");
     for (int64_t batch = 0; batch < batches; ++batch) {
       const std::vector<int64_t> rows = batch_rows(batch);
       const uint64_t seed = derive_seed(seed_, "rollout", {static_cast<uint64_t>(batch)});
@@ -137,7 +137,9 @@ class RejectionStage {
       // The filters see what the rewards saw (the raw question, not the templated prompt).
       const std::vector<RewardSample> scored = collector_.reward_samples(groups);
       for (int64_t g = 0; g < groups.groups(); ++g) write_group(groups, scored, g, writer);
-      if ((batch + 1) % 10 == 0 || batch + 1 == batches) {
+      progress.set_note(std::to_string(stats_.accepted()) + " accepted");
+      // The bar shows the count on a terminal; a log that is not one gets a line per 10.
+      if (!log::console_is_terminal() && ((batch + 1) % 10 == 0 || batch + 1 == batches)) {
         R1F_LOG_INFO("rejection_sampling '", stage_.name, "': batch ", batch + 1, "/", batches,
                      ", ", stats_.accepted(), " of ", stats_.samples(), " samples accepted");
       }

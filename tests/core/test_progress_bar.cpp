@@ -44,6 +44,18 @@ TEST(ProgressBar, PlainLineForLogsThatAreNotTerminals) {
   EXPECT_EQ(format_progress_plain("eval", 5, 5, "samples", 1.0), "eval: 5/5 samples (100%), 1.0s");
 }
 
+TEST(ProgressBar, NoEtaBeforeFivePercentAndANoteAtTheEnd) {
+  // 1 of 1600 after 0.2 s would say 5m20s: generation finishes samples in waves, so the
+  // first ones say little. 80 of 1600 is 5%: ETA 4 x 1520 / 80 = 76 s. Width 60 with the
+  // note: 60 - 1 - 2 ("rs") - 3 - 35 (tail) = 19 cells.
+  EXPECT_EQ(format_progress_plain("eval", 1, 1600, "samples", 0.2),
+            "eval: 1/1600 samples (0%), 0.2s");
+  EXPECT_EQ(format_progress_plain("eval", 80, 1600, "samples", 4.0, "12 accepted"),
+            "eval: 80/1600 samples (5%), 4.0s, ETA 1m16s, 12 accepted");
+  EXPECT_EQ(format_progress_bar("rs", 8, 8, "samples", 1.0, 60, "3 accepted"),
+            "rs |" + repeat("\u2588", 19) + "| 8/8 samples 100% 1.0s | 3 accepted");
+}
+
 TEST(ProgressBar, CountsClampToTheTotal) {
   ProgressBar bar("test", 10, "items");
   bar.set(4);
