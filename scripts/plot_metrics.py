@@ -148,6 +148,10 @@ def draw_panel(ax, panel, history):
         low, high = min(low, high), max(low, high)
     span = high - low
     ax.set_ylim(low - 0.04 * span, high + 0.04 * span)
+    if 0 < max(abs(low), abs(high)) < 1e-3 or max(abs(low), abs(high)) >= 1e6:
+        # Learning rates: scientific labels on the ticks rather than an offset over the title.
+        from matplotlib.ticker import FuncFormatter
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: "0" if v == 0 else f"{v:.3g}"))
     has_constant = any(constant_of(history[s["key"]][1]) is not None for s in panel["series"])
     if len(panel["series"]) + sum(1 for b in panel["bands"] if b["label"]) > 1 or has_constant:
         ax.legend(fontsize=8, loc="best", framealpha=0.85, edgecolor="none")
