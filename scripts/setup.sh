@@ -60,6 +60,15 @@ if [ ! -f "$parquet_stamp" ]; then
   "$venv/bin/python" -m pip install -q -r "$parquet_requirements" >&2
   touch "$parquet_stamp"
 fi
+# matplotlib for scripts/plot_metrics.py (PNG figures of a run's metrics); its own pin file and
+# stamp like pyarrow's, so adding it did not make a new venv.
+plots_requirements="$root/third_party/requirements-plots.txt"
+plots_stamp="$venv/.r1forge-plots-$(sha256sum "$plots_requirements" | cut -c1-12)"
+if [ ! -f "$plots_stamp" ]; then
+  echo "setup: installing matplotlib (scripts/plot_metrics.py) into $venv" >&2
+  "$venv/bin/python" -m pip install -q -r "$plots_requirements" >&2
+  touch "$plots_stamp"
+fi
 # Gloo's headers: LibTorch carries Gloo (c10d's CPU backend) compiled in, but not the headers
 # its ProcessGroupGloo.hpp includes. Debian's libgloo-dev has them; only its headers are
 # unpacked, beside the venv, and nothing of it is installed or linked, so the one Gloo in a

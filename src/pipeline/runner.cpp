@@ -1,12 +1,9 @@
-// The staged pipeline runner and its report; see pipeline/runner.h.
+// The staged pipeline runner; see pipeline/runner.h.
 #include "r1forge/pipeline/runner.h"
 
-#include <cmath>
-#include <cstdio>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <sstream>
 #include <vector>
 
 #include "r1forge/core/check.h"
@@ -21,6 +18,7 @@
 #include "r1forge/data/make_data.h"
 #include "r1forge/pipeline/config_diff.h"
 #include "r1forge/pipeline/distill_stage.h"
+#include "r1forge/pipeline/run_report.h"
 #include "r1forge/pipeline/run_session.h"
 #include "r1forge/pipeline/stage.h"
 #include "r1forge/pipeline/stage_attempt.h"
@@ -69,89 +67,6 @@ bool outputs_exist(const Config& config, const StageConfig& stage) {
   const fs::path data = stage_data_output(config, stage);
   return data.empty() || fs::exists(data);
 }
-
-std::string format_cell(const nlohmann::json& eval, const char* key, bool percent) {
-  if (!eval.is_object() || !eval.contains(key) || !eval[key].is_number()) return "-";
-  char cell[32];
-  const double value = eval[key].get<double>();
-  std::snprintf(cell, sizeof cell, percent ? "%.1f%%" : "%.0f", percent ? 100.0 * value : value);
-  return cell;
-}
-
-}  // namespace
-
-namespace {
-
-// "- `name` mean reward scores: a 0.123, b 4.567" for an evaluation scored by rewards beyond
-// its correctness and format rewards (e.g. reward models on general prompts); else empty.
-std::string eval_reward_line(const std::string& name, const nlohmann::json& eval) {
-  if (!eval.contains("rewards") || !eval["rewards"].is_object()) return "";
-  std::string list;
-  for (const auto& [label, value] : eval["rewards"].items()) {
-    if (label == eval.value("correct_reward", "") || label == eval.value("format_reward", "")) {
-      continue;
-    }
-    char number[32];
-    std::snprintf(number, sizeof number, "%.3f", value.is_number() ? value.get<double>() : NAN);
-    list += (list.empty() ? "" : ", ") + label + " " + number;
-  }
-  return list.empty() ? "" : "- `" + name + "` mean reward scores: " + list + "\n";
-}
-
-}  // namespace
-
-void write_report(const Config& config) {
-  nlohmann::ordered_json state = load_state(config);
-  nlohmann::ordered_json report = {{"stages", nlohmann::json::array()}};
-  std::ostringstream markdown;
-  // reward_model stages' held-out pair accuracy; evaluations' other reward means
-  std::ostringstream reward_lines;
-  markdown << "# r1forge run report\n\nRun folder: `" << config.run.dir << "`\n\n"
-           << "| stage | type | seconds | pass@1 | cons@k | format | k | problems |\n"
-           << "|---|---|---|---|---|---|---|---|\n";
-  for (const auto& stage : config.stages) {
-    const nlohmann::ordered_json* entry = find_entry(state, stage.name);
-    if (!entry) continue;
-    nlohmann::ordered_json line = {
-        {"name", stage.name}, {"type", stage.type}, {"seconds", (*entry)["seconds"]}};
-    nlohmann::json eval;
-    const fs::path eval_file = stage_directory(config, stage) / "eval.json";
-    if (fs::exists(eval_file)) {
-      eval = read_json_file(eval_file);
-      line["eval"] = eval;
-      reward_lines << eval_reward_line(stage.name, eval);
-    }
-    const fs::path reward_file = stage_directory(config, stage) / "reward_model.json";
-    if (fs::exists(reward_file)) {
-      const nlohmann::json summary = read_json_file(reward_file);
-      line["reward_model"] = summary;
-      if (summary.contains("held_out_accuracy")) {
-        char accuracy[32];
-        std::snprintf(accuracy, sizeof accuracy, "%.1f%%",
-                      100.0 * summary["held_out_accuracy"].get<double>());
-        reward_lines << "- reward model `" << stage.name << "`: held-out pair accuracy " << accuracy
-                     << " over " << summary.value("held_out_pairs", 0)
-                     << " pairs (chosen scored above rejected)\n";
-      }
-    }
-    report["stages"].push_back(line);
-    char seconds[32];
-    std::snprintf(seconds, sizeof seconds, "%.1f", (*entry)["seconds"].get<double>());
-    markdown << "| " << stage.name << " | " << stage.type << " | " << seconds << " | "
-             << format_cell(eval, "pass_at_1", true) << " | "
-             << format_cell(eval, "cons_at_k", true) << " | "
-             << format_cell(eval, "format_rate", true) << " | " << format_cell(eval, "k", false)
-             << " | " << format_cell(eval, "problems", false) << " |\n";
-  }
-  markdown << "\npass@1 is estimated from k samples per held-out problem, cons@k is the majority "
-              "vote over those k samples, format is the share of samples in the required "
-              "format (docs/eval.md).\n";
-  if (!reward_lines.str().empty()) markdown << "\n" << reward_lines.str();
-  atomic_write_file(fs::path(config.run.dir) / "report.json", report.dump(2) + "\n");
-  atomic_write_file(fs::path(config.run.dir) / "report.md", markdown.str());
-}
-
-namespace {
 
 // Runs `work` with the attempt's errors also written to its log file (the binary prints
 // them to the console).

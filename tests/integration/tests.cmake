@@ -96,3 +96,12 @@ add_test(NAME integration.launch_cli
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/launch_cli.sh
                  $<TARGET_FILE:r1forge> ${CMAKE_BINARY_DIR}/launch_cli)
 set_tests_properties(integration.launch_cli PROPERTIES TIMEOUT 120)
+
+# `r1forge report RUN_DIR` on a synthetic run folder: the SVG charts parse as XML with their
+# points inside the picture, report.md links them, report.html inlines them with the table;
+# bad folders exit non-zero naming the file and leave the report alone; with the venv,
+# scripts/plot_metrics.py draws the same panels as PNG.
+add_test(NAME integration.report_cli
+         COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/report_cli.py
+                 $<TARGET_FILE:r1forge> ${CMAKE_BINARY_DIR}/report_cli ${R1F_PYTHON})
+set_tests_properties(integration.report_cli PROPERTIES TIMEOUT 120)

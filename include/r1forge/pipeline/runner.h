@@ -5,8 +5,9 @@
 // attempt.json, whether to skip it, continue it from its latest checkpoint, or start it
 // afresh (stage_attempt.h). pipeline_state.json (written atomically after every stage)
 // records the finished stages with their fingerprints; rerunning the same command skips them.
-// After each stage report.json and report.md are rewritten from the state and the stages'
-// eval.json files. Every path recorded in the run folder is relative to it.
+// After each stage the run report (report.json, report.md, report.html, plots/) is rewritten
+// from the state and the stages' files (run_report.h). Every path recorded in the run folder
+// is relative to it.
 // The config's `make_data:` folder (data/make_data.h) is made first, under the lock, unless
 // it is current; the checks before the run count the files it will make as present.
 // Not here: one stage's algorithm (stage.h), checkpoints (stage_checkpointer.h).
@@ -27,9 +28,5 @@ void run_pipeline(const Config& config, const std::string& source);
 // `r1forge stage`: runs the stage `name` into config.run.dir with the locks, log file and
 // attempt rules of run_pipeline, without recording it in pipeline_state.json.
 void run_pipeline_stage(const Config& config, const std::string& name, const std::string& source);
-
-// Rewrites run.dir/report.json and report.md from pipeline_state.json and the eval.json of
-// each stage (see docs/pipeline.md for the schema).
-void write_report(const Config& config);
 
 }  // namespace r1forge

@@ -1,5 +1,5 @@
 // `r1forge run CONFIG [a.b=c ...]`: the whole pipeline of a config, stage after stage, into
-// run.dir (pipeline_state.json, stages/NN-<name>/, report.json, report.md). Rerunning the
+// run.dir (pipeline_state.json, stages/NN-<name>/, report.json/md/html, plots/). Rerunning the
 // same command resumes: finished stages are skipped. See pipeline/runner.h.
 #include "../command.h"
 #include "r1forge/pipeline/run_config.h"
@@ -24,7 +24,8 @@ CommandAction setup(CLI::App& root) {
       "pipeline_state.json records finished stages; rerunning the same command skips them\n"
       "and continues an interrupted or extended stage from its latest checkpoint;\n"
       "run.on_change decides when settings that change a stage's training differ.\n"
-      "report.json and report.md hold every stage's time and evaluation; logs/ the log of\n"
+      "report.json, report.md and report.html hold every stage's time, evaluation and\n"
+      "training curves (plots/; `r1forge report RUN_DIR` redraws them); logs/ the log of\n"
       "every attempt. The run folder is locked: a second process on it fails at once.");
   command->add_option("config", options->config_path, "the YAML config file")->required();
   command->add_option("overrides", options->overrides, "overrides: a.b=v, +a.b=v, ++a.b=v, ~a.b");
