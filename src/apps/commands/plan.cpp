@@ -48,7 +48,8 @@ struct StageTime {
 };
 
 // Seconds per step from the machine's rates: training and scoring FLOPs at the measured matmul
-// peak (a lower bound), decode steps at the roofline of matmul and memory traffic.
+// peak and the configured maximum lengths, decode steps at the roofline of matmul and memory
+// traffic.
 StageTime derived_time(const StageMemoryPlan& plan,
                        const MachineRates& rates,
                        const Config& config) {
@@ -195,7 +196,9 @@ void print_table(const RunMemoryPlan& run,
               !rates         ? "not estimated (--no-benchmark)"
               : any_measured ? "from the measured step of each stage (--measure)"
                              : "derived from the measured matmul and copy rates at 100% "
-                               "efficiency (a lower bound)");
+                               "efficiency and the configured maximum lengths (shorter "
+                               "sequences run faster, small models below the matmul rate; "
+                               "--measure times a real step)");
   if (any_measured) {
     std::printf("\n%-22s %12s %12s %8s %12s %12s %12s  %s\n", "measured (--measure)", "estimate",
                 "measured", "ratio", "rss growth", "micro-batch", "decode step",
