@@ -17,6 +17,7 @@
 #include "r1forge/core/fault_injection.h"
 #include "r1forge/core/fs.h"
 #include "r1forge/core/log.h"
+#include "r1forge/core/progress_bar.h"
 #include "r1forge/core/sha256.h"
 
 namespace r1forge {
@@ -59,14 +60,25 @@ void fsync_file(const fs::path& path) {
 }
 
 // SHA-256 of each file, one thread per file: weights and optimizer moments hash side by side
-// (about 280 MB/s per core here, so a large checkpoint is not bound to one core).
-std::vector<std::string> hash_files(const std::vector<fs::path>& paths) {
+// (about 280 MB/s per core here, so a large checkpoint is not bound to one core). The bar
+// counts MiB as each file's hash completes, in order (a multi-GB checkpoint takes seconds).
+std::vector<std::string> hash_files(const std::vector<fs::path>& paths, const std::string& what) {
   std::vector<std::future<std::string>> pending;
+  std::vector<int64_t> mebibytes;
+  int64_t total = 0;
   for (const auto& path : paths) {
+    std::error_code error;
+    const auto bytes = fs::file_size(path, error);
+    mebibytes.push_back(error ? 0 : static_cast<int64_t>(bytes >> 20));
+    total += mebibytes.back();
     pending.push_back(std::async(std::launch::async, [path] { return sha256_file(path); }));
   }
+  ProgressBar progress(what, total, "MiB");
   std::vector<std::string> digests;
-  for (auto& digest : pending) digests.push_back(digest.get());  // rethrows an IoError
+  for (size_t i = 0; i < pending.size(); ++i) {
+    digests.push_back(pending[i].get());  // rethrows an IoError
+    progress.add(mebibytes[i]);
+  }
   return digests;
 }
 
@@ -167,7 +179,7 @@ fs::path save_checkpoint(const fs::path& checkpoints,
       R1F_CHECK_IO(fs::is_regular_file(path), "checkpoint files must be flat; found ", path);
       fsync_file(path);
     }
-    std::vector<std::string> digests = hash_files(entries);
+    std::vector<std::string> digests = hash_files(entries, "hashing " + name);
     for (size_t i = 0; i < entries.size(); ++i) {
       files[entries[i].filename().string()] = {{"bytes", fs::file_size(entries[i])},
                                                {"sha256", digests[i]}};
@@ -220,7 +232,7 @@ std::string verify_checkpoint(const fs::path& folder) {
   }
   std::vector<std::string> digests;
   try {
-    digests = hash_files(paths);
+    digests = hash_files(paths, "verifying " + folder.filename().string());
   } catch (const Error& error) {
     return error.what();  // unreadable: damaged like any other mismatch
   }

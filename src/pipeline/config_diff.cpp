@@ -72,19 +72,6 @@ void add_differences(const YAML::Node& value,
   out.push_back({path, text, default_text});
 }
 
-// A stage with every optional section present at its defaults.
-StageConfig stage_with_every_section() {
-  StageConfig stage;
-  stage.name = "example";
-  stage.sft.emplace();
-  stage.grpo.emplace();
-  stage.distill.emplace();
-  stage.eval.emplace();
-  stage.rejection_sampling.emplace();
-  stage.reward_model.emplace();
-  return stage;
-}
-
 }  // namespace
 
 std::vector<ConfigDifference> config_differences(const Config& config) {
@@ -92,7 +79,7 @@ std::vector<ConfigDifference> config_differences(const Config& config) {
   Config default_config;
   default_config.make_data.emplace();
   const YAML::Node defaults = YAML::Load(to_yaml(default_config));
-  const YAML::Node stage_defaults = YAML::Load(to_yaml(stage_with_every_section()));
+  const YAML::Node stage_defaults = YAML::Load(to_yaml(stage_with_every_section("example")));
   std::vector<ConfigDifference> out;
   for (const auto& section : value) {
     const std::string key = section.first.as<std::string>();
@@ -189,7 +176,7 @@ std::string config_defaults_yaml() {
   task.preferences.emplace();
   data.mixes.emplace_back().parts.emplace_back();
   data.tokenizer.emplace();
-  StageConfig stage = stage_with_every_section();
+  StageConfig stage = stage_with_every_section("example");
   stage.grpo->rewards.emplace_back();
   stage.grpo->sources.emplace_back().rewards.emplace_back();
   stage.eval->rewards.emplace_back();

@@ -125,6 +125,18 @@ void validate_reward_model_section(const RewardModelConfig& section, const std::
 
 }  // namespace
 
+StageConfig stage_with_every_section(std::string name) {
+  StageConfig stage;
+  stage.name = std::move(name);
+  stage.sft.emplace();
+  stage.grpo.emplace();
+  stage.distill.emplace();
+  stage.eval.emplace();
+  stage.rejection_sampling.emplace();
+  stage.reward_model.emplace();
+  return stage;
+}
+
 void resolve_stage_defaults(std::vector<StageConfig>& stages) {
   for (StageConfig& stage : stages) {
     if (stage.grpo) stage.grpo->resolve_defaults();

@@ -13,19 +13,6 @@
 namespace r1forge {
 namespace {
 
-// A stage with every optional section present, so its settings hold every possible key.
-StageConfig every_section() {
-  StageConfig stage;
-  stage.name = "all";
-  stage.sft.emplace();
-  stage.grpo.emplace();
-  stage.distill.emplace();
-  stage.eval.emplace();
-  stage.rejection_sampling.emplace();
-  stage.reward_model.emplace();
-  return stage;
-}
-
 // The leaf keys describe_fields lists for T under `prefix`: sections are not leaves, a list
 // of sections is one leaf (its items' keys are not separate settings).
 std::set<std::string> described_leaves(const std::vector<FieldDoc>& rows,
@@ -45,7 +32,7 @@ TEST(StageSettingsTest, EveryKeyAStageCanHaveIsClassified) {
   Config config;
   config.make_data = MakeDataConfig{};
   config.make_data->dir = "data";
-  const StageSettings settings = stage_settings(config, every_section());
+  const StageSettings settings = stage_settings(config, stage_with_every_section("all"));
   std::set<std::string> expected = described_leaves(describe_fields<StageConfig>(), "");
   for (const std::string section : {"model.", "sampling."}) {
     for (const auto& key : described_leaves(describe_fields<Config>(), section)) {
@@ -71,7 +58,7 @@ TEST(StageSettingsTest, EveryTableEntryMatchesAKey) {
   Config config;
   config.make_data = MakeDataConfig{};
   config.make_data->dir = "data";
-  const StageSettings settings = stage_settings(config, every_section());
+  const StageSettings settings = stage_settings(config, stage_with_every_section("all"));
   for (const auto& entry : setting_table_entries()) {
     const bool matches = std::any_of(settings.begin(), settings.end(), [&](const auto& item) {
       return entry.ends_with('.') ? item.first.starts_with(entry) : item.first == entry;
@@ -103,7 +90,7 @@ TEST(StageSettingsTest, ClassesOfTheKeysTheIssueNames) {
 
 TEST(StageSettingsTest, DiffTellsExtensionsFromChanges) {
   Config config;
-  StageConfig stage = every_section();
+  StageConfig stage = stage_with_every_section("all");
   const StageSettings before = stage_settings(config, stage);
   stage.grpo->max_steps = 300;    // grows from 100: an extension
   stage.grpo->logging_steps = 5;  // observe
@@ -125,14 +112,14 @@ TEST(StageSettingsTest, DiffTellsExtensionsFromChanges) {
             "stages.rl.grpo.max_steps 100 -> 300");
 
   // Shrinking an extension key cuts the training so far: a change.
-  StageConfig shorter = every_section();
+  StageConfig shorter = stage_with_every_section("all");
   shorter.grpo->max_steps = 50;
   changes = diff_stage_settings(before, stage_settings(config, shorter));
   ASSERT_EQ(changes.size(), 1u);
   EXPECT_TRUE(changes[0].invalidates_training);
 
   // A section that appears is a set of keys that were absent; the stage eval is observe.
-  StageConfig no_eval = every_section();
+  StageConfig no_eval = stage_with_every_section("all");
   no_eval.eval.reset();
   changes = diff_stage_settings(stage_settings(config, no_eval), before);
   ASSERT_FALSE(changes.empty());
@@ -145,7 +132,8 @@ TEST(StageSettingsTest, DiffTellsExtensionsFromChanges) {
   // A run-wide key is named as itself, not under the stage.
   Config other_seed;
   other_seed.run.seed = 7;
-  changes = diff_stage_settings(before, stage_settings(other_seed, every_section()));
+  changes =
+      diff_stage_settings(before, stage_settings(other_seed, stage_with_every_section("all")));
   ASSERT_EQ(changes.size(), 1u);
   EXPECT_EQ(describe_setting_changes(changes, "rl"), "run.seed 1234 -> 7");
   EXPECT_TRUE(changes[0].invalidates_training);
@@ -164,14 +152,15 @@ TEST(StageSettingsTest, TheGeneratedDataIsAChangeSettingOfEveryStage) {
   config.make_data = MakeDataConfig{};
   config.make_data->dir = "data";
   config.make_data->tasks.push_back({.task = "arithmetic", .train = 100, .test = 10, .seed = 1});
-  const StageSettings before = stage_settings(config, every_section());
+  const StageSettings before = stage_settings(config, stage_with_every_section("all"));
   Config moved = config;
   moved.make_data->dir = "elsewhere";
-  EXPECT_TRUE(diff_stage_settings(before, stage_settings(moved, every_section())).empty());
+  EXPECT_TRUE(
+      diff_stage_settings(before, stage_settings(moved, stage_with_every_section("all"))).empty());
   Config more = config;
   more.make_data->tasks[0].train = 200;
   const std::vector<SettingChange> changes =
-      diff_stage_settings(before, stage_settings(more, every_section()));
+      diff_stage_settings(before, stage_settings(more, stage_with_every_section("all")));
   ASSERT_EQ(changes.size(), 1u);
   EXPECT_EQ(changes[0].key, "make_data");
   EXPECT_EQ(changes[0].effect, SettingEffect::CHANGE);

@@ -60,6 +60,10 @@ struct StageConfig {
 // the resolved config names what each stage runs. load_config does this.
 void resolve_stage_defaults(std::vector<StageConfig>& stages);
 
+// A stage named `name` with every optional section present at its defaults: the item that
+// listings of every possible key start from (config --dump-defaults, the settings tests).
+StageConfig stage_with_every_section(std::string name);
+
 // ConfigError (naming `source` and `stages[i]`) for an empty or malformed name, a duplicate
 // name, a missing section for the type or a section of another type, and the type's own
 // cross-field checks.
