@@ -284,18 +284,22 @@ class GrpoStage {
     metrics["nonfinite_skips"] = static_cast<double>(optimizer_->counters().nonfinite_skips);
     metrics["none_rewards"] = static_cast<double>(advantages.none_rewards);
     metrics["unscorable_samples"] = static_cast<double>(advantages.unscorable_samples);
-    const int64_t batch_tokens =
-        batch.completion_lengths.sum().item<int64_t>() + batch.prompt_lengths.sum().item<int64_t>();
+    const int64_t prompt_tokens = batch.prompt_lengths.sum().item<int64_t>();
+    const int64_t completion_tokens = batch.completion_lengths.sum().item<int64_t>();
+    const int64_t batch_tokens = prompt_tokens + completion_tokens;
     tokens_seen_ += batch_tokens;
-    // Model FLOPs: one forward per token in the rollout (prefill and decode), one each for the
-    // reference and the old policy's log-probs when computed, forward and backward (3
-    // forwards) per update pass. Sequences at their mean length; padding not counted.
+    // Model FLOPs: one forward per rollout token (a prompt is prefilled once for its G
+    // samples, then each completion token decoded), one per token for the reference and the
+    // old policy's log-probs when computed, and forward + backward (3 forwards) per token and
+    // update pass. Sequences at their mean length; padding not counted.
     const int64_t rows = std::max<int64_t>(batch.prompt_lengths.size(0), 1);
     const double forward = forward_flops_per_token(model_.model->config(), batch_tokens / rows);
-    const double passes = 1.0 + (reference_ ? 1.0 : 0.0) +
-                          (inputs.old_logprobs.defined() ? 1.0 : 0.0) +
-                          3.0 * static_cast<double>(grpo_.num_iterations);
-    model_flops = forward * passes * static_cast<double>(batch_tokens);
+    const double rollout_tokens = static_cast<double>(completion_tokens) +
+                                  static_cast<double>(prompt_tokens) / grpo_.num_generations;
+    const double passes_per_token = (reference_ ? 1.0 : 0.0) +
+                                    (inputs.old_logprobs.defined() ? 1.0 : 0.0) +
+                                    3.0 * static_cast<double>(grpo_.num_iterations);
+    model_flops = forward * (rollout_tokens + passes_per_token * static_cast<double>(batch_tokens));
     metrics["num_tokens"] = static_cast<double>(tokens_seen_);
     write_samples(step, groups, advantages.advantages);
     const double seconds = step_timer.seconds();
