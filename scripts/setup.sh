@@ -50,25 +50,23 @@ if [ ! -f "$stamp" ]; then
   "$venv/bin/python" -m pip install -q -r "$requirements" >&2
   touch "$stamp"
 fi
+# Packages with their own pin file (third_party/requirements-NAME.txt) and stamp, installed into
+# the venv beside torch, so adding one does not make a new multi-GB venv: install_pinned NAME WHAT.
+install_pinned() {
+  local requirements="$root/third_party/requirements-$1.txt" what="$2"
+  local stamp
+  stamp="$venv/.r1forge-$1-$(sha256sum "$requirements" | cut -c1-12)"
+  if [ ! -f "$stamp" ]; then
+    echo "setup: installing $what into $venv" >&2
+    "$venv/bin/python" -m pip install -q -r "$requirements" >&2
+    touch "$stamp"
+  fi
+}
 # Apache Arrow's C++ Parquet reader comes with the pyarrow wheel, as LibTorch comes with torch
-# (r1forge links its libarrow/libparquet to read Hugging Face Parquet datasets). Its own pin
-# file and stamp, so adding it did not make a new multi-GB venv.
-parquet_requirements="$root/third_party/requirements-parquet.txt"
-parquet_stamp="$venv/.r1forge-parquet-$(sha256sum "$parquet_requirements" | cut -c1-12)"
-if [ ! -f "$parquet_stamp" ]; then
-  echo "setup: installing pyarrow (Arrow C++ Parquet reader) into $venv" >&2
-  "$venv/bin/python" -m pip install -q -r "$parquet_requirements" >&2
-  touch "$parquet_stamp"
-fi
-# matplotlib for scripts/plot_metrics.py (PNG figures of a run's metrics); its own pin file and
-# stamp like pyarrow's, so adding it did not make a new venv.
-plots_requirements="$root/third_party/requirements-plots.txt"
-plots_stamp="$venv/.r1forge-plots-$(sha256sum "$plots_requirements" | cut -c1-12)"
-if [ ! -f "$plots_stamp" ]; then
-  echo "setup: installing matplotlib (scripts/plot_metrics.py) into $venv" >&2
-  "$venv/bin/python" -m pip install -q -r "$plots_requirements" >&2
-  touch "$plots_stamp"
-fi
+# (r1forge links its libarrow/libparquet to read Hugging Face Parquet datasets).
+install_pinned parquet "pyarrow (Arrow C++ Parquet reader)"
+# matplotlib for scripts/plot_metrics.py (PNG figures of a run's metrics).
+install_pinned plots "matplotlib (scripts/plot_metrics.py)"
 # Gloo's headers: LibTorch carries Gloo (c10d's CPU backend) compiled in, but not the headers
 # its ProcessGroupGloo.hpp includes. Debian's libgloo-dev has them; only its headers are
 # unpacked, beside the venv, and nothing of it is installed or linked, so the one Gloo in a
