@@ -10,7 +10,6 @@
 #include "r1forge/core/log.h"
 #include "r1forge/core/rng.h"
 #include "r1forge/pipeline/grpo_rollouts.h"
-#include "r1forge/pipeline/rollout_exchange.h"
 #include "r1forge/rl/rewards/accuracy.h"
 #include "r1forge/sampling/backends.h"
 
@@ -168,9 +167,8 @@ EvalResult evaluate_model(const Config& config,
                eval.generation.top_p, ", max ", eval.generation.max_completion_length, " tokens)");
   // One call over every problem: sample j of problem i draws from (seed, i, j) whatever the
   // engine's batching, so the first problems' samples do not depend on max_problems.
-  const PromptShare share = prompt_share(static_cast<int64_t>(rows.size()));
   ProgressBar progress("eval " + out_dir.filename().string(),
-                       (share.end - share.begin) * eval.num_samples, "samples");
+                       collector.own_samples(static_cast<int64_t>(rows.size())), "samples");
   ScoredGroups groups = collector.collect(rows, seed, &progress);
   progress.finish();
 

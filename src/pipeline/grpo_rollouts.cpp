@@ -65,6 +65,11 @@ ScoredGroups RolloutCollector::collect(const std::vector<int64_t>& rows,
   return gather_scored_groups(std::move(groups));
 }
 
+int64_t RolloutCollector::own_samples(int64_t prompts) const {
+  const PromptShare share = prompt_share(prompts);
+  return (share.end - share.begin) * group_size_;
+}
+
 std::vector<RewardSample> RolloutCollector::reward_samples(const ScoredGroups& groups) const {
   return make_reward_samples(groups, data_, params_.max_new_tokens);
 }

@@ -22,7 +22,6 @@
 #include "r1forge/pipeline/grpo_metrics.h"
 #include "r1forge/pipeline/grpo_rollouts.h"
 #include "r1forge/pipeline/grpo_update.h"
-#include "r1forge/pipeline/rollout_exchange.h"
 #include "r1forge/pipeline/stage.h"
 #include "r1forge/pipeline/stage_checkpointer.h"
 #include "r1forge/pipeline/stage_references.h"
@@ -317,9 +316,8 @@ class GrpoStage {
     while (kept.groups() < wanted && rounds < max_rounds) {
       const uint64_t seed = derive_seed(
           seed_, "rollout", {static_cast<uint64_t>(step), static_cast<uint64_t>(rounds)});
-      const PromptShare share = prompt_share(wanted);
       ProgressBar progress(stage_.name + " step " + std::to_string(step) + " rollout",
-                           (share.end - share.begin) * grpo_.num_generations, "samples");
+                           collector_.own_samples(wanted), "samples");
       ScoredGroups round = collector_.collect(sampler_.next(wanted), seed, &progress);
       progress.finish();
       // Every rank holds the whole round here (gathered), so the running statistics agree.
@@ -383,9 +381,8 @@ class GrpoStage {
     std::vector<int64_t> rows(eval_data_->rows.size());
     for (size_t i = 0; i < rows.size(); ++i) rows[i] = static_cast<int64_t>(i);
     // The same seed at every evaluation, so successive evaluations are paired comparisons.
-    const PromptShare share = prompt_share(static_cast<int64_t>(rows.size()));
     ProgressBar progress(stage_.name + " eval",
-                         (share.end - share.begin) * grpo_.eval.num_generations, "samples");
+                         collector.own_samples(static_cast<int64_t>(rows.size())), "samples");
     ScoredGroups groups = collector.collect(rows, derive_seed(seed_, "eval"), &progress);
     progress.finish();
     normalizer_.apply(groups.scores);  // the training statistics, not updated by held-out rows

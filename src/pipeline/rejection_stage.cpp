@@ -16,7 +16,6 @@
 #include "r1forge/pipeline/grpo_rollouts.h"
 #include "r1forge/pipeline/rejection_select.h"
 #include "r1forge/pipeline/rejection_stats.h"
-#include "r1forge/pipeline/rollout_exchange.h"
 #include "r1forge/pipeline/stage.h"
 #include "r1forge/pipeline/stage_references.h"
 #include "r1forge/sampling/backends.h"
@@ -116,22 +115,18 @@ class RejectionStage {
     Timer timer;
     const int64_t prompts = static_cast<int64_t>(data_.rows.size());
     const int64_t batches = (prompts + rs_.prompts_per_batch - 1) / rs_.prompts_per_batch;
-    auto batch_rows = [&](int64_t batch) {
-      std::vector<int64_t> rows;
-      for (int64_t r = batch * rs_.prompts_per_batch;
-           r < std::min(prompts, (batch + 1) * rs_.prompts_per_batch); ++r) {
-        rows.push_back(r);
-      }
-      return rows;
+    // Batch b holds prompts [b x prompts_per_batch, min(prompts, (b + 1) x prompts_per_batch)).
+    auto batch_end = [&](int64_t batch) {
+      return std::min(prompts, (batch + 1) * rs_.prompts_per_batch);
     };
     int64_t own_samples = 0;  // this rank's share of every batch, the bar's total
     for (int64_t batch = 0; batch < batches; ++batch) {
-      const PromptShare share = prompt_share(static_cast<int64_t>(batch_rows(batch).size()));
-      own_samples += (share.end - share.begin) * rs_.num_samples;
+      own_samples += collector_.own_samples(batch_end(batch) - batch * rs_.prompts_per_batch);
     }
     ProgressBar progress(stage_.name, own_samples, "samples");
     for (int64_t batch = 0; batch < batches; ++batch) {
-      const std::vector<int64_t> rows = batch_rows(batch);
+      std::vector<int64_t> rows;
+      for (int64_t r = batch * rs_.prompts_per_batch; r < batch_end(batch); ++r) rows.push_back(r);
       const uint64_t seed = derive_seed(seed_, "rollout", {static_cast<uint64_t>(batch)});
       ScoredGroups groups = collector_.collect(rows, seed, &progress);
       // The filters see what the rewards saw (the raw question, not the templated prompt).

@@ -48,6 +48,9 @@ class RolloutCollector {
   // collector's data and max_new_tokens): for stages that judge the samples further, such as
   // rejection sampling's readability filters, so they see exactly what the rewards saw.
   std::vector<RewardSample> reward_samples(const ScoredGroups& groups) const;
+  // Samples this rank generates for `prompts` prompts: its share (rollout_exchange.h) x G, the
+  // total of a progress bar passed to collect().
+  int64_t own_samples(int64_t prompts) const;
 
  private:
   Engine& engine_;
