@@ -18,26 +18,42 @@
 #             optimizer step per rollout batch); s/step, rollout and update seconds, TRL/r1forge.
 #   zero:     scripts/bench/zero_memory.sh: per-rank AdamW state and peak resident set of a short
 #             SFT stage on a ~48M-parameter model in 2 processes, distributed.zero_stage 0 vs 1.
-# Usage: scripts/bench.sh [train|generate|logprobs|distill|grpo|zero] ; env BATCH (8), SEQ (256), STEPS (10),
+#   sha256:   `r1forge bench sha256`: checkpoint hashing MB/s, OpenSSL vs the portable reference.
+#   scaling:  scripts/bench/scaling.sh: r1forge's GRPO step time and peak RSS as G, completion
+#             length and model size double (the grpo benchmark's setup, r1forge only).
+# Usage: scripts/bench.sh [train|generate|logprobs|distill|grpo|zero|sha256|scaling] ; env
+# PRESET (qwen2-10m) for train, generate and grpo; BATCH (8), SEQ (256), STEPS (10),
 # THREADS (2), REPEATS (3) for train; NEW_TOKENS ("128 512"), BATCHES ("1 8 64") for generate;
 # THREADS, REPEATS and LOGPROBS_FLAGS (extra `bench logprobs` flags) for logprobs; THREADS,
 # REPEATS and those of scripts/bench/grpo.sh (PRESET, VOCAB, PROMPTS_PER_STEP, GENERATIONS,
-# COMPLETION_LENGTH, MICRO_BATCH, GRPO_STEPS, WARMUP, GRADIENT_CHECKPOINTING) for grpo.
+# COMPLETION_LENGTH, MICRO_BATCH, GRPO_STEPS, WARMUP, GRADIENT_CHECKPOINTING, UNSHARED, PEER)
+# for grpo; MEBIBYTES (256) for sha256. R1F_BENCH_BINARY (a built r1forge) and R1F_PYTHON (the
+# venv's python) skip the build and set-up: the `bench` CTest entries run every benchmark at
+# toy size that way, to check each still runs (no timing is asserted).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-bash "$root/scripts/build.sh" --target r1forge >/dev/null
-venv="$(bash "$root/scripts/setup.sh" | tail -n 1)"
-r1forge="${R1F_BUILD_DIR:-$root/build}/bin/r1forge"
+if [ -n "${R1F_BENCH_BINARY:-}" ] && [ -n "${R1F_PYTHON:-}" ]; then
+  r1forge="$R1F_BENCH_BINARY"
+  venv="$(dirname "$(dirname "$R1F_PYTHON")")"
+else
+  bash "$root/scripts/build.sh" --target r1forge >/dev/null
+  venv="$(bash "$root/scripts/setup.sh" | tail -n 1)"
+  r1forge="${R1F_BUILD_DIR:-$root/build}/bin/r1forge"
+fi
 work="${R1F_BENCH_DIR:-$root/build/bench}"
 batch="${BATCH:-8}" seq="${SEQ:-256}" steps="${STEPS:-10}" threads="${THREADS:-2}"
-repeats="${REPEATS:-3}"
+repeats="${REPEATS:-3}" preset="${PRESET:-qwen2-10m}"
 what="${1:-train}"
 case "$what" in
-  train|generate|logprobs|distill|grpo|zero) ;;
-  *) echo "unknown benchmark '$what' (train|generate|logprobs|distill|grpo|zero)" >&2; exit 2;;
+  train|generate|logprobs|distill|grpo|zero|sha256|scaling) ;;
+  *) echo "unknown benchmark '$what' (train|generate|logprobs|distill|grpo|zero|sha256|scaling)" >&2
+     exit 2;;
 esac
+if [ "$what" = "sha256" ]; then
+  exec "$r1forge" bench sha256 --mebibytes "${MEBIBYTES:-256}" --repeats "$repeats"
+fi
 if [ "$what" = "zero" ]; then
-  exec bash "$root/scripts/bench/zero_memory.sh" "$work/zero_memory"
+  R1F_BINARY="$r1forge" exec bash "$root/scripts/bench/zero_memory.sh" "$work/zero_memory"
 fi
 if [ "$what" = "logprobs" ]; then
   # shellcheck disable=SC2086  # LOGPROBS_FLAGS is a list of flags
@@ -53,8 +69,11 @@ if [ "$what" = "grpo" ]; then
   exec bash "$root/scripts/bench/grpo.sh" "$r1forge" "$venv/bin/python" "$work" "$threads" \
     "$repeats"
 fi
-model="$work/qwen2-10m"
-"$r1forge" init-model --preset qwen2-10m --out "$model" --seed 1 --overwrite 2>/dev/null
+if [ "$what" = "scaling" ]; then
+  exec bash "$root/scripts/bench/scaling.sh" "$r1forge" "$venv/bin/python" "$work" "$threads"
+fi
+model="$work/$preset"
+"$r1forge" init-model --preset "$preset" --out "$model" --seed 1 --overwrite 2>/dev/null
 if [ "$what" = "generate" ]; then
   exec bash "$root/scripts/bench/generate.sh" "$r1forge" "$venv/bin/python" "$model" "$work" "$threads"
 fi
@@ -71,7 +90,7 @@ for ((r = 0; r < repeats; r++)); do
   "$venv/bin/python" "$peer" --model "$model" "${flags[@]}" --attention eager 2>/dev/null | tail -n 1 >>"$results"
 done
 
-"$venv/bin/python" - "$results" <<'PY'
+"$venv/bin/python" - "$results" "$preset" <<'PY'
 import json, statistics, sys
 rows = [json.loads(line) for line in open(sys.argv[1])]
 def key(row):
@@ -85,7 +104,7 @@ median = {name: sorted(runs, key=lambda r: r["tokens_per_second"])[len(runs) // 
 base = max(median["transformers-sdpa"]["tokens_per_second"],
            median["transformers-eager"]["tokens_per_second"])
 r = median["r1forge"]
-print(f"forward+backward, qwen2-10m ({r['parameters']:,} params), batch {r['batch_size']}, "
+print(f"forward+backward, {sys.argv[2]} ({r['parameters']:,} params), batch {r['batch_size']}, "
       f"seq {r['sequence_length']}, {r['threads']} threads; median of {r['steps']} steps per "
       f"run, median of {len(groups['r1forge'])} interleaved runs")
 print("| implementation | ms/step | tokens/s | vs faster transformers | runs (tokens/s) |")

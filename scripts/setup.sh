@@ -11,14 +11,15 @@ root="$(dirname "$here")"
 
 # --- Debian packages -------------------------------------------------------------------------
 # compiler toolchain, the C++ libraries we link, test tools, and what later issues need
-# (Oniguruma for the tokenizer.json pre-tokenizer regexes, utf8proc for NFC).
+# (Oniguruma for the tokenizer.json pre-tokenizer regexes, utf8proc for NFC, OpenSSL's
+# libcrypto for checkpoint SHA-256, GNU time for the benchmarks' peak resident sets).
 apt_packages=(
   build-essential cmake ninja-build ccache pkg-config git
   libyaml-cpp-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libcli11-dev
   libsentencepiece-dev sentencepiece libgtest-dev libgmock-dev
-  libonig-dev libutf8proc-dev
+  libonig-dev libutf8proc-dev libssl-dev
   clang libclang-rt-14-dev clang-format
-  python3-venv
+  python3-venv time
 )
 missing=()
 for p in "${apt_packages[@]}"; do

@@ -12,13 +12,14 @@ batches="${BATCHES:-1 8 64}"
 results="$work/generate_results.jsonl"
 : >"$results"
 
-"$python" - "$work" <<'PY'
+"$python" - "$work" "$model" <<'PY'
 import json, random, sys
 rng = random.Random(0)
+vocab = json.load(open(f"{sys.argv[2]}/config.json"))["vocab_size"]
 for name, count in (("prompts8", 8), ("prompts1", 1)):
     with open(f"{sys.argv[1]}/{name}.jsonl", "w") as f:
         for _ in range(count):
-            f.write(json.dumps({"prompt_ids": [rng.randrange(8192) for _ in range(32)]}) + "\n")
+            f.write(json.dumps({"prompt_ids": [rng.randrange(vocab) for _ in range(32)]}) + "\n")
 PY
 
 for tokens in $new_tokens; do
@@ -45,14 +46,14 @@ for tokens in $new_tokens; do
   done
 done
 
-"$python" - "$results" <<'PY'
+"$python" - "$results" "$(basename "$model")" <<'PY'
 import json, sys
 rows = [json.loads(line) for line in open(sys.argv[1])]
 def find(impl, batch, tokens):
     for r in rows:
         if r["implementation"] == impl and r["batch_size"] == batch and r["max_new_tokens"] == tokens:
             return r
-print("generation, qwen2-10m, prompt 32 tokens, temperature 1, EOS ignored, 2 threads")
+print(f"generation, {sys.argv[2]}, prompt 32 tokens, temperature 1, EOS ignored, 2 threads")
 print("| new tokens | batch | r1forge (whole process) tok/s | transformers generate tok/s | "
       "PyTorch eager KV loop tok/s | vs faster peer |")
 print("|---|---|---|---|---|---|")

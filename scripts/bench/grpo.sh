@@ -5,7 +5,11 @@
 # Env: PRESET (qwen2-10m), VOCAB (2048: tokenizer and model vocabulary), PROMPTS_PER_STEP (B,
 # 4), GENERATIONS (G, 8), COMPLETION_LENGTH (64), MICRO_BATCH (16 completions per
 # forward/backward), GRPO_STEPS (6 per run), WARMUP (1 step dropped per run),
-# GRADIENT_CHECKPOINTING (0; 1 turns it on in both; TRL's own default is on, r1forge's off).
+# GRADIENT_CHECKPOINTING (0; 1 turns it on in both; TRL's own default is on, r1forge's off),
+# UNSHARED (1: also run r1forge with grpo.shared_prompt_forward=false, each completion
+# recomputing its prompt as TRL does, so the table shows what sharing buys; 0 skips it),
+# PEER (1; 0 skips TRL: r1forge's own rows only, for the scaling table), LAYERS (the
+# preset's; another count changes the model's size).
 # Setup, all made here: a SentencePiece tokenizer trained on synthetic word problems (in the
 # R1-Zero template, with solutions), a random model of PRESET at that vocabulary, 64 such
 # problems in the template as prompts (applied here, `prompt_template: plain`, so both sides
@@ -18,6 +22,8 @@ preset="${PRESET:-qwen2-10m}" vocab="${VOCAB:-2048}"
 prompts_per_step="${PROMPTS_PER_STEP:-4}" generations="${GENERATIONS:-8}"
 completion="${COMPLETION_LENGTH:-64}" micro="${MICRO_BATCH:-16}"
 steps="${GRPO_STEPS:-6}" warmup="${WARMUP:-1}" checkpointing="${GRADIENT_CHECKPOINTING:-0}"
+unshared="${UNSHARED:-1}" peer="${PEER:-1}" layers=()
+if [ -n "${LAYERS:-}" ]; then layers=(--num-hidden-layers "$LAYERS"); fi
 gc_yaml=false gc_flag=()
 if [ "$checkpointing" = 1 ]; then gc_yaml=true gc_flag=(--gradient-checkpointing); fi
 dir="$work/grpo"
@@ -63,7 +69,8 @@ PY
 model="$dir/model"
 "$r1forge" train-tokenizer --input "$dir/corpus.txt" --out "$model" --vocab-size "$vocab" \
   --user-symbols "<think>,</think>,<answer>,</answer>" --threads 1 2>/dev/null
-"$r1forge" init-model --preset "$preset" --vocab-size "$vocab" --out "$model" --seed 1 2>/dev/null
+"$r1forge" init-model --preset "$preset" --vocab-size "$vocab" "${layers[@]}" --out "$model" \
+  --seed 1 2>/dev/null
 # r1forge's own encoding and decoding, which the peer's tokenizer must reproduce exactly.
 "$r1forge" tokenize --tokenizer "$model" --add-special-tokens --input "$dir/prompt_text.jsonl" \
   --output "$dir/prompt_ids.jsonl"
@@ -105,12 +112,24 @@ peer_flags=(--model "$model" --prompts "$dir/prompts.jsonl" --expect-ids "$dir/p
             --num-generations "$generations" --max-completion-length "$completion"
             --micro-batch-size "$micro" --steps "$steps" --warmup "$warmup" --threads "$threads"
             "${gc_flag[@]}")
+# Peak resident set of each r1forge run (GNU time's maximum RSS, KiB) beside its metrics.
+peak_rss() { /usr/bin/time -f "%M" -o "$1" "${@:2}"; }
 for ((r = 0; r < repeats; r++)); do
-  "$r1forge" stage "$dir/run.yaml" rl "run.dir=$dir/r1forge-$r" 2>"$dir/r1forge-$r.log" ||
-    { cat "$dir/r1forge-$r.log" >&2; exit 1; }
-  "$python" "$here/grpo_peer.py" "${peer_flags[@]}" --out "$dir/trl-$r" \
-    >"$dir/trl-$r.jsonl" 2>"$dir/trl-$r.log" || { tail -n 30 "$dir/trl-$r.log" >&2; exit 1; }
+  peak_rss "$dir/r1forge-$r.rss" "$r1forge" stage "$dir/run.yaml" rl "run.dir=$dir/r1forge-$r" \
+    2>"$dir/r1forge-$r.log" || { cat "$dir/r1forge-$r.log" >&2; exit 1; }
+  if [ "$unshared" = 1 ]; then
+    peak_rss "$dir/unshared-$r.rss" "$r1forge" stage "$dir/run.yaml" rl \
+      "run.dir=$dir/unshared-$r" stages.rl.grpo.shared_prompt_forward=false \
+      2>"$dir/unshared-$r.log" || { cat "$dir/unshared-$r.log" >&2; exit 1; }
+  fi
+  if [ "$peer" = 1 ]; then
+    peak_rss "$dir/trl-$r.rss" "$python" "$here/grpo_peer.py" "${peer_flags[@]}" \
+      --out "$dir/trl-$r" >"$dir/trl-$r.jsonl" 2>"$dir/trl-$r.log" ||
+      { tail -n 30 "$dir/trl-$r.log" >&2; exit 1; }
+  fi
 done
 
 "$python" "$here/grpo_report.py" --dir "$dir" --repeats "$repeats" --warmup "$warmup" \
-  --preset "$preset" --threads "$threads"
+  --preset "$preset" --threads "$threads" --prompts-per-step "$prompts_per_step" \
+  --num-generations "$generations" --max-completion-length "$completion" \
+  --gradient-checkpointing "$checkpointing"

@@ -2,11 +2,23 @@
 """Table of `scripts/bench.sh grpo` (see scripts/bench/grpo.sh): reads each r1forge run's
 metrics.jsonl and each TRL run's JSON line from --dir, drops --warmup steps per run, takes
 each run's median step (times; completion lengths are means over the timed steps), then the
-median run by s/step. Prints a markdown table, the TRL /
-r1forge ratio and a JSON last line."""
+median run by s/step. Rows: r1forge, r1forge with each completion recomputing its prompt
+(when run), TRL (when run); peak RSS from each run's GNU time file. Prints a markdown table,
+the TRL / r1forge ratio and a JSON last line."""
 import argparse
 import json
+import os
 import statistics
+
+NAMES = {"r1forge": "r1forge", "unshared": "r1forge, prompt per completion", "trl": "TRL GRPOTrainer"}
+
+
+def peak_rss_mib(path):
+    """GNU time's maximum resident set (KiB) in MiB, or None when the run was not timed."""
+    if not os.path.exists(path):
+        return None
+    with open(path) as f:
+        return int(f.read().strip().splitlines()[-1]) / 1024
 
 
 def r1forge_run(path, warmup):
@@ -52,19 +64,30 @@ def main():
     parser.add_argument("--warmup", type=int, default=1)
     parser.add_argument("--preset", default="qwen2-10m")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--prompts-per-step", type=int, required=True)
+    parser.add_argument("--num-generations", type=int, required=True)
+    parser.add_argument("--max-completion-length", type=int, required=True)
+    parser.add_argument("--gradient-checkpointing", type=int, default=0)
     args = parser.parse_args()
-    runs = {"r1forge": [], "trl": []}
+    runs = {}
     for r in range(args.repeats):
-        runs["r1forge"].append(
-            r1forge_run(f"{args.dir}/r1forge-{r}/stages/01-rl/metrics.jsonl", args.warmup))
-        runs["trl"].append(trl_run(f"{args.dir}/trl-{r}.jsonl", args.warmup))
-    with open(f"{args.dir}/trl-0.jsonl") as f:
-        shape = json.loads(f.read().strip().splitlines()[-1])
+        for name in ("r1forge", "unshared"):
+            metrics = f"{args.dir}/{name}-{r}/stages/01-rl/metrics.jsonl"
+            if os.path.exists(metrics):
+                runs.setdefault(name, []).append(r1forge_run(metrics, args.warmup))
+        if os.path.exists(f"{args.dir}/trl-{r}.jsonl"):
+            runs.setdefault("trl", []).append(trl_run(f"{args.dir}/trl-{r}.jsonl", args.warmup))
+        for name in runs:
+            runs[name][-1]["median"]["peak_rss_mib"] = peak_rss_mib(f"{args.dir}/{name}-{r}.rss")
+    shape = {"prompts_per_step": args.prompts_per_step, "num_generations": args.num_generations,
+             "max_completion_length": args.max_completion_length,
+             "gradient_checkpointing": bool(args.gradient_checkpointing)}
     with open(f"{args.dir}/prompt_ids.jsonl") as f:
         prompt_lengths = [len(json.loads(line)["ids"]) for line in f if line.strip()]
     median = {name: sorted(rs, key=lambda r: r["median"]["seconds"])[len(rs) // 2]
               for name, rs in runs.items()}
-    ratio = median["trl"]["median"]["seconds"] / median["r1forge"]["median"]["seconds"]
+    ours = median["r1forge"]["median"]
+    ratio = median["trl"]["median"]["seconds"] / ours["seconds"] if "trl" in median else None
     steps = len(median["r1forge"]["steps"])
     print(f"GRPO step, {args.preset}, B {shape['prompts_per_step']} prompts x G "
           f"{shape['num_generations']}, max_completion_length {shape['max_completion_length']}, "
@@ -72,19 +95,24 @@ def main():
           f"fp32, gradient checkpointing {'on' if shape.get('gradient_checkpointing') else 'off'}; "
           f"median of steps {args.warmup + 1}-{steps} per run, median of {args.repeats} "
           f"interleaved runs")
-    print("| implementation | s/step | rollout s | reward s | update s | other s | "
-          "generated tok/s | mean completion length | clipped ratio | runs (s/step) |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("| implementation | s/step | rollout s | reward s | logprobs s | update s | other s | "
+          "generated tok/s | mean completion length | clipped ratio | peak RSS MiB | "
+          "runs (s/step) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for name, row in median.items():
         m = row["median"]
         spread = ", ".join(f"{r['median']['seconds']:.2f}" for r in runs[name])
-        print(f"| {name} | {m['seconds']:.2f} | {m['rollout']:.2f} | {m['reward']:.3f} | "
-              f"{m['update']:.2f} | {m['other']:.2f} | {m['tokens_per_second']:.0f} | "
-              f"{m['mean_length']:.1f} | {m['clipped_ratio']:.2f} | {spread} |")
-    trl, ours = median["trl"]["median"], median["r1forge"]["median"]
-    print(f"TRL / r1forge s/step: **{ratio:.2f}x** "
-          f"(rollout {trl['rollout'] / ours['rollout']:.2f}x, "
-          f"update {trl['update'] / ours['update']:.2f}x)")
+        rss = f"{m['peak_rss_mib']:.0f}" if m.get("peak_rss_mib") else "-"
+        print(f"| {NAMES[name]} | {m['seconds']:.2f} | {m['rollout']:.2f} | {m['reward']:.3f} | "
+              f"{m['logprobs']:.2f} | {m['update']:.2f} | {m['other']:.2f} | "
+              f"{m['tokens_per_second']:.0f} | {m['mean_length']:.1f} | "
+              f"{m['clipped_ratio']:.2f} | {rss} | {spread} |")
+    for name in ("unshared", "trl"):
+        if name in median:
+            other = median[name]["median"]
+            print(f"{NAMES[name]} / r1forge s/step: **{other['seconds'] / ours['seconds']:.2f}x** "
+                  f"(rollout {other['rollout'] / ours['rollout']:.2f}x, "
+                  f"update {other['update'] / max(ours['update'], 1e-9):.2f}x)")
     print(json.dumps({"bench": "grpo", "ratio_trl_over_r1forge": ratio, "preset": args.preset,
                       "prompts_per_step": shape["prompts_per_step"],
                       "num_generations": shape["num_generations"],

@@ -76,6 +76,8 @@ const std::map<std::string, ModelConfig>& presets() {
     result["tiny-qwen3"] = tiny_qwen3;
     // ~10.5M parameters: the CPU benchmark model (8 layers, width 256, vocab 8192).
     result["qwen2-10m"] = make(ModelFamily::QWEN2, 8192, 256, 768, 8, 8, 4, false, 10000.0);
+    // ~52.6M parameters: the larger CPU benchmark model (14 layers, width 512, head_dim 64).
+    result["qwen2-50m"] = make(ModelFamily::QWEN2, 8192, 512, 1536, 14, 8, 4, false, 10000.0);
 
     // Real shapes: each equals configs/models/<name>/config.json, the checkpoint's published
     // config.json (tests/model/test_model_configs.cpp checks the two agree).

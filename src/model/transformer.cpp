@@ -136,7 +136,9 @@ at::Tensor decoder_layer_forward(const ModelConfig& c,
                                  const at::Tensor& attention_mask,
                                  KvCache* cache,
                                  int64_t layer_index,
-                                 const at::Tensor& write_positions) {
+                                 const at::Tensor& write_positions,
+                                 const LayerPrefix& prefix,
+                                 LayerPrefix* captured) {
   const int64_t rows = x.size(0), length = x.size(1);
   const int64_t heads = c.num_attention_heads, kv_heads = c.num_key_value_heads;
   const int64_t dim = c.head_dim;
@@ -161,7 +163,17 @@ at::Tensor decoder_layer_forward(const ModelConfig& c,
   at::Tensor k = q_k[1].transpose(1, 2);   // [N, Hkv, T, D]
   at::Tensor v = qk_v[1].transpose(1, 2);  // [N, Hkv, T, D]
   bool causal = !attention_mask.defined();
-  if (cache && write_positions.defined()) {
+  if (captured) {
+    captured->keys = k;
+    captured->values = v;
+  }
+  if (prefix.keys.defined()) {
+    // Each row reads its prefix's keys and values: index_select's backward sums the G rows'
+    // gradients into the one prefix (exact, through autograd). [N, Hkv, Tp + T, D].
+    TORCH_CHECK(attention_mask.defined() && !cache, "a shared prefix needs a mask and no cache");
+    k = at::cat({prefix.keys.index_select(0, prefix.owner), k}, 2);
+    v = at::cat({prefix.values.index_select(0, prefix.owner), v}, 2);
+  } else if (cache && write_positions.defined()) {
     // Per-row decoding: row n's key/value go to its own position; keys [N, Hkv, S, D].
     at::Tensor rows_index = at::arange(rows, write_positions.options());
     using at::indexing::Slice;
@@ -235,6 +247,20 @@ at::Tensor TransformerImpl::hidden_states(const ForwardInputs& inputs) {
                 "key_mask must be [N, S] = [", rows, ", ", past + length, "], got ",
                 inputs.key_mask.sizes());
     mask = causal_padding_mask(inputs.key_mask.to(ids.device()), length);
+  } else if (inputs.prefix) {
+    TORCH_CHECK(!cache && inputs.positions.defined() && inputs.prefix_owner.defined() &&
+                    inputs.prefix_key_mask.defined() && inputs.prefix_owner.size(0) == rows,
+                "a shared-prefix continuation needs positions, prefix_owner [N], "
+                "prefix_key_mask and no cache");
+    // [N, 1, T, Tp + T]: the owner prefix's real positions, then causal over the row's own.
+    at::Tensor owner = inputs.prefix_owner.to(ids.device());
+    at::Tensor prefix_keys = inputs.prefix_key_mask.to(ids.device(), at::kBool)
+                                 .index_select(0, owner)
+                                 .unsqueeze(1)
+                                 .expand({rows, length, -1});
+    at::Tensor own_keys =
+        at::ones({length, length}, ids.options().dtype(at::kBool)).tril().expand({rows, -1, -1});
+    mask = at::cat({prefix_keys, own_keys}, 2).unsqueeze(1);
   } else if (inputs.segment_ids.defined()) {
     TORCH_CHECK(!cache && inputs.segment_ids.sizes() == ids.sizes(),
                 "segment_ids must be [N, T] like input_ids and cannot be used with a cache");
@@ -250,12 +276,27 @@ at::Tensor TransformerImpl::hidden_states(const ForwardInputs& inputs) {
   RotaryTables rotary = rope_tables(inverse_frequencies_, positions, dtype());
   at::Tensor x = at::embedding(embedding_, ids);  // [N, T, E]
   const bool checkpoint = gradient_checkpointing_ && at::GradMode::is_enabled() && !cache;
+  if (inputs.capture) {
+    inputs.capture->keys.assign(layers_.size(), {});
+    inputs.capture->values.assign(layers_.size(), {});
+  }
   for (size_t i = 0; i < layers_.size(); ++i) {
+    LayerPrefix prefix;
+    if (inputs.prefix) {
+      prefix = {inputs.prefix->keys.at(i), inputs.prefix->values.at(i),
+                inputs.prefix_owner.to(ids.device())};
+    }
+    LayerPrefix captured;
+    LayerPrefix* capture = inputs.capture ? &captured : nullptr;
     if (checkpoint) {
-      x = checkpointed_decoder_layer(config_, layers_[i], x, rotary, mask);
+      x = checkpointed_decoder_layer(config_, layers_[i], x, rotary, mask, prefix, capture);
     } else {
       x = decoder_layer_forward(config_, layers_[i], x, rotary, mask, cache,
-                                static_cast<int64_t>(i), inputs.write_positions);
+                                static_cast<int64_t>(i), inputs.write_positions, prefix, capture);
+    }
+    if (inputs.capture) {
+      inputs.capture->keys[i] = captured.keys;
+      inputs.capture->values[i] = captured.values;
     }
   }
   if (cache && !per_row) cache->length += length;

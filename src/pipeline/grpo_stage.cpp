@@ -127,6 +127,7 @@ class GrpoStage {
     update_config_.micro_batch_size = grpo_.micro_batch_size;
     update_config_.temperature = grpo_.generation.temperature;
     update_config_.chunk_rows = grpo_.logprob_chunk_rows;
+    update_config_.shared_prompts = grpo_.shared_prompt_forward;
     fs::create_directories(directory_);
     // The reference is state only when it gets reset; otherwise it is the init, rebuilt.
     Transformer* saved_reference = grpo_.beta > 0 && grpo_.sync_ref_model ? &reference_ : nullptr;
@@ -256,7 +257,7 @@ class GrpoStage {
     if (reference_) {
       inputs.ref_logprobs =
           score_completions(reference_, batch, grpo_.micro_batch_size, grpo_.generation.temperature,
-                            grpo_.logprob_chunk_rows);
+                            grpo_.logprob_chunk_rows, grpo_.shared_prompt_forward);
     }
     inputs.old_logprobs = old_logprobs(batch);
     metrics["time/logprobs"] = logprob_timer.seconds();
@@ -347,7 +348,8 @@ class GrpoStage {
         grpo_.num_iterations == 1 && (grpo_.mini_batch_size == 0 || grpo_.mini_batch_size >= rows);
     if (grpo_.old_logprobs == "recompute") {
       return score_completions(model_.model, batch, grpo_.micro_batch_size,
-                               grpo_.generation.temperature, grpo_.logprob_chunk_rows);
+                               grpo_.generation.temperature, grpo_.logprob_chunk_rows,
+                               grpo_.shared_prompt_forward);
     }
     if (grpo_.old_logprobs == "auto" && single_update) return {};
     return batch.sampler_logprobs;  // the policy has not moved since it sampled these

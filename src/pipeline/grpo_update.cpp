@@ -90,7 +90,7 @@ PolicyUpdateStats update_policy(Transformer& policy,
         RolloutBatch part = select_rows(batch, at::arange(start, start + count, at::kLong));
         const int64_t columns = part.completion_ids.size(1);
         const at::Device device = policy->device();
-        TokenLogprobs current = completion_logprobs(policy, part, logprob_options);
+        TokenLogprobs current = completion_logprobs(policy, part, logprob_options, config.shared_prompts);
         PolicyLossInputs loss_inputs;
         loss_inputs.logp = current.logprobs;
         loss_inputs.old_logp =
@@ -158,7 +158,8 @@ at::Tensor score_completions(Transformer& model,
                              const RolloutBatch& batch,
                              int64_t micro_batch_size,
                              double temperature,
-                             int64_t chunk_rows) {
+                             int64_t chunk_rows,
+                             bool shared_prompts) {
   at::NoGradGuard no_grad;
   const int64_t rows = batch.rows();
   const int64_t columns = batch.completion_ids.size(1);
@@ -168,7 +169,7 @@ at::Tensor score_completions(Transformer& model,
     if (!owns_item(start / micro_batch_size)) continue;  // data parallel, as in the update
     const int64_t count = std::min(micro_batch_size, rows - start);
     RolloutBatch part = select_rows(batch, at::arange(start, start + count, at::kLong));
-    at::Tensor logprobs = completion_logprobs(model, part, options).logprobs.cpu();
+    at::Tensor logprobs = completion_logprobs(model, part, options, shared_prompts).logprobs.cpu();
     result.narrow(0, start, count).narrow(1, 0, logprobs.size(1)).copy_(logprobs);
   }
   // Each rank filled its micro-batches' rows and left zeros elsewhere: the sum is the whole.

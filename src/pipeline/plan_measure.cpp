@@ -291,10 +291,15 @@ MeasuredStep measure_stage_step(const Config& config, const StageMemoryPlan& pla
     update.micro_batch_size = micro;
     update.temperature = g.generation.temperature > 0 ? g.generation.temperature : 1.0;
     update.chunk_rows = g.logprob_chunk_rows;
+    // Every row's prompt is its own random ids, so no prompt is shared and the measured step is
+    // the unshared one the estimate counts: an upper bound when grpo.shared_prompt_forward
+    // lets a group's completions share their prompt's positions.
+    update.shared_prompts = g.shared_prompt_forward;
     for (int step = 0; step < 2; ++step) {
       if (reference) {
         inputs.ref_logprobs =
-            score_completions(reference, batch, micro, update.temperature, g.logprob_chunk_rows);
+            score_completions(reference, batch, micro, update.temperature, g.logprob_chunk_rows,
+                              update.shared_prompts);
       }
       Timer timer;
       update_policy(policy, optimizer, batch, inputs, update);

@@ -104,6 +104,7 @@ const std::map<std::string, SettingEffect, std::less<>>& setting_table() {
       {"grpo.metric_for_best_model", OBSERVE},
       {"grpo.greater_is_better", OBSERVE},
       {"grpo.logprob_chunk_rows", OBSERVE},
+      {"grpo.shared_prompt_forward", CHANGE},  // float summation order: not bit-identical
       // distill: (with sft:)
       {"distill.", CHANGE},
       {"distill.loss.chunk_rows", OBSERVE},

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "r1forge/core/check.h"
+#include "r1forge/rl/shared_prompt_logprobs.h"
 
 namespace r1forge {
 
@@ -77,7 +78,14 @@ RolloutBatch select_rows(const RolloutBatch& batch, const at::Tensor& rows) {
 
 TokenLogprobs completion_logprobs(Transformer& model,
                                   const RolloutBatch& batch,
-                                  const TokenLogprobOptions& options) {
+                                  const TokenLogprobOptions& options,
+                                  bool share_prompts) {
+  if (share_prompts) {
+    const PromptGroups groups = group_prompts(batch);
+    if (groups.count() < batch.rows()) {
+      return shared_prompt_completion_logprobs(model, batch, groups, options);
+    }
+  }
   const at::Device device = model->device();
   at::Tensor input_ids = batch.input_ids.to(device);
   at::Tensor hidden = model->hidden_states({input_ids});  // [N, T, E]

@@ -412,6 +412,8 @@ std::vector<Probe> config_key_probes(const fs::path& root) {
       .probe("num_iterations", "2")
       .probe("mini_batch_size", "2")
       .probe("micro_batch_size", "1")
+      // A group's completions compute their prompt once: the same values up to float order.
+      .probe("shared_prompt_forward", "false")
       .probe("mask_truncated_completions", "true")
       .probe("advantage_estimator", "rloo")
       .probe("scale_rewards", "none")

@@ -1,4 +1,4 @@
-// The checkpoint protocol (pipeline/checkpoint.h) and SHA-256 (core/sha256.h): manifests that
+// The checkpoint protocol (pipeline/checkpoint.h): manifests that
 // match the files, nothing staged left behind, `latest` naming the newest, fallback past a
 // damaged checkpoint (kept, renamed), retention of the newest N plus the best, a failed save
 // leaving the earlier checkpoints untouched, stale staging removed, and the preflight check.
@@ -17,32 +17,6 @@ namespace r1forge {
 namespace {
 namespace fs = std::filesystem;
 using testing::TempDir;
-
-TEST(Sha256Test, FipsVectors) {
-  // FIPS 180-4 examples (and the NIST one-million-'a' vector).
-  EXPECT_EQ(sha256_hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-  EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-  EXPECT_EQ(sha256_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
-            "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
-  EXPECT_EQ(sha256_hex(std::string(1000000, 'a')),
-            "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
-}
-
-TEST(Sha256Test, StreamingInAnyChunksEqualsOneShot) {
-  std::string text;
-  for (int i = 0; i < 1000; ++i) text += static_cast<char>((i * 37) % 251);
-  for (size_t chunk : {1u, 3u, 55u, 56u, 63u, 64u, 65u, 999u}) {
-    Sha256 hash;
-    for (size_t at = 0; at < text.size(); at += chunk) {
-      hash.update(text.data() + at, std::min(chunk, text.size() - at));
-    }
-    EXPECT_EQ(hash.hex_digest(), sha256_hex(text)) << chunk;
-  }
-  TempDir dir;
-  atomic_write_file(dir / "f.bin", text);
-  EXPECT_EQ(sha256_file(dir / "f.bin"), sha256_hex(text));
-  EXPECT_THROW(sha256_file(dir / "missing"), IoError);
-}
 
 class CheckpointTest : public ::testing::Test {
  protected:

@@ -165,7 +165,9 @@ TEST(GrpoUpdate, ScoringPassEqualsTrainingLogprobsAndReferenceIsFrozen) {
   Transformer model(model_preset("tiny-qwen2"), /*initialize=*/false);
   model->init_weights(9);
   RolloutBatch batch = make_batch();
-  at::Tensor scored = score_completions(model, batch, /*micro_batch_size=*/3, 0.8, 2);
+  // Rows 2i and 2i + 1 share a prompt: micro-batches of 3 share it within the first one.
+  at::Tensor scored =
+      score_completions(model, batch, /*micro_batch_size=*/3, 0.8, 2, /*shared_prompts=*/true);
   TokenLogprobOptions options;
   options.temperature = 0.8;
   at::Tensor direct = completion_logprobs(model, batch, options).logprobs.detach();
@@ -173,7 +175,7 @@ TEST(GrpoUpdate, ScoringPassEqualsTrainingLogprobsAndReferenceIsFrozen) {
             1e-5);
   Transformer reference = clone_model(model);
   for (const auto& parameter : reference->parameters()) EXPECT_FALSE(parameter.requires_grad());
-  at::Tensor by_reference = score_completions(reference, batch, 4, 0.8, 2);
+  at::Tensor by_reference = score_completions(reference, batch, 4, 0.8, 2, false);
   EXPECT_LT(
       testing::max_abs_diff(by_reference * batch.completion_mask, scored * batch.completion_mask),
       1e-6);

@@ -28,6 +28,10 @@ set_target_properties(r1f::text_libs PROPERTIES
   INTERFACE_INCLUDE_DIRECTORIES "${R1F_ONIG_INCLUDE_DIRS};${R1F_UTF8PROC_INCLUDE_DIRS}"
   INTERFACE_LINK_LIBRARIES "${R1F_ONIG_LINK_LIBRARIES};${R1F_UTF8PROC_LINK_LIBRARIES}")
 
+# OpenSSL's libcrypto (Debian libssl-dev) for checkpoint SHA-256: its SHA-NI / AVX2 code hashes
+# several GB/s per core where a portable implementation does ~0.3 (core/sha256.h).
+find_package(OpenSSL REQUIRED COMPONENTS Crypto)
+
 # CUDA kernels: on when the LibTorch build has CUDA and nvcc is present (or forced).
 include(CheckLanguage)
 set(R1F_CUDA_ENABLED OFF)

@@ -13,12 +13,15 @@
 
 namespace r1forge {
 
-// Same result as decoder_layer_forward(config, weights, x, rotary, mask, nullptr, -), with
-// gradients for x and every weight, without storing the layer's intermediates.
+// Same result as decoder_layer_forward(config, weights, x, rotary, mask, nullptr, -, {}, prefix,
+// captured), with gradients for x, every weight and the prefix's keys and values (and through
+// the captured keys and values), without storing the layer's intermediates.
 at::Tensor checkpointed_decoder_layer(const ModelConfig& config,
                                       const DecoderLayerWeights& weights,
                                       const at::Tensor& x,
                                       const RotaryTables& rotary,
-                                      const at::Tensor& attention_mask);
+                                      const at::Tensor& attention_mask,
+                                      const LayerPrefix& prefix = {},
+                                      LayerPrefix* captured = nullptr);
 
 }  // namespace r1forge

@@ -37,6 +37,21 @@ struct DecoderLayerWeights {
   at::Tensor k_norm;          // [D] or undefined (Qwen3 per-head RMSNorm on k)
 };
 
+// Every layer's keys and values (after RoPE, with autograd) of a batch of P shared prefixes:
+// GRPO's G completions of one prompt attend to their prompt's keys and values, computed once
+// (rl/shared_prompt_logprobs.h). Filled by a forward with ForwardInputs::capture set.
+struct PrefixKeysValues {
+  std::vector<at::Tensor> keys;    // per layer [P, Hkv, Tp, D]
+  std::vector<at::Tensor> values;  // per layer [P, Hkv, Tp, D]
+};
+
+// One layer's view of a shared prefix: row n prepends prefix owner[n]'s keys and values.
+struct LayerPrefix {
+  at::Tensor keys;    // [P, Hkv, Tp, D] or undefined (no prefix)
+  at::Tensor values;  // [P, Hkv, Tp, D]
+  at::Tensor owner;   // [N] int64
+};
+
 struct ForwardInputs {
   at::Tensor input_ids = {};  // [N, T] int64
   at::Tensor positions = {};  // [N, T] int64; undefined = cache length + 0..T-1 for each row
@@ -50,6 +65,14 @@ struct ForwardInputs {
   // and both carry the same segment id, so packed samples never see each other (a
   // block-diagonal causal mask; pass positions restarting at 0 in each segment too).
   at::Tensor segment_ids = {};
+  // Prefix pass: every layer's keys and values of these positions are stored here.
+  PrefixKeysValues* capture = nullptr;
+  // Continuation of shared prefixes (no cache): row n's tokens follow prefix prefix_owner[n]
+  // and attend to its real positions (prefix_key_mask) and causally to their own. Pass
+  // positions (prefix length + 0..T-1 per row).
+  const PrefixKeysValues* prefix = nullptr;
+  at::Tensor prefix_owner = {};     // [N] int64 index into the P prefixes
+  at::Tensor prefix_key_mask = {};  // [P, Tp] bool: true on the prefix's real tokens
 };
 
 class TransformerImpl : public torch::nn::Module {
@@ -99,7 +122,9 @@ TORCH_MODULE(Transformer);
 
 // One decoder layer: x [N, T, E] -> [N, T, E]. `attention_mask` [N, 1, T, S] bool or
 // undefined (then plain causal attention over the new positions plus any cache);
-// `write_positions` [N] selects per-row decoding (see ForwardInputs).
+// `write_positions` [N] selects per-row decoding (see ForwardInputs). `prefix`: keys and values
+// prepended per row (then `attention_mask` is [N, 1, T, Tp + T]); `captured`: receives this
+// call's own keys and values [N, Hkv, T, D] (after RoPE).
 at::Tensor decoder_layer_forward(const ModelConfig& config,
                                  const DecoderLayerWeights& weights,
                                  const at::Tensor& x,
@@ -107,7 +132,9 @@ at::Tensor decoder_layer_forward(const ModelConfig& config,
                                  const at::Tensor& attention_mask,
                                  KvCache* cache,
                                  int64_t layer_index,
-                                 const at::Tensor& write_positions = {});
+                                 const at::Tensor& write_positions = {},
+                                 const LayerPrefix& prefix = {},
+                                 LayerPrefix* captured = nullptr);
 
 // Parameter count N (every weight once; a tied embedding counts once).
 int64_t parameter_count(const ModelConfig& config);

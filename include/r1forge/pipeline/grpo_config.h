@@ -78,6 +78,9 @@ struct GrpoConfig {
   int64_t num_iterations = 1;     // mu: passes over each rollout batch (TRL default 1)
   int64_t mini_batch_size = 0;    // completions per optimizer step; 0 = all B*G (one step)
   int64_t micro_batch_size = 16;  // completions per forward/backward (gradient accumulation)
+  // A micro-batch's completions of one prompt attend to that prompt's keys/values, computed
+  // once (rl/shared_prompt_logprobs.h); r1forge's default, TRL recomputes it per completion.
+  bool shared_prompt_forward = true;
   // ---- generation: max_completion_length (256; TRL's default is 512), temperature (> 0; the
   // training log-probs use it), top_p, top_k, min_p, penalties, stop strings; spliced flat into
   // this section. Engine settings like batch size come from the top-level `sampling:`.

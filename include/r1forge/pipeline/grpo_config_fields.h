@@ -24,6 +24,9 @@ void GrpoConfig::visit(Visitor& v) {
           "completions per optimizer step; 0 = the whole rollout batch", IntRange{0, kMaxCount});
   v.field("micro_batch_size", micro_batch_size, "completions per forward/backward",
           IntRange{1, 1 << 20});
+  v.field("shared_prompt_forward", shared_prompt_forward,
+          "log-prob and update passes compute each prompt once for its completions (same "
+          "values up to float summation order); false = every completion recomputes it, as TRL");
   generation.visit(v);  // max_completion_length, temperature, ... sit in this section (TRL)
   v.field("mask_truncated_completions", mask_truncated_completions,
           "no loss on completions cut by max_completion_length (DAPO overlong filtering)");

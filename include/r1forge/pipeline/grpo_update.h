@@ -24,6 +24,7 @@ struct PolicyUpdateConfig {
   int64_t micro_batch_size = 16;  // rows per forward/backward
   double temperature = 1.0;       // log-probs under logits / temperature, as sampled
   int64_t chunk_rows = 1024;      // log-softmax chunk
+  bool shared_prompts = true;     // each prompt's positions computed once per micro-batch
 };
 
 struct PolicyUpdateInputs {
@@ -56,11 +57,13 @@ PolicyUpdateStats update_policy(Transformer& policy,
                                 const PolicyUpdateConfig& config);
 
 // Log-probs [N, L] fp32 (CPU) of the completion tokens under `model`, no gradient, in
-// micro-batches of `micro_batch_size` rows.
+// micro-batches of `micro_batch_size` rows (each prompt once per micro-batch when
+// `shared_prompts`).
 at::Tensor score_completions(Transformer& model,
                              const RolloutBatch& batch,
                              int64_t micro_batch_size,
                              double temperature,
-                             int64_t chunk_rows);
+                             int64_t chunk_rows,
+                             bool shared_prompts);
 
 }  // namespace r1forge

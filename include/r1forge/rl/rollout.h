@@ -44,9 +44,12 @@ RolloutBatch select_rows(const RolloutBatch& batch, const at::Tensor& rows);
 
 // Log-probs (and entropy) of every completion token under `model`, with logits divided by
 // `options.temperature`: [N, L] each, differentiable when grad mode is on. Row n's token j is
-// predicted by the hidden state at position prompt_length[n] - 1 + j.
+// predicted by the hidden state at position prompt_length[n] - 1 + j. With `share_prompts`,
+// rows with the same prompt (a GRPO group) compute it once when any two rows share one
+// (rl/shared_prompt_logprobs.h; the same values up to summation order).
 TokenLogprobs completion_logprobs(Transformer& model,
                                   const RolloutBatch& batch,
-                                  const TokenLogprobOptions& options);
+                                  const TokenLogprobOptions& options,
+                                  bool share_prompts = false);
 
 }  // namespace r1forge

@@ -24,6 +24,7 @@
 #include "../command.h"
 #include "bench_distill.h"
 #include "bench_memory.h"
+#include "bench_sha256.h"
 #include "bench_stats.h"
 #include "r1forge/core/check.h"
 #include "r1forge/core/rng.h"
@@ -382,9 +383,12 @@ CommandAction setup(CLI::App& root) {
                        "write chrome://tracing JSONs PREFIX.chunked.json and PREFIX.naive.json of "
                        "the passes after the first (per-op CPU time)");
   CommandAction distill_action = add_bench_distill(*bench);
-  return [options, generate_options, logprobs_options, train, generate, logprobs, distill_action] {
+  CommandAction sha256_action = add_bench_sha256(*bench);
+  return [options, generate_options, logprobs_options, train, generate, logprobs, distill_action,
+          sha256_action] {
     if (train->parsed()) run_bench_train(*options);
     distill_action();
+    sha256_action();
     if (generate->parsed()) run_bench_generate(*generate_options);
     if (logprobs->parsed()) run_bench_logprobs(*logprobs_options);
   };

@@ -17,6 +17,7 @@ struct InitModelOptions {
   uint64_t seed = 1234;
   std::string dtype;       // empty = the config's torch_dtype
   int64_t vocab_size = 0;  // 0 = the preset's / config's
+  int64_t layers = 0;      // 0 = the preset's / config's num_hidden_layers
   bool overwrite = false;
 };
 
@@ -27,6 +28,7 @@ void run_init_model(const InitModelOptions& options) {
   ModelConfig config = options.preset.empty() ? load_model_config(options.config_json)
                                               : model_preset(options.preset);
   if (options.vocab_size > 0) config.vocab_size = options.vocab_size;
+  if (options.layers > 0) config.num_hidden_layers = options.layers;
   if (!options.dtype.empty()) {
     config.torch_dtype = dtype_name(parse_dtype_name(options.dtype));
   }
@@ -63,6 +65,9 @@ CommandAction setup(CLI::App& root) {
   command->add_option("--vocab-size", options->vocab_size,
                       "override the vocabulary size (e.g. to match a trained tokenizer); 0 = "
                       "keep");
+  command->add_option("--num-hidden-layers", options->layers,
+                      "decoder layers (default: the preset's or config's)")
+      ->check(CLI::PositiveNumber);
   command->add_flag("--overwrite", options->overwrite, "replace a model already in --out");
   return [options] { run_init_model(*options); };
 }
