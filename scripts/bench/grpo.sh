@@ -9,7 +9,8 @@
 # UNSHARED (1: also run r1forge with grpo.shared_prompt_forward=false, each completion
 # recomputing its prompt as TRL does, so the table shows what sharing buys; 0 skips it),
 # PEER (1; 0 skips TRL: r1forge's own rows only, for the scaling table), LAYERS (the
-# preset's; another count changes the model's size).
+# preset's; another count changes the model's size), MIXED_PRECISION (0; 1: bf16 autocast over
+# fp32 weights in both, r1forge's model.mixed_precision: bfloat16 and TRL's bf16=True).
 # Setup, all made here: a SentencePiece tokenizer trained on synthetic word problems (in the
 # R1-Zero template, with solutions), a random model of PRESET at that vocabulary, 64 such
 # problems in the template as prompts (applied here, `prompt_template: plain`, so both sides
@@ -22,7 +23,8 @@ preset="${PRESET:-qwen2-10m}" vocab="${VOCAB:-2048}"
 prompts_per_step="${PROMPTS_PER_STEP:-4}" generations="${GENERATIONS:-8}"
 completion="${COMPLETION_LENGTH:-64}" micro="${MICRO_BATCH:-16}"
 steps="${GRPO_STEPS:-6}" warmup="${WARMUP:-1}" checkpointing="${GRADIENT_CHECKPOINTING:-0}"
-unshared="${UNSHARED:-1}" peer="${PEER:-1}" layers=()
+unshared="${UNSHARED:-1}" peer="${PEER:-1}" layers=() mixed=none precision_flag=()
+if [ "${MIXED_PRECISION:-0}" = 1 ]; then mixed=bfloat16 precision_flag=(--bf16); fi
 if [ -n "${LAYERS:-}" ]; then layers=(--num-hidden-layers "$LAYERS"); fi
 gc_yaml=false gc_flag=()
 if [ "$checkpointing" = 1 ]; then gc_yaml=true gc_flag=(--gradient-checkpointing); fi
@@ -85,7 +87,7 @@ for line in sys.stdin:
 
 cat >"$dir/run.yaml" <<EOF
 run: {dir: $dir/r1forge-0, seed: 1, threads: $threads}
-model: {init: $model, gradient_checkpointing: $gc_yaml}
+model: {init: $model, gradient_checkpointing: $gc_yaml, mixed_precision: $mixed}
 stages:
   - name: rl
     type: grpo
@@ -111,7 +113,7 @@ peer_flags=(--model "$model" --prompts "$dir/prompts.jsonl" --expect-ids "$dir/p
             --decode-check "$dir/decode_check.jsonl" --prompts-per-step "$prompts_per_step"
             --num-generations "$generations" --max-completion-length "$completion"
             --micro-batch-size "$micro" --steps "$steps" --warmup "$warmup" --threads "$threads"
-            "${gc_flag[@]}")
+            "${gc_flag[@]}" "${precision_flag[@]}")
 # Peak resident set of each r1forge run (GNU time's maximum RSS, KiB) beside its metrics.
 peak_rss() { /usr/bin/time -f "%M" -o "$1" "${@:2}"; }
 for ((r = 0; r < repeats; r++)); do
@@ -132,4 +134,4 @@ done
 "$python" "$here/grpo_report.py" --dir "$dir" --repeats "$repeats" --warmup "$warmup" \
   --preset "$preset" --threads "$threads" --prompts-per-step "$prompts_per_step" \
   --num-generations "$generations" --max-completion-length "$completion" \
-  --gradient-checkpointing "$checkpointing"
+  --gradient-checkpointing "$checkpointing" --precision "$mixed"

@@ -148,6 +148,7 @@ def main():
     parser.add_argument("--gradient-checkpointing", action="store_true",
                         help="TRL's default; off unless given, as in r1forge")
     parser.add_argument("--out", required=True, help="scratch folder for the Trainer")
+    parser.add_argument("--bf16", action="store_true", help="TrainingArguments bf16=True")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
 
@@ -156,12 +157,14 @@ def main():
     tokenizer = load_tokenizer(args.model)
     check_tokenizer(tokenizer, prompts, args.expect_ids, args.decode_check)
     model = AutoModelForCausalLM.from_pretrained(args.model, dtype=torch.float32)
+    # --bf16: TRL's own default (bf16=True: autocast over fp32 weights in training, as
+    # r1forge's model.mixed_precision: bfloat16).
 
     completions = args.prompts_per_step * args.num_generations
     if completions % args.micro_batch_size:
         sys.exit("grpo_peer: B*G must be a multiple of --micro-batch-size")
     config = GRPOConfig(
-        output_dir=args.out, use_cpu=True, bf16=False, fp16=False, report_to=[],
+        output_dir=args.out, use_cpu=True, bf16=args.bf16, fp16=False, report_to=[],
         gradient_checkpointing=args.gradient_checkpointing,
         per_device_train_batch_size=args.micro_batch_size,
         gradient_accumulation_steps=completions // args.micro_batch_size,

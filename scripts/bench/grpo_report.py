@@ -68,6 +68,7 @@ def main():
     parser.add_argument("--num-generations", type=int, required=True)
     parser.add_argument("--max-completion-length", type=int, required=True)
     parser.add_argument("--gradient-checkpointing", type=int, default=0)
+    parser.add_argument("--precision", default="none", help="mixed precision: none | bfloat16")
     args = parser.parse_args()
     runs = {}
     for r in range(args.repeats):
@@ -92,7 +93,8 @@ def main():
     print(f"GRPO step, {args.preset}, B {shape['prompts_per_step']} prompts x G "
           f"{shape['num_generations']}, max_completion_length {shape['max_completion_length']}, "
           f"prompt {min(prompt_lengths)}-{max(prompt_lengths)} tokens, {args.threads} threads, "
-          f"fp32, gradient checkpointing {'on' if shape.get('gradient_checkpointing') else 'off'}; "
+          f"{'fp32' if args.precision == 'none' else 'bf16 autocast over fp32 weights'}, "
+          f"gradient checkpointing {'on' if shape.get('gradient_checkpointing') else 'off'}; "
           f"median of steps {args.warmup + 1}-{steps} per run, median of {args.repeats} "
           f"interleaved runs")
     print("| implementation | s/step | rollout s | reward s | logprobs s | update s | other s | "
@@ -118,6 +120,7 @@ def main():
                       "num_generations": shape["num_generations"],
                       "max_completion_length": shape["max_completion_length"],
                       "threads": args.threads, "warmup_steps": args.warmup,
+                      "mixed_precision": args.precision,
                       "gradient_checkpointing": shape.get("gradient_checkpointing", False),
                       "median": {k: v["median"] for k, v in median.items()},
                       "runs": {k: [r["median"] for r in v] for k, v in runs.items()}}))

@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """The PyTorch peer of `r1forge bench train`: forward + backward tokens/s of the same model
-folder in transformers (PyTorch eager mode, fp32, CPU), on the same shapes and thread count.
+folder in transformers (PyTorch eager mode, fp32, CPU), on the same shapes and thread count;
+with --autocast, the forward under torch.autocast("cpu", bfloat16) over the fp32 weights (what
+HF Trainer's bf16=True does on CPU), as r1forge's model.mixed_precision: bfloat16.
 
 Loss: mean next-token cross-entropy over all positions (what `r1forge bench train` computes).
 Timing covers zero_grad + forward + loss + backward per step, median over the timed steps,
@@ -24,6 +26,7 @@ def main():
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--attention", default="sdpa", choices=["sdpa", "eager"])
+    parser.add_argument("--autocast", action="store_true", help="bf16 autocast forward")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     model = AutoModelForCausalLM.from_pretrained(
@@ -38,7 +41,8 @@ def main():
     for step in range(args.warmup + args.steps):
         start = time.perf_counter()
         model.zero_grad(set_to_none=True)
-        logits = model(input_ids=inputs).logits
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.autocast):
+            logits = model(input_ids=inputs).logits
         loss = torch.nn.functional.cross_entropy(
             logits.reshape(-1, logits.size(-1)).float(), targets.reshape(-1))
         loss.backward()
@@ -47,6 +51,7 @@ def main():
     seconds = statistics.median(times)
     print(json.dumps({
         "bench": "train", "implementation": f"transformers-{args.attention}",
+        "mixed_precision": "bfloat16" if args.autocast else "none",
         "batch_size": args.batch_size, "sequence_length": args.seq_len - 1,
         "threads": args.threads, "steps": args.steps, "median_step_seconds": seconds,
         "tokens_per_second": inputs.numel() / seconds, "final_loss": loss.item()}))

@@ -3,6 +3,8 @@
 
 #include <torch/autograd.h>
 
+#include "r1forge/model/autocast_scope.h"
+
 namespace r1forge {
 namespace {
 
@@ -79,6 +81,9 @@ struct CheckpointedLayer : public torch::autograd::Function<CheckpointedLayer> {
                             int64_t layout_bits) {
     ctx->saved_data["config"] = reinterpret_cast<int64_t>(config);
     ctx->saved_data["layout"] = layout_bits;
+    // The recompute must run at the forward's precision: under the same autocast, if any.
+    const auto autocast = AutocastScope::current(inputs[0].device().type());
+    ctx->saved_data["autocast"] = autocast ? static_cast<int64_t>(*autocast) : int64_t{-1};
     ctx->save_for_backward(inputs.vec());
     at::NoGradGuard no_grad;
     return run_layer(*config, unpack(inputs.vec(), Layout::decode(layout_bits)));
@@ -100,6 +105,10 @@ struct CheckpointedLayer : public torch::autograd::Function<CheckpointedLayer> {
     std::vector<at::Tensor> outputs;
     {
       at::AutoGradMode enable_grad(true);
+      const int64_t autocast = ctx->saved_data["autocast"].toInt();
+      AutocastScope scope(saved[0].device().type(),
+                          autocast < 0 ? std::nullopt
+                                       : std::optional(static_cast<at::ScalarType>(autocast)));
       outputs =
           run_layer(*config, unpack(leaves, Layout::decode(ctx->saved_data["layout"].toInt())));
     }

@@ -12,6 +12,7 @@
 #include "r1forge/core/rng.h"
 #include "r1forge/kernels/kernels.h"
 #include "r1forge/model/activation_checkpoint.h"
+#include "r1forge/model/autocast_scope.h"
 #include "r1forge/model/layers.h"
 
 namespace r1forge {
@@ -177,8 +178,12 @@ at::Tensor decoder_layer_forward(const ModelConfig& c,
     // Per-row decoding: row n's key/value go to its own position; keys [N, Hkv, S, D].
     at::Tensor rows_index = at::arange(rows, write_positions.options());
     using at::indexing::Slice;
-    cache->keys[layer_index].index_put_({rows_index, Slice(), write_positions}, k.select(2, 0));
-    cache->values[layer_index].index_put_({rows_index, Slice(), write_positions}, v.select(2, 0));
+    // index_put_ does not convert: a mixed-precision model's bf16 cache takes bf16 rows.
+    const at::ScalarType cache_dtype = cache->keys[layer_index].scalar_type();
+    cache->keys[layer_index].index_put_({rows_index, Slice(), write_positions},
+                                        k.select(2, 0).to(cache_dtype));
+    cache->values[layer_index].index_put_({rows_index, Slice(), write_positions},
+                                          v.select(2, 0).to(cache_dtype));
     const int64_t span = attention_mask.size(-1);
     k = cache->keys[layer_index].narrow(2, 0, span);
     v = cache->values[layer_index].narrow(2, 0, span);
@@ -211,7 +216,17 @@ at::Tensor decoder_layer_forward(const ModelConfig& c,
   return hidden + mlp;
 }
 
+void TransformerImpl::set_mixed_precision(std::optional<at::ScalarType> dtype) {
+  TORCH_CHECK(!dtype || (*dtype == at::kBFloat16 && this->dtype() == at::kFloat),
+              "mixed precision is bfloat16 compute over float32 weights; the weights are ",
+              this->dtype());
+  mixed_precision_ = dtype;
+}
+
 at::Tensor TransformerImpl::hidden_states(const ForwardInputs& inputs) {
+  // Nested inside an engine's or a trainer's own scope this changes nothing; alone it casts
+  // the weights once for this call.
+  AutocastScope autocast(device().type(), mixed_precision_);
   const at::Tensor& ids = inputs.input_ids;
   TORCH_CHECK(ids.dim() == 2, "input_ids must be [N, T], got ", ids.sizes());
   const int64_t rows = ids.size(0), length = ids.size(1);
@@ -304,6 +319,7 @@ at::Tensor TransformerImpl::hidden_states(const ForwardInputs& inputs) {
 }
 
 at::Tensor TransformerImpl::logits(const at::Tensor& hidden) const {
+  AutocastOff fp32_head(hidden.device().type());  // mixed precision keeps the LM head fp32
   return at::linear(hidden, tied_or_head());
 }
 

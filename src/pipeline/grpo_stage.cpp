@@ -289,17 +289,25 @@ class GrpoStage {
     const int64_t batch_tokens = prompt_tokens + completion_tokens;
     tokens_seen_ += batch_tokens;
     // Model FLOPs: one forward per rollout token (a prompt is prefilled once for its G
-    // samples, then each completion token decoded), one per token for the reference and the
-    // old policy's log-probs when computed, and forward + backward (3 forwards) per token and
-    // update pass. Sequences at their mean length; padding not counted.
+    // samples, then each completion token decoded), one per computed position for the
+    // reference and the old policy's log-probs when computed, and forward + backward (3
+    // forwards) per computed position and update pass: with shared prompts a prompt's
+    // positions count once per micro-batch holding it, as they are computed. Sequences at
+    // their mean length; padding not counted.
     const int64_t rows = std::max<int64_t>(batch.prompt_lengths.size(0), 1);
     const double forward = forward_flops_per_token(model_.model->config(), batch_tokens / rows);
     const double rollout_tokens = static_cast<double>(completion_tokens) +
                                   static_cast<double>(prompt_tokens) / grpo_.num_generations;
-    const double passes_per_token = (reference_ ? 1.0 : 0.0) +
-                                    (inputs.old_logprobs.defined() ? 1.0 : 0.0) +
-                                    3.0 * static_cast<double>(grpo_.num_iterations);
-    model_flops = forward * (rollout_tokens + passes_per_token * static_cast<double>(batch_tokens));
+    const double scoring_positions = static_cast<double>(positions_per_pass(
+        batch, grpo_.micro_batch_size, 0, grpo_.shared_prompt_forward));
+    const double update_positions = static_cast<double>(
+        positions_per_pass(batch, grpo_.micro_batch_size, grpo_.mini_batch_size,
+                           grpo_.shared_prompt_forward));
+    // The sampler's log-probs as the old policy's cost nothing; only "recompute" runs a pass.
+    const double scoring_passes =
+        (reference_ ? 1.0 : 0.0) + (grpo_.old_logprobs == "recompute" ? 1.0 : 0.0);
+    model_flops = forward * (rollout_tokens + scoring_passes * scoring_positions +
+                             3.0 * static_cast<double>(grpo_.num_iterations) * update_positions);
     metrics["num_tokens"] = static_cast<double>(tokens_seen_);
     write_samples(step, groups, advantages.advantages);
     const double seconds = step_timer.seconds();

@@ -6,6 +6,7 @@
 
 #include "r1forge/core/check.h"
 #include "r1forge/core/distributed.h"
+#include "r1forge/rl/shared_prompt_logprobs.h"
 
 namespace r1forge {
 namespace {
@@ -152,6 +153,29 @@ PolicyUpdateStats update_policy(Transformer& policy,
   result.step_loss = steps ? loss_sum / steps : std::nan("");
   result.loss.policy_loss = steps ? policy_loss_sum / steps : std::nan("");
   return result;
+}
+
+int64_t positions_per_pass(const RolloutBatch& batch,
+                           int64_t micro_batch_size,
+                           int64_t mini_batch_size,
+                           bool shared_prompts) {
+  const int64_t rows = batch.rows();
+  const int64_t completions = batch.completion_lengths.sum().item<int64_t>();
+  if (!shared_prompts) return completions + batch.prompt_lengths.sum().item<int64_t>();
+  const int64_t mini = mini_batch_size > 0 ? std::min(mini_batch_size, rows) : rows;
+  const int64_t micro = std::max<int64_t>(1, std::min(micro_batch_size, mini));
+  int64_t prompts = 0;
+  for (int64_t mini_start = 0; mini_start < rows; mini_start += mini) {
+    const int64_t mini_end = std::min(mini_start + mini, rows);
+    for (int64_t start = mini_start; start < mini_end; start += micro) {
+      RolloutBatch part;  // group_prompts reads only the ids and prompt lengths
+      part.input_ids = batch.input_ids.narrow(0, start, std::min(micro, mini_end - start));
+      part.prompt_lengths = batch.prompt_lengths.narrow(0, start, part.input_ids.size(0));
+      // One micro-batch whose rows all differ runs the plain path: its prompts once per row.
+      prompts += group_prompts(part).prompt_lengths.sum().item<int64_t>();
+    }
+  }
+  return completions + prompts;
 }
 
 at::Tensor score_completions(Transformer& model,

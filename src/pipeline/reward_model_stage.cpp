@@ -9,6 +9,7 @@
 #include "r1forge/core/log.h"
 #include "r1forge/core/rng.h"
 #include "r1forge/core/yaml_io.h"
+#include "r1forge/model/hf_io.h"
 #include "r1forge/model/reward_model_io.h"
 #include "r1forge/pipeline/reward_model_trainer.h"
 #include "r1forge/pipeline/stage_references.h"
@@ -79,6 +80,9 @@ RewardModel load_reward_stage_model(const Config& config,
     model = reward_model_from_causal_lm(init, init_options, options);
   }
   model->body()->set_gradient_checkpointing(config.model.gradient_checkpointing);
+  if (config.model.mixed_precision != "none") {  // the body's matmuls; the score head stays fp32
+    model->body()->set_mixed_precision(parse_dtype_name(config.model.mixed_precision));
+  }
   R1F_CHECK_CONFIG(tokens.tokenizer->vocab_size() <= model->config().vocab_size, "stage '",
                    stage.name, "': the tokenizer ", tokens.tokenizer_source, " has ",
                    tokens.tokenizer->vocab_size(), " ids but the model's vocabulary is ",

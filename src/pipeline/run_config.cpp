@@ -32,6 +32,10 @@ Config load_config_text(std::string_view yaml_text,
   R1F_CHECK_CONFIG(config.distributed.backend != "nccl" || config.model.device != "cpu", source,
                    ": distributed.backend: nccl needs CUDA tensors, but model.device is cpu; "
                    "use gloo (or auto, which picks gloo on the CPU and nccl on GPUs)");
+  R1F_CHECK_CONFIG(config.model.mixed_precision == "none" || config.model.dtype == "float32",
+                   source, ": model.mixed_precision: ", config.model.mixed_precision,
+                   " computes in bf16 from float32 weights (the master copy), but model.dtype is ",
+                   config.model.dtype, "; set model.dtype: float32");
   return config;
 }
 

@@ -51,7 +51,11 @@ at::Device parse_device(const std::string& name) {
 
 double stage_peak_flops(const torch::nn::Module& model) {
   const at::Tensor weight = model.parameters().front();
-  return gemm_peak_flops_per_second(weight.scalar_type(), weight.device());
+  // A mixed-precision transformer's matmuls run in bf16: its MFU is against the bf16 peak.
+  const auto* transformer = dynamic_cast<const TransformerImpl*>(&model);
+  const at::ScalarType dtype =
+      transformer ? transformer->compute_dtype() : weight.scalar_type();
+  return gemm_peak_flops_per_second(dtype, weight.device());
 }
 
 fs::path stage_directory(const Config& config, const StageConfig& stage) {
@@ -124,6 +128,10 @@ StageModel load_stage_model(const Config& config, const StageConfig& stage) {
     result.model->refresh_handles();
   }
   result.model->set_gradient_checkpointing(config.model.gradient_checkpointing);
+  // load_config checked that mixed precision comes with float32 weights.
+  if (config.model.mixed_precision != "none") {
+    result.model->set_mixed_precision(parse_dtype_name(config.model.mixed_precision));
+  }
   const ModelConfig& model_config = result.model->config();
   R1F_CHECK_CONFIG(result.tokenizer->vocab_size() <= model_config.vocab_size, "stage '", stage.name,
                    "': the tokenizer ", result.tokenizer_source, " has ",
@@ -227,6 +235,7 @@ Transformer clone_model(Transformer& model) {
   copy->to(model->device(), model->dtype());
   copy->refresh_handles();
   load_hf_tensors(copy, hf_named_tensors(model), "the policy");
+  copy->set_mixed_precision(model->mixed_precision());
   for (auto& parameter : copy->parameters()) parameter.set_requires_grad(false);
   return copy;
 }

@@ -15,6 +15,7 @@
 
 #include "chunked_logits.h"
 #include "r1forge/core/check.h"
+#include "r1forge/model/autocast_scope.h"
 
 namespace r1forge {
 namespace {
@@ -201,6 +202,8 @@ TokenLogprobs compute_token_logprobs(const at::Tensor& hidden,
                                      const at::Tensor& output_embedding,
                                      const at::Tensor& targets,
                                      const TokenLogprobOptions& options) {
+  // The LM head stays fp32 under mixed precision, as TransformerImpl::logits keeps it.
+  AutocastOff fp32_head(hidden.device().type());
   TORCH_CHECK(hidden.dim() == 3 && targets.dim() == 2 && hidden.size(0) == targets.size(0) &&
                   hidden.size(1) == targets.size(1),
               "token log-probs: hidden [N, T, E] and targets [N, T] disagree: ", hidden.sizes(),

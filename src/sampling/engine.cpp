@@ -8,6 +8,7 @@
 #include "r1forge/core/check.h"
 #include "r1forge/core/rng.h"
 #include "r1forge/core/timer.h"
+#include "r1forge/model/autocast_scope.h"
 #include "r1forge/sampling/sampler.h"
 
 namespace r1forge {
@@ -80,6 +81,9 @@ Engine::Engine(ModelBackend& backend,
 }
 
 std::vector<GeneratedSample> Engine::generate(const std::vector<GenerationRequest>& requests) {
+  // One scope for the whole call: the model's own per-step scopes nest inside it, so the bf16
+  // weight copies are made once, not at every decode step.
+  AutocastScope autocast(backend_.device_type(), backend_.mixed_precision());
   Timer total;
   stats_ = EngineStats{};
   const int64_t vocab = backend_.vocab_size();

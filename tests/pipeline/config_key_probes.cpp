@@ -330,6 +330,8 @@ std::vector<Probe> config_key_probes(const fs::path& root) {
        {"model.gradient_checkpointing=true"},
        {},
        Observed::STAGE_MODEL});
+  // bf16 matmuls over the fp32 weights: the sft stage's losses and weights change.
+  add({"model.mixed_precision", "sft", {"model.mixed_precision=bfloat16"}});
   const Overrides preset_base = {"model.init=tiny-qwen2", "model.tokenizer=" + r + "/tok.model"};
   architecture_probes(probes, "model.architecture.", "model.architecture.", preset_base);
 

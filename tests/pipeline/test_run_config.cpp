@@ -71,6 +71,17 @@ TEST(ConfigTest, ChoicesAndRangesOfTheRealStructs) {
   Config config = load_config_text("model: {device: auto, dtype: bfloat16}\n", "c.yaml");
   EXPECT_EQ(config.model.device, "auto");
   EXPECT_EQ(config.model.dtype, "bfloat16");
+  EXPECT_THROW(load_config_text("model: {mixed_precision: float16}\n", "c.yaml"), ConfigError);
+  // Mixed precision computes from fp32 master weights: bf16 weights are refused by name.
+  try {
+    load_config_text("model: {dtype: bfloat16, mixed_precision: bfloat16}\n", "c.yaml");
+    ADD_FAILURE() << "no error";
+  } catch (const ConfigError& error) {
+    EXPECT_NE(std::string(error.what()).find("c.yaml: model.mixed_precision"), std::string::npos)
+        << error.what();
+  }
+  EXPECT_EQ(load_config_text("model: {mixed_precision: bfloat16}\n", "c.yaml").model.mixed_precision,
+            "bfloat16");
 }
 
 TEST(ConfigTest, ResolvedConfigHasEveryKeyAndReloadsEqual) {

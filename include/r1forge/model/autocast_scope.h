@@ -51,4 +51,24 @@ class AutocastScope {
   at::ScalarType previous_dtype_ = at::kFloat;
 };
 
+// Autocast off on `device` for a block inside a scope: the LM head stays fp32 wherever it is
+// called from, so the sampler's log-probs and the trainer's (rl/logprobs.h, which runs its
+// chunk GEMMs outside any scope) come from the same fp32 logits.
+class AutocastOff {
+ public:
+  explicit AutocastOff(at::DeviceType device)
+      : device_(device), was_enabled_(at::autocast::is_autocast_enabled(device)) {
+    if (was_enabled_) at::autocast::set_autocast_enabled(device, false);
+  }
+  ~AutocastOff() {
+    if (was_enabled_) at::autocast::set_autocast_enabled(device_, true);
+  }
+  AutocastOff(const AutocastOff&) = delete;
+  AutocastOff& operator=(const AutocastOff&) = delete;
+
+ private:
+  at::DeviceType device_;
+  bool was_enabled_;
+};
+
 }  // namespace r1forge

@@ -16,6 +16,7 @@
 #include <torch/nn/pimpl.h>
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "r1forge/model/kv_cache.h"
@@ -100,6 +101,14 @@ class TransformerImpl : public torch::nn::Module {
   // Recompute each layer's activations in backward instead of storing them.
   void set_gradient_checkpointing(bool enabled) { gradient_checkpointing_ = enabled; }
   bool gradient_checkpointing() const { return gradient_checkpointing_; }
+  // Mixed precision: hidden_states runs under autocast to this dtype (bf16: matmuls and
+  // attention in bf16 from fp32 weights; norms, residual stream and the LM head stay fp32).
+  // Empty = the weights' dtype throughout. Only for fp32 weights (model/autocast_scope.h).
+  void set_mixed_precision(std::optional<at::ScalarType> dtype);
+  std::optional<at::ScalarType> mixed_precision() const { return mixed_precision_; }
+  // The dtype activations and the KV cache are computed in: the mixed-precision dtype or the
+  // weights'.
+  at::ScalarType compute_dtype() const { return mixed_precision_.value_or(dtype()); }
   at::ScalarType dtype() const { return embedding_.scalar_type(); }
   at::Device device() const { return embedding_.device(); }
   // Re-reads the layer handles after to(device/dtype) replaced the registered tensors.
@@ -117,6 +126,7 @@ class TransformerImpl : public torch::nn::Module {
   at::Tensor inverse_frequencies_;  // buffer [D/2] fp32
   std::vector<DecoderLayerWeights> layers_;
   bool gradient_checkpointing_ = false;
+  std::optional<at::ScalarType> mixed_precision_;
 };
 TORCH_MODULE(Transformer);
 

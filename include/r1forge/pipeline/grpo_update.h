@@ -56,6 +56,15 @@ PolicyUpdateStats update_policy(Transformer& policy,
                                 const PolicyUpdateInputs& inputs,
                                 const PolicyUpdateConfig& config);
 
+// Positions one forward over `batch` in micro-batches of `micro_batch_size` rows computes
+// (within mini-batches of `mini_batch_size`, 0 = all rows): every completion token, and each
+// prompt token once per micro-batch holding its prompt when `shared_prompts`, else once per
+// row. For MFU: the update's and the scoring passes' model FLOPs.
+int64_t positions_per_pass(const RolloutBatch& batch,
+                           int64_t micro_batch_size,
+                           int64_t mini_batch_size,
+                           bool shared_prompts);
+
 // Log-probs [N, L] fp32 (CPU) of the completion tokens under `model`, no gradient, in
 // micro-batches of `micro_batch_size` rows (each prompt once per micro-batch when
 // `shared_prompts`).

@@ -60,6 +60,9 @@ struct ModelRunConfig {
   std::string init = "tiny-qwen2";      // a model folder path or a preset name
   std::string tokenizer;                // tokenizer file or folder; empty = the init folder
   std::string dtype = "float32";        // float32|bfloat16|float16 (parameters and compute)
+  // none | bfloat16: matmuls and attention in bf16 under autocast over fp32 weights (which
+  // stay the master copy, with the optimizer, norms and LM head in fp32); needs dtype float32.
+  std::string mixed_precision = "none";
   std::string device = "cpu";           // cpu|cuda|auto (auto = cuda when available)
   bool gradient_checkpointing = false;  // recompute activations in backward to save memory
   ArchitectureConfig architecture;      // shape overrides when init is a preset
@@ -70,6 +73,9 @@ struct ModelRunConfig {
     v.field("init", init, "a model folder path or a preset name");
     v.field("tokenizer", tokenizer, "tokenizer file or folder; empty = the model folder");
     v.field("dtype", dtype, "parameter and compute dtype", OneOf{"float32", "bfloat16", "float16"});
+    v.field("mixed_precision", mixed_precision,
+            "bfloat16: matmuls and attention in bf16 over fp32 weights (autocast); none = dtype",
+            OneOf{"none", "bfloat16"});
     v.field("device", device, "where the model runs; auto = cuda when available",
             OneOf{"cpu", "cuda", "auto"});
     v.field("gradient_checkpointing", gradient_checkpointing,

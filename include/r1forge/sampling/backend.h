@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -46,6 +47,10 @@ class ModelBackend {
   virtual at::Tensor decode(const at::Tensor& tokens, const at::Tensor& positions) = 0;
   // Bytes of KV storage held (for logs and the token budget).
   virtual int64_t cache_bytes() const = 0;
+  // Where the model runs and its mixed-precision dtype (empty = none): the engine keeps one
+  // autocast scope open over a whole generate call, so each weight is cast once per call.
+  virtual at::DeviceType device_type() const { return at::kCPU; }
+  virtual std::optional<at::ScalarType> mixed_precision() const { return std::nullopt; }
 };
 
 }  // namespace r1forge

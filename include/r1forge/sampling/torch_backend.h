@@ -19,6 +19,10 @@ class TorchBackend : public ModelBackend {
   void load_prompt(int64_t slot, const PromptState& state) override;
   void move_slot(int64_t from, int64_t to, int64_t length) override;
   at::Tensor decode(const at::Tensor& tokens, const at::Tensor& positions) override;
+  at::DeviceType device_type() const override { return model_->device().type(); }
+  std::optional<at::ScalarType> mixed_precision() const override {
+    return model_->mixed_precision();
+  }
   int64_t cache_bytes() const override { return cache_.bytes(); }
   Transformer& model() { return model_; }
 

@@ -27,6 +27,7 @@
 #include "bench_sha256.h"
 #include "bench_stats.h"
 #include "r1forge/core/check.h"
+#include "r1forge/core/gemm_peak.h"
 #include "r1forge/core/rng.h"
 #include "r1forge/core/threads.h"
 #include "r1forge/core/timer.h"
@@ -47,6 +48,7 @@ struct BenchTrainOptions {
   int64_t warmup = 2;
   int64_t threads = 0;
   bool gradient_checkpointing = false;
+  bool mixed_precision = false;  // bf16 autocast over fp32 weights (model.mixed_precision)
   std::string profile;  // chrome-trace file of the timed steps; empty = no profiling
 };
 
@@ -58,6 +60,7 @@ void run_bench_train(const BenchTrainOptions& options) {
   Transformer model =
       options.model.empty() ? Transformer(model_preset(options.preset)) : load_model(options.model);
   model->set_gradient_checkpointing(options.gradient_checkpointing);
+  if (options.mixed_precision) model->set_mixed_precision(at::kBFloat16);
   model->train();
   const ModelConfig& config = model->config();
   at::Generator generator = make_cpu_generator(0, "bench-train");
@@ -86,17 +89,26 @@ void run_bench_train(const BenchTrainOptions& options) {
   const double seconds = median(step_seconds);
   const double tokens_per_second = static_cast<double>(tokens) / seconds;
   const double flops = training_flops_per_token(config, options.sequence_length - 1);
+  const double achieved = tokens_per_second * flops;
+  // The machine's GEMM peak in both precisions, measured here at the same thread count with a
+  // large matmul (core/gemm_peak.h): the step's share of the peak of the precision it runs in.
+  const double peak_fp32 = gemm_peak_flops_per_second(at::kFloat, at::kCPU);
+  const double peak_bf16 = gemm_peak_flops_per_second(at::kBFloat16, at::kCPU);
+  const double peak = options.mixed_precision ? peak_bf16 : peak_fp32;
   std::printf(
-      "| model | params | batch | seq | threads | ms/step (median of %lld) | tokens/s | GFLOP/s "
-      "|\n",
+      "| model | params | precision | batch | seq | threads | ms/step (median of %lld) | "
+      "tokens/s | GFLOP/s | of GEMM peak |\n",
       static_cast<long long>(options.steps));
-  std::printf("|---|---|---|---|---|---|---|---|\n");
-  std::printf("| %s | %lld | %lld | %lld | %lld | %.1f | %.0f | %.2f |\n",
+  std::printf("|---|---|---|---|---|---|---|---|---|---|\n");
+  std::printf("| %s | %lld | %s | %lld | %lld | %lld | %.1f | %.0f | %.2f | %.1f%% |\n",
               options.model.empty() ? options.preset.c_str() : options.model.c_str(),
               static_cast<long long>(parameter_count(config)),
+              options.mixed_precision ? "bf16 autocast" : "fp32",
               static_cast<long long>(options.batch_size),
               static_cast<long long>(options.sequence_length - 1), static_cast<long long>(threads),
-              seconds * 1e3, tokens_per_second, tokens_per_second * flops / 1e9);
+              seconds * 1e3, tokens_per_second, achieved / 1e9, 100.0 * achieved / peak);
+  std::printf("GEMM peak at %lld threads: fp32 %.1f GFLOP/s, bf16 %.1f GFLOP/s\n",
+              static_cast<long long>(threads), peak_fp32 / 1e9, peak_bf16 / 1e9);
   nlohmann::json summary = {{"bench", "train"},
                             {"implementation", "r1forge"},
                             {"parameters", parameter_count(config)},
@@ -105,7 +117,11 @@ void run_bench_train(const BenchTrainOptions& options) {
                             {"threads", threads},
                             {"steps", options.steps},
                             {"gradient_checkpointing", options.gradient_checkpointing},
+                            {"mixed_precision", options.mixed_precision ? "bfloat16" : "none"},
                             {"median_step_seconds", seconds},
+                            {"gemm_peak_fp32", peak_fp32},
+                            {"gemm_peak_bf16", peak_bf16},
+                            {"fraction_of_peak", achieved / peak},
                             {"tokens_per_second", tokens_per_second},
                             {"flops_per_token", flops},
                             {"final_loss", loss_value}};
@@ -117,6 +133,7 @@ struct BenchGenerateOptions {
   std::string model;  // folder; empty = --preset
   std::string preset = "qwen2-10m";
   std::string backend = "torch";
+  bool mixed_precision = false;  // bf16 autocast over fp32 weights, bf16 KV cache
   int64_t prompts = 8;
   int64_t samples_per_prompt = 8;
   int64_t prompt_length = 32;
@@ -134,6 +151,7 @@ void run_bench_generate(const BenchGenerateOptions& options) {
   const int64_t threads = set_thread_count(options.threads);
   Transformer model =
       options.model.empty() ? Transformer(model_preset(options.preset)) : load_model(options.model);
+  if (options.mixed_precision) model->set_mixed_precision(at::kBFloat16);
   std::unique_ptr<ModelBackend> backend = make_model_backend(options.backend, model);
   at::Generator generator = make_cpu_generator(0, "bench-generate");
   at::Tensor prompt_ids =
@@ -175,6 +193,7 @@ void run_bench_generate(const BenchGenerateOptions& options) {
       stats.sampling_seconds);
   nlohmann::json summary = {{"bench", "generate"},
                             {"implementation", "r1forge-" + options.backend},
+                            {"mixed_precision", options.mixed_precision ? "bfloat16" : "none"},
                             {"prompts", options.prompts},
                             {"samples_per_prompt", options.samples_per_prompt},
                             {"prompt_length", options.prompt_length},
@@ -344,6 +363,8 @@ CommandAction setup(CLI::App& root) {
   train->add_option("--threads", options->threads, "CPU threads; 0 = all cores");
   train->add_flag("--gradient-checkpointing", options->gradient_checkpointing,
                   "recompute layer activations in backward");
+  train->add_flag("--mixed-precision", options->mixed_precision,
+                  "bf16 autocast over fp32 weights (model.mixed_precision: bfloat16)");
   train->add_option("--profile", options->profile,
                     "write a chrome://tracing JSON of the timed steps (per-op CPU time; the "
                     "step times then include profiler overhead)");
@@ -354,6 +375,8 @@ CommandAction setup(CLI::App& root) {
   generate->add_option("--preset", generate_options->preset, "model preset when no --model");
   generate->add_option("--backend", generate_options->backend,
                        "torch (KV cache) or recompute (full forward every step)");
+  generate->add_flag("--mixed-precision", generate_options->mixed_precision,
+                     "bf16 autocast over fp32 weights and a bf16 KV cache");
   generate->add_option("--prompts", generate_options->prompts, "distinct prompts");
   generate->add_option("--n", generate_options->samples_per_prompt, "samples per prompt (G)");
   generate->add_option("--prompt-len", generate_options->prompt_length, "tokens per prompt");
