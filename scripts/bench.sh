@@ -83,11 +83,19 @@ peer="$root/scripts/bench/train_peer.py"
 # table shows the median run (process-to-process spread here is about 5%).
 results="$work/train_results.jsonl"
 : >"$results"
+# MIXED_PRECISION=1: every row under bf16 autocast over fp32 weights (r1forge
+# --mixed-precision, the peers torch.autocast), against the bf16 GEMM peak.
+precision=()
+peer_precision=()
+if [ "${MIXED_PRECISION:-0}" = 1 ]; then precision=(--mixed-precision) peer_precision=(--autocast); fi
 for ((r = 0; r < repeats; r++)); do
-  "$r1forge" bench train --model "$model" "${flags[@]}" | tail -n 1 >>"$results"
-  "$r1forge" bench train --model "$model" "${flags[@]}" --gradient-checkpointing | tail -n 1 >>"$results"
-  "$venv/bin/python" "$peer" --model "$model" "${flags[@]}" --attention sdpa 2>/dev/null | tail -n 1 >>"$results"
-  "$venv/bin/python" "$peer" --model "$model" "${flags[@]}" --attention eager 2>/dev/null | tail -n 1 >>"$results"
+  "$r1forge" bench train --model "$model" "${flags[@]}" "${precision[@]}" | tail -n 1 >>"$results"
+  "$r1forge" bench train --model "$model" "${flags[@]}" "${precision[@]}" --gradient-checkpointing |
+    tail -n 1 >>"$results"
+  for attention in sdpa eager; do
+    "$venv/bin/python" "$peer" --model "$model" "${flags[@]}" "${peer_precision[@]}" \
+      --attention "$attention" 2>/dev/null | tail -n 1 >>"$results"
+  done
 done
 
 "$venv/bin/python" - "$results" "$preset" <<'PY'
@@ -104,15 +112,22 @@ median = {name: sorted(runs, key=lambda r: r["tokens_per_second"])[len(runs) // 
 base = max(median["transformers-sdpa"]["tokens_per_second"],
            median["transformers-eager"]["tokens_per_second"])
 r = median["r1forge"]
+mixed = r.get("mixed_precision", "none") != "none"
+peak = r["gemm_peak_bf16" if mixed else "gemm_peak_fp32"]
 print(f"forward+backward, {sys.argv[2]} ({r['parameters']:,} params), batch {r['batch_size']}, "
-      f"seq {r['sequence_length']}, {r['threads']} threads; median of {r['steps']} steps per "
-      f"run, median of {len(groups['r1forge'])} interleaved runs")
-print("| implementation | ms/step | tokens/s | vs faster transformers | runs (tokens/s) |")
-print("|---|---|---|---|---|")
+      f"seq {r['sequence_length']}, {r['threads']} threads, "
+      f"{'bf16 autocast over fp32 weights' if mixed else 'fp32'}; median of {r['steps']} steps "
+      f"per run, median of {len(groups['r1forge'])} interleaved runs; GEMM peak measured in the "
+      f"r1forge runs: fp32 {r['gemm_peak_fp32'] / 1e9:.0f}, bf16 {r['gemm_peak_bf16'] / 1e9:.0f} "
+      f"GFLOP/s")
+print("| implementation | ms/step | tokens/s | vs faster transformers | of GEMM peak | "
+      "runs (tokens/s) |")
+print("|---|---|---|---|---|---|")
 for name, row in median.items():
     spread = ", ".join(f"{x['tokens_per_second']:.0f}" for x in groups[name])
+    share = row["tokens_per_second"] * r["flops_per_token"] / peak
     print(f"| {name} | {row['median_step_seconds'] * 1e3:.1f} | {row['tokens_per_second']:.0f} | "
-          f"{row['tokens_per_second'] / base:.2f}x | {spread} |")
+          f"{row['tokens_per_second'] / base:.2f}x | {100 * share:.1f}% | {spread} |")
 print(json.dumps({"bench": "train", "ratio_vs_transformers": r["tokens_per_second"] / base,
                   "median": median}))
 PY

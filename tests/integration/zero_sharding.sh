@@ -3,7 +3,10 @@
 # (pretrain, GRPO with a reset KL reference, SFT), 2 processes (Gloo on loopback):
 #   1. every stage's weights bit for bit those of the replicated 2-process run (each rank
 #      updates whole parameters with the same kernels, and the gradient norm is computed from
-#      the same per-parameter norms) and within 1e-6 of 1 process; each stage's last
+#      the same per-parameter norms) and within 1e-5 of 1 process (2 processes sum the
+#      micro-batches' gradients in another order; AdamW's m / sqrt(v) turns that rounding in a
+#      near-zero gradient entry into up to ~1% of a step, 2.5e-6 at GRPO's lr 3e-4 with shared
+#      prompts; the replicated run is the bit-for-bit check); each stage's last
 #      checkpoint holds the whole optimizer state, bit for bit the replicated run's (tensors,
 #      names, step counts);
 #   2. each rank holds about half the replicated AdamW state (the logged per-rank sizes);
@@ -28,7 +31,7 @@ echo "1 process, 2 replicated, 2 ZeRO-1: $((SECONDS - start)) s"
 
 # 1. The same weights, and whole optimizer states in the checkpoints.
 python3 "$weights" runs/replicated runs/zero 0 || fail "ZeRO-1 differs from replicated"
-python3 "$weights" runs/one runs/zero 1e-6 || fail "ZeRO-1 differs from 1 process by more than 1e-6"
+python3 "$weights" runs/one runs/zero 1e-5 || fail "ZeRO-1 differs from 1 process by more than 1e-5"
 python3 - runs/replicated runs/zero <<'PY' || fail "the ZeRO-1 checkpoints' optimizer state differs"
 import array, glob, json, os, struct, sys
 

@@ -119,10 +119,13 @@ void optimizer_probes(Section s, const fs::path& root, const std::string& other_
       .probe("adam_epsilon", "0.01")
       .probe("max_grad_norm", "0.001");
   // A policy whose EOS embedding is NaN (model_nan) has finite samples and NaN gradients: the
-  // default skips up to 3 such updates in a row, 0 aborts at the first.
-  o.probe("skip_nonfinite_steps", "0",
-          {"stages." + s.stage() + ".init=" + (root / "model_nan").string()})
-      .may_fail();
+  // default skips up to 3 such updates in a row, 0 aborts at the first. The NaN enters where a
+  // completion's final EOS is fed to the model, which GRPO's shared-prompt pass never does
+  // (that token predicts nothing), so GRPO runs this probe with every row computed whole.
+  std::vector<std::string> nan_context = {"stages." + s.stage() + ".init=" +
+                                          (root / "model_nan").string()};
+  if (s.stage() == "rl") nan_context.push_back("stages.rl.grpo.shared_prompt_forward=false");
+  o.probe("skip_nonfinite_steps", "0", nan_context).may_fail();
   Section schedule = o.sub("schedule");
   schedule.probe("lr_scheduler_type", other_schedule)
       .probe("warmup_steps", "1")
