@@ -13,6 +13,7 @@
 #include "r1forge/model/hf_io.h"
 #include "r1forge/rl/logprobs.h"
 #include "r1forge/rl/rollout.h"
+#include "r1forge/rl/shared_prompt_logprobs.h"
 #include "r1forge/sampling/engine.h"
 #include "r1forge/sampling/torch_backend.h"
 #include "test_util.h"
@@ -129,6 +130,33 @@ TEST(MixedPrecision, EngineLogprobsMatchTheTrainersAndTheCacheIsBf16) {
   KvCache cache = KvCache::allocate(model->config(), 1, 4,
                                     at::TensorOptions().dtype(model->compute_dtype()));
   EXPECT_EQ(cache.keys[0].scalar_type(), at::kBFloat16);
+}
+
+// Under mixed precision the CPU attention is explicit bf16 matmuls with a causal, padding or
+// shared-prefix mask: the shared-prompt pass (prefix mask) and the plain pass (causal) must
+// agree to bf16 rounding, and both stay close to fp32.
+TEST(MixedPrecision, SharedPromptAndPlainPassesAgree) {
+  Transformer model = load_model(golden_folder("tiny_qwen3"));
+  std::vector<GeneratedSample> samples;
+  for (int64_t i = 0; i < 6; ++i) {
+    GeneratedSample sample;
+    sample.prompt_index = i / 3;
+    for (int64_t j = 0; j < 3 + i; ++j) sample.token_ids.push_back(7 + 5 * i + j);
+    sample.logprobs.assign(sample.token_ids.size(), -1.0f);
+    sample.finish_reason = FinishReason::STOP;
+    samples.push_back(sample);
+  }
+  RolloutBatch batch = make_rollout_batch({{1, 2, 3, 4, 5, 6}, {9, 8, 7}}, samples, 0, false);
+  at::NoGradGuard no_grad;
+  const at::Tensor on = batch.completion_mask.to(at::kBool);
+  at::Tensor fp32 = completion_logprobs(model, batch, {}).logprobs;
+  model->set_mixed_precision(at::kBFloat16);
+  at::Tensor plain = completion_logprobs(model, batch, {}).logprobs;
+  at::Tensor shared =
+      shared_prompt_completion_logprobs(model, batch, group_prompts(batch), {}).logprobs;
+  EXPECT_LT((shared - plain).masked_select(on).abs().max().item<double>(), 0.02);
+  EXPECT_LT((plain - fp32).masked_select(on).abs().max().item<double>(), 0.02);
+  EXPECT_GT((plain - fp32).masked_select(on).abs().max().item<double>(), 1e-6);
 }
 
 TEST(MixedPrecision, NeedsFp32WeightsAndScopesRestoreTheState) {
