@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmarks with baselines measured in the same run; prints tables of ratios.
 #   train:    `r1forge bench train` vs transformers (PyTorch eager, sdpa and eager attention)
-#             on the same ~10M-parameter weights, shapes and thread count; forward + backward.
+#             on the same PRESET weights, shapes and thread count; forward + backward, and
+#             each as a share of the fp32 (bf16 with MIXED_PRECISION=1) GEMM peak.
 #   generate: `r1forge generate` (timed as a whole process, model load included) vs
 #             transformers generate() and a plain PyTorch eager KV-cache loop (generation time
 #             only), 8 prompts x G = 8, prompt 32, 128 and 512 new tokens, batch 1/8/64; plus
@@ -22,7 +23,8 @@
 #   scaling:  scripts/bench/scaling.sh: r1forge's GRPO step time and peak RSS as G, completion
 #             length and model size double (the grpo benchmark's setup, r1forge only).
 # Usage: scripts/bench.sh [train|generate|logprobs|distill|grpo|zero|sha256|scaling] ; env
-# PRESET (qwen2-10m) for train, generate and grpo; BATCH (8), SEQ (256), STEPS (10),
+# PRESET (qwen2-10m) for train, generate and grpo; MIXED_PRECISION (0) for train and grpo;
+# BATCH (8), SEQ (256), STEPS (10),
 # THREADS (2), REPEATS (3) for train; NEW_TOKENS ("128 512"), BATCHES ("1 8 64") for generate;
 # THREADS, REPEATS and LOGPROBS_FLAGS (extra `bench logprobs` flags) for logprobs; THREADS,
 # REPEATS and those of scripts/bench/grpo.sh (PRESET, VOCAB, PROMPTS_PER_STEP, GENERATIONS,
