@@ -67,18 +67,18 @@ Unpacked unpack(const std::vector<at::Tensor>& flat, const Layout& layout) {
 // The layer's output, then (when it captures) its keys and values.
 std::vector<at::Tensor> run_layer(const ModelConfig& config, const Unpacked& in) {
   LayerPrefix captured;
-  at::Tensor output = decoder_layer_forward(config, in.weights, in.x, {in.cos, in.sin}, in.mask,
-                                            nullptr, 0, {}, in.prefix,
-                                            in.captures ? &captured : nullptr);
+  at::Tensor output =
+      decoder_layer_forward(config, in.weights, in.x, {in.cos, in.sin}, in.mask, nullptr, 0, {},
+                            in.prefix, in.captures ? &captured : nullptr);
   if (!in.captures) return {output};
   return {output, captured.keys, captured.values};
 }
 
 struct CheckpointedLayer : public torch::autograd::Function<CheckpointedLayer> {
   static torch::autograd::variable_list forward(torch::autograd::AutogradContext* ctx,
-                            at::TensorList inputs,
-                            const ModelConfig* config,
-                            int64_t layout_bits) {
+                                                at::TensorList inputs,
+                                                const ModelConfig* config,
+                                                int64_t layout_bits) {
     ctx->saved_data["config"] = reinterpret_cast<int64_t>(config);
     ctx->saved_data["layout"] = layout_bits;
     // The recompute must run at the forward's precision: under the same autocast, if any.
@@ -106,9 +106,9 @@ struct CheckpointedLayer : public torch::autograd::Function<CheckpointedLayer> {
     {
       at::AutoGradMode enable_grad(true);
       const int64_t autocast = ctx->saved_data["autocast"].toInt();
-      AutocastScope scope(saved[0].device().type(),
-                          autocast < 0 ? std::nullopt
-                                       : std::optional(static_cast<at::ScalarType>(autocast)));
+      AutocastScope scope(
+          saved[0].device().type(),
+          autocast < 0 ? std::nullopt : std::optional(static_cast<at::ScalarType>(autocast)));
       outputs =
           run_layer(*config, unpack(leaves, Layout::decode(ctx->saved_data["layout"].toInt())));
     }

@@ -298,11 +298,10 @@ class GrpoStage {
     const double forward = forward_flops_per_token(model_.model->config(), batch_tokens / rows);
     const double rollout_tokens = static_cast<double>(completion_tokens) +
                                   static_cast<double>(prompt_tokens) / grpo_.num_generations;
-    const double scoring_positions = static_cast<double>(positions_per_pass(
-        batch, grpo_.micro_batch_size, 0, grpo_.shared_prompt_forward));
-    const double update_positions = static_cast<double>(
-        positions_per_pass(batch, grpo_.micro_batch_size, grpo_.mini_batch_size,
-                           grpo_.shared_prompt_forward));
+    const double scoring_positions = static_cast<double>(
+        positions_per_pass(batch, grpo_.micro_batch_size, 0, grpo_.shared_prompt_forward));
+    const double update_positions = static_cast<double>(positions_per_pass(
+        batch, grpo_.micro_batch_size, grpo_.mini_batch_size, grpo_.shared_prompt_forward));
     // The sampler's log-probs as the old policy's cost nothing; only "recompute" runs a pass.
     const double scoring_passes =
         (reference_ ? 1.0 : 0.0) + (grpo_.old_logprobs == "recompute" ? 1.0 : 0.0);

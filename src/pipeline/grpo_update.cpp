@@ -91,7 +91,8 @@ PolicyUpdateStats update_policy(Transformer& policy,
         RolloutBatch part = select_rows(batch, at::arange(start, start + count, at::kLong));
         const int64_t columns = part.completion_ids.size(1);
         const at::Device device = policy->device();
-        TokenLogprobs current = completion_logprobs(policy, part, logprob_options, config.shared_prompts);
+        TokenLogprobs current =
+            completion_logprobs(policy, part, logprob_options, config.shared_prompts);
         PolicyLossInputs loss_inputs;
         loss_inputs.logp = current.logprobs;
         loss_inputs.old_logp =

@@ -297,9 +297,8 @@ MeasuredStep measure_stage_step(const Config& config, const StageMemoryPlan& pla
     update.shared_prompts = g.shared_prompt_forward;
     for (int step = 0; step < 2; ++step) {
       if (reference) {
-        inputs.ref_logprobs =
-            score_completions(reference, batch, micro, update.temperature, g.logprob_chunk_rows,
-                              update.shared_prompts);
+        inputs.ref_logprobs = score_completions(reference, batch, micro, update.temperature,
+                                                g.logprob_chunk_rows, update.shared_prompts);
       }
       Timer timer;
       update_policy(policy, optimizer, batch, inputs, update);

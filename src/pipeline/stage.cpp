@@ -53,8 +53,7 @@ double stage_peak_flops(const torch::nn::Module& model) {
   const at::Tensor weight = model.parameters().front();
   // A mixed-precision transformer's matmuls run in bf16: its MFU is against the bf16 peak.
   const auto* transformer = dynamic_cast<const TransformerImpl*>(&model);
-  const at::ScalarType dtype =
-      transformer ? transformer->compute_dtype() : weight.scalar_type();
+  const at::ScalarType dtype = transformer ? transformer->compute_dtype() : weight.scalar_type();
   return gemm_peak_flops_per_second(dtype, weight.device());
 }
 

@@ -76,9 +76,8 @@ TokenLogprobs shared_prompt_completion_logprobs(Transformer& model,
   // prompt_length + j, attending to the owner prompt's keys/values: [N, L-1, E].
   if (completion_length > 1) {
     ForwardInputs continuation;
-    continuation.input_ids = batch.completion_ids.narrow(1, 0, completion_length - 1)
-                                 .contiguous()
-                                 .to(device);
+    continuation.input_ids =
+        batch.completion_ids.narrow(1, 0, completion_length - 1).contiguous().to(device);
     continuation.positions = (batch.prompt_lengths.unsqueeze(1) +
                               at::arange(completion_length - 1, at::kLong).unsqueeze(0))
                                  .to(device);

@@ -3,9 +3,8 @@
 // models (the log-prob drift is bounded and printed), the gradients' direction, activation
 // checkpointing (bitwise the same gradients as the plain backward under autocast), the
 // engine's sampler log-probs against the trainer's, and the bf16 KV cache.
-#include <gtest/gtest.h>
-
 #include <ATen/CPUGeneratorImpl.h>
+#include <gtest/gtest.h>
 
 #include <cstdio>
 
@@ -98,7 +97,8 @@ TEST_P(MixedPrecisionGolden, CheckpointingRecomputesAtTheForwardsPrecision) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Models, MixedPrecisionGolden,
+INSTANTIATE_TEST_SUITE_P(Models,
+                         MixedPrecisionGolden,
                          ::testing::Values("tiny_qwen2", "tiny_llama", "tiny_qwen3"));
 
 TEST(MixedPrecision, EngineLogprobsMatchTheTrainersAndTheCacheIsBf16) {
@@ -120,15 +120,14 @@ TEST(MixedPrecision, EngineLogprobsMatchTheTrainersAndTheCacheIsBf16) {
   double worst = 0.0;
   for (size_t row = 0; row < samples.size(); ++row) {
     for (size_t j = 0; j < samples[row].logprobs.size(); ++j) {
-      worst = std::max(worst, std::abs(samples[row].logprobs[j] -
-                                       trainer[row][j].item<double>()));
+      worst = std::max(worst, std::abs(samples[row].logprobs[j] - trainer[row][j].item<double>()));
     }
   }
   // Decode (bf16 single-query attention over the bf16 cache) and the trainer's full forward
   // (bf16 SDPA) round differently; both are bf16 computations of the same function.
   EXPECT_LT(worst, 0.05);
-  KvCache cache = KvCache::allocate(model->config(), 1, 4,
-                                    at::TensorOptions().dtype(model->compute_dtype()));
+  KvCache cache =
+      KvCache::allocate(model->config(), 1, 4, at::TensorOptions().dtype(model->compute_dtype()));
   EXPECT_EQ(cache.keys[0].scalar_type(), at::kBFloat16);
 }
 

@@ -122,8 +122,8 @@ void optimizer_probes(Section s, const fs::path& root, const std::string& other_
   // default skips up to 3 such updates in a row, 0 aborts at the first. The NaN enters where a
   // completion's final EOS is fed to the model, which GRPO's shared-prompt pass never does
   // (that token predicts nothing), so GRPO runs this probe with every row computed whole.
-  std::vector<std::string> nan_context = {"stages." + s.stage() + ".init=" +
-                                          (root / "model_nan").string()};
+  std::vector<std::string> nan_context = {"stages." + s.stage() +
+                                          ".init=" + (root / "model_nan").string()};
   if (s.stage() == "rl") nan_context.push_back("stages.rl.grpo.shared_prompt_forward=false");
   o.probe("skip_nonfinite_steps", "0", nan_context).may_fail();
   Section schedule = o.sub("schedule");

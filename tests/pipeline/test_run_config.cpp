@@ -80,8 +80,9 @@ TEST(ConfigTest, ChoicesAndRangesOfTheRealStructs) {
     EXPECT_NE(std::string(error.what()).find("c.yaml: model.mixed_precision"), std::string::npos)
         << error.what();
   }
-  EXPECT_EQ(load_config_text("model: {mixed_precision: bfloat16}\n", "c.yaml").model.mixed_precision,
-            "bfloat16");
+  EXPECT_EQ(
+      load_config_text("model: {mixed_precision: bfloat16}\n", "c.yaml").model.mixed_precision,
+      "bfloat16");
 }
 
 TEST(ConfigTest, ResolvedConfigHasEveryKeyAndReloadsEqual) {

@@ -27,11 +27,14 @@ GeneratedSample sample_of(int64_t prompt, std::vector<int64_t> tokens) {
 RolloutBatch grouped_batch() {
   const std::vector<std::vector<int64_t>> prompts = {
       {3, 9, 27, 81, 17}, {11, 12}, {40, 41, 42, 43, 44, 45, 46}};
-  std::vector<GeneratedSample> samples = {
-      sample_of(0, {5, 6, 7}),       sample_of(1, {20, 21, 22, 23, 24, 25}),
-      sample_of(0, {8}),             sample_of(2, {30, 31}),
-      sample_of(1, {}),              sample_of(0, {50, 51, 52, 53, 54}),
-      sample_of(2, {60, 61, 62, 63}), sample_of(2, {70})};
+  std::vector<GeneratedSample> samples = {sample_of(0, {5, 6, 7}),
+                                          sample_of(1, {20, 21, 22, 23, 24, 25}),
+                                          sample_of(0, {8}),
+                                          sample_of(2, {30, 31}),
+                                          sample_of(1, {}),
+                                          sample_of(0, {50, 51, 52, 53, 54}),
+                                          sample_of(2, {60, 61, 62, 63}),
+                                          sample_of(2, {70})};
   return make_rollout_batch(prompts, samples, /*pad_id=*/0, false);
 }
 
@@ -64,9 +67,9 @@ void expect_shared_equals_plain(const std::string& preset, bool checkpointing) {
 
   auto run = [&](bool shared, std::vector<at::Tensor>* grads) {
     model->zero_grad();
-    TokenLogprobs out = shared ? shared_prompt_completion_logprobs(model, batch,
-                                                                   group_prompts(batch), options)
-                               : completion_logprobs(model, batch, options);
+    TokenLogprobs out =
+        shared ? shared_prompt_completion_logprobs(model, batch, group_prompts(batch), options)
+               : completion_logprobs(model, batch, options);
     ((out.logprobs * weights).sum() + 0.1 * (out.entropy * weights).sum()).backward();
     for (const auto& parameter : model->parameters()) grads->push_back(parameter.grad().clone());
     return out;
@@ -108,9 +111,8 @@ TEST(SharedPromptLogprobs, DistinctPromptsFallBackToThePlainPathExactly) {
   Transformer model(config, /*initialize=*/false);
   model->init_weights(5);
   at::NoGradGuard no_grad;
-  RolloutBatch batch = make_rollout_batch({{1, 2, 3}, {4, 5}},
-                                          {sample_of(0, {6, 7}), sample_of(1, {8, 9, 10})}, 0,
-                                          false);
+  RolloutBatch batch = make_rollout_batch(
+      {{1, 2, 3}, {4, 5}}, {sample_of(0, {6, 7}), sample_of(1, {8, 9, 10})}, 0, false);
   TokenLogprobOptions options;
   EXPECT_TRUE(completion_logprobs(model, batch, options, /*share_prompts=*/true)
                   .logprobs.equal(completion_logprobs(model, batch, options).logprobs));

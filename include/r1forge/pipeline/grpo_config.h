@@ -115,8 +115,8 @@ struct GrpoConfig {
   // ---- optimizer
   OptimizerConfig optimizer;
   // ---- logging, evaluation, saving
-  int64_t logging_steps = 1;    // console line every N steps (metrics.jsonl gets every step)
-  int64_t log_completions = 2;  // completions per step written to samples.jsonl; 0 = none
+  int64_t logging_steps = 1;          // console line every N steps (metrics.jsonl gets every step)
+  int64_t log_completions = 2;        // completions per step written to samples.jsonl; 0 = none
   int64_t log_completions_steps = 1;  // samples.jsonl gets them every N steps (and the last)
   GrpoEvalConfig eval;
   CheckpointConfig checkpoint;        // save_steps, save_minutes, save_total_limit, best metric

@@ -57,9 +57,9 @@ struct RunConfig {
 
 // Which model the run starts from and how it is held in memory.
 struct ModelRunConfig {
-  std::string init = "tiny-qwen2";      // a model folder path or a preset name
-  std::string tokenizer;                // tokenizer file or folder; empty = the init folder
-  std::string dtype = "float32";        // float32|bfloat16|float16 (parameters and compute)
+  std::string init = "tiny-qwen2";  // a model folder path or a preset name
+  std::string tokenizer;            // tokenizer file or folder; empty = the init folder
+  std::string dtype = "float32";    // float32|bfloat16|float16 (parameters and compute)
   // none | bfloat16: matmuls and attention in bf16 under autocast over fp32 weights (which
   // stay the master copy, with the optimizer, norms and LM head in fp32); needs dtype float32.
   std::string mixed_precision = "none";

@@ -49,7 +49,7 @@ struct BenchTrainOptions {
   int64_t threads = 0;
   bool gradient_checkpointing = false;
   bool mixed_precision = false;  // bf16 autocast over fp32 weights (model.mixed_precision)
-  std::string profile;  // chrome-trace file of the timed steps; empty = no profiling
+  std::string profile;           // chrome-trace file of the timed steps; empty = no profiling
 };
 
 void run_bench_train(const BenchTrainOptions& options) {

@@ -65,8 +65,9 @@ CommandAction setup(CLI::App& root) {
   command->add_option("--vocab-size", options->vocab_size,
                       "override the vocabulary size (e.g. to match a trained tokenizer); 0 = "
                       "keep");
-  command->add_option("--num-hidden-layers", options->layers,
-                      "decoder layers (default: the preset's or config's)")
+  command
+      ->add_option("--num-hidden-layers", options->layers,
+                   "decoder layers (default: the preset's or config's)")
       ->check(CLI::PositiveNumber);
   command->add_flag("--overwrite", options->overwrite, "replace a model already in --out");
   return [options] { run_init_model(*options); };
