@@ -285,6 +285,7 @@ at::Tensor TransformerImpl::hidden_states(const ForwardInputs& inputs) {
                     .expand({rows, length});
   }
   at::Tensor mask;
+  at::Tensor prefix_owner;  // [N] int64 on the ids' device, for a shared-prefix continuation
   const bool per_row = inputs.write_positions.defined();
   if (per_row) {
     TORCH_CHECK(cache && length == 1 && inputs.positions.defined() && inputs.key_mask.defined(),
@@ -308,9 +309,9 @@ at::Tensor TransformerImpl::hidden_states(const ForwardInputs& inputs) {
                 "a shared-prefix continuation needs positions, prefix_owner [N], "
                 "prefix_key_mask and no cache");
     // [N, 1, T, Tp + T]: the owner prefix's real positions, then causal over the row's own.
-    at::Tensor owner = inputs.prefix_owner.to(ids.device());
+    prefix_owner = inputs.prefix_owner.to(ids.device());
     at::Tensor prefix_keys = inputs.prefix_key_mask.to(ids.device(), at::kBool)
-                                 .index_select(0, owner)
+                                 .index_select(0, prefix_owner)
                                  .unsqueeze(1)
                                  .expand({rows, length, -1});
     at::Tensor own_keys =
@@ -338,8 +339,7 @@ at::Tensor TransformerImpl::hidden_states(const ForwardInputs& inputs) {
   for (size_t i = 0; i < layers_.size(); ++i) {
     LayerPrefix prefix;
     if (inputs.prefix) {
-      prefix = {inputs.prefix->keys.at(i), inputs.prefix->values.at(i),
-                inputs.prefix_owner.to(ids.device())};
+      prefix = {inputs.prefix->keys.at(i), inputs.prefix->values.at(i), prefix_owner};
     }
     LayerPrefix captured;
     LayerPrefix* capture = inputs.capture ? &captured : nullptr;
