@@ -52,7 +52,7 @@ Unpacked unpack(const std::vector<at::Tensor>& flat, const Layout& layout) {
   size_t next = 3;
   if (layout.has_mask) result.mask = flat[next++];
   if (layout.has_prefix) {
-    result.prefix = {flat[next], flat[next + 1], flat[next + 2]};
+    result.prefix = {flat[next], flat[next + 1], flat[next + 2], {}, nullptr};
     next += 3;
   }
   std::array<at::Tensor, kWeightSlots> slots;

@@ -14,6 +14,7 @@
 #include "r1forge/model/activation_checkpoint.h"
 #include "r1forge/model/autocast_scope.h"
 #include "r1forge/model/layers.h"
+#include "r1forge/model/shared_prefix_attention.h"
 
 namespace r1forge {
 
@@ -206,7 +207,8 @@ at::Tensor decoder_layer_forward(const ModelConfig& c,
     captured->keys = k;
     captured->values = v;
   }
-  if (prefix.keys.defined()) {
+  const bool prefix_decoding = prefix.keys.defined() && cache && write_positions.defined();
+  if (prefix.keys.defined() && !prefix_decoding) {
     // Each row reads its prefix's keys and values: index_select's backward sums the G rows'
     // gradients into the one prefix (exact, through autograd). [N, Hkv, Tp + T, D].
     TORCH_CHECK(attention_mask.defined() && !cache, "a shared prefix needs a mask and no cache");
@@ -236,7 +238,12 @@ at::Tensor decoder_layer_forward(const ModelConfig& c,
     if (start > 0) causal = false;
   }
   at::Tensor attention;
-  if (length == 1 && !at::GradMode::is_enabled()) {
+  if (prefix_decoding) {
+    TORCH_CHECK(length == 1 && prefix.groups && prefix.key_mask.defined(),
+                "decoding over a shared prefix takes one token per row, row groups and a mask");
+    attention = shared_prefix_decode_attention(q, prefix.keys, prefix.values, prefix.key_mask,
+                                               *prefix.groups, k, v, attention_mask);
+  } else if (length == 1 && !at::GradMode::is_enabled()) {
     attention = single_query_attention(q, k, v, attention_mask);  // [N, H, 1, D]
   } else if (use_matmul_attention(q, k.size(2))) {
     attention = matmul_attention(q, k, v, causal ? at::Tensor() : attention_mask, at::kBFloat16);
@@ -285,7 +292,9 @@ at::Tensor TransformerImpl::hidden_states(const ForwardInputs& inputs) {
                     .expand({rows, length});
   }
   at::Tensor mask;
-  at::Tensor prefix_owner;  // [N] int64 on the ids' device, for a shared-prefix continuation
+  at::Tensor prefix_owner;        // [N] int64 on the ids' device, for a shared-prefix continuation
+  PrefixRowGroups prefix_groups;  // decoding over shared prefixes
+  at::Tensor prefix_key_mask;     // [P, Tp] bool on the ids' device, decoding only
   const bool per_row = inputs.write_positions.defined();
   if (per_row) {
     TORCH_CHECK(cache && length == 1 && inputs.positions.defined() && inputs.key_mask.defined(),
@@ -297,6 +306,13 @@ at::Tensor TransformerImpl::hidden_states(const ForwardInputs& inputs) {
     // Each row's own new position is inside its key mask, so no causal or self term: a row
     // must not see the slots' other positions, however far they reach.
     mask = inputs.key_mask.to(ids.device(), at::kBool).unsqueeze(1).unsqueeze(1);  // [N,1,1,S]
+    if (inputs.prefix) {
+      TORCH_CHECK(inputs.prefix_owner.defined() && inputs.prefix_key_mask.defined() &&
+                      inputs.prefix_owner.size(0) == rows,
+                  "decoding over shared prefixes needs prefix_owner [N] and prefix_key_mask");
+      prefix_groups = group_rows_by_prefix(inputs.prefix_owner, ids.device());
+      prefix_key_mask = inputs.prefix_key_mask.to(ids.device(), at::kBool);
+    }
   } else if (inputs.key_mask.defined()) {
     TORCH_CHECK(inputs.key_mask.dim() == 2 && inputs.key_mask.size(0) == rows &&
                     inputs.key_mask.size(1) == past + length,
@@ -339,7 +355,8 @@ at::Tensor TransformerImpl::hidden_states(const ForwardInputs& inputs) {
   for (size_t i = 0; i < layers_.size(); ++i) {
     LayerPrefix prefix;
     if (inputs.prefix) {
-      prefix = {inputs.prefix->keys.at(i), inputs.prefix->values.at(i), prefix_owner};
+      prefix = {inputs.prefix->keys.at(i), inputs.prefix->values.at(i), prefix_owner,
+                prefix_key_mask, per_row ? &prefix_groups : nullptr};
     }
     LayerPrefix captured;
     LayerPrefix* capture = inputs.capture ? &captured : nullptr;

@@ -27,6 +27,7 @@ const std::map<std::string, SettingEffect, std::less<>>& setting_table() {
       {"sampling.backend", OBSERVE},              // torch and recompute compute the same
       {"sampling.max_batch_size", OBSERVE},
       {"sampling.max_cached_tokens", OBSERVE},
+      {"sampling.shared_prompt_cache", CHANGE},  // the same logits, rounded differently
       // ---- the stage
       {"name", CHANGE},
       {"type", CHANGE},

@@ -7,8 +7,10 @@
 
 namespace r1forge {
 
-std::unique_ptr<ModelBackend> make_model_backend(const std::string& name, Transformer model) {
-  if (name == "torch") return std::make_unique<TorchBackend>(std::move(model));
+std::unique_ptr<ModelBackend> make_model_backend(const std::string& name,
+                                                 Transformer model,
+                                                 bool shared_prompt_cache) {
+  if (name == "torch") return std::make_unique<TorchBackend>(std::move(model), shared_prompt_cache);
   if (name == "recompute") return std::make_unique<RecomputeBackend>(std::move(model));
   R1F_THROW(ConfigError, "unknown sampling backend '", name, "' (expected torch or recompute)");
 }

@@ -109,7 +109,13 @@ std::vector<GeneratedSample> Engine::generate(const std::vector<GenerationReques
                      " = longest prompt + max_new_tokens)");
     slots = std::min<int64_t>(slots, config_.max_cached_tokens / capacity);
   }
-  backend_.allocate(slots, capacity);
+  DecodeShape shape{slots, capacity, 1, false};
+  for (const auto& request : requests) {
+    shape.completion_capacity =
+        std::max(shape.completion_capacity, request.params.max_new_tokens + 1);
+    shape.fan_out = shape.fan_out || (slots >= 2 && request.n >= 2);
+  }
+  backend_.allocate(shape);
   stats_.slots = slots;
   stats_.prompts = static_cast<int64_t>(requests.size());
   stats_.samples = static_cast<int64_t>(total_samples);

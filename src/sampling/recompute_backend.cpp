@@ -9,9 +9,9 @@ RecomputeBackend::RecomputeBackend(Transformer model) : model_(std::move(model))
   model_->eval();
 }
 
-void RecomputeBackend::allocate(int64_t slots, int64_t capacity) {
-  sequences_.assign(slots, {});
-  for (auto& sequence : sequences_) sequence.reserve(capacity);
+void RecomputeBackend::allocate(const DecodeShape& shape) {
+  sequences_.assign(shape.slots, {});
+  for (auto& sequence : sequences_) sequence.reserve(shape.capacity);
 }
 
 PromptState RecomputeBackend::prefill(const std::vector<int64_t>& tokens) {

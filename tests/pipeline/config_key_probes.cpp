@@ -346,6 +346,11 @@ std::vector<Probe> config_key_probes(const fs::path& root) {
        {"sampling.max_cached_tokens=100"},
        {},
        Observed::ENGINE});
+  add({"sampling.shared_prompt_cache",
+       "rl",
+       {"sampling.shared_prompt_cache=false"},
+       {},
+       Observed::ENGINE});
 
   // ---- distributed: nccl on a CPU run is refused; the others act across processes only
   add({"distributed.backend", "sft", {"distributed.backend=nccl"}, {}, Observed::REJECTED});

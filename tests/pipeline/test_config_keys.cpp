@@ -29,6 +29,7 @@
 #include "r1forge/pipeline/stage.h"
 #include "r1forge/rl/reward.h"
 #include "r1forge/sampling/backends.h"
+#include "r1forge/sampling/torch_backend.h"
 #include "test_util.h"
 
 namespace r1forge {
@@ -282,13 +283,15 @@ class ConfigKeysTest : public ::testing::Test {
       }
       case Observed::ENGINE: {
         StageModel model = load_stage_model(config, find_stage(config, stage));
-        std::unique_ptr<ModelBackend> backend =
-            make_model_backend(config.sampling.backend, model.model);
+        std::unique_ptr<ModelBackend> backend = make_model_backend(
+            config.sampling.backend, model.model, config.sampling.shared_prompt_cache);
         const ModelBackend& kind = *backend;
+        const auto* torch_backend = dynamic_cast<const TorchBackend*>(backend.get());
         const EngineConfig engine = config.sampling.engine();
         return std::string(typeid(kind).name()) + " " + std::to_string(engine.max_batch_size) +
                " " + std::to_string(engine.max_cached_tokens) + " " +
-               std::to_string(engine.raw_logprobs);
+               std::to_string(engine.raw_logprobs) + " " +
+               (torch_backend ? std::to_string(torch_backend->shared_prompt_cache()) : "-");
       }
       case Observed::STAGE_MODEL: {
         StageModel model = load_stage_model(config, find_stage(config, stage));

@@ -18,9 +18,9 @@ class TableBackend : public ModelBackend {
   explicit TableBackend(at::Tensor table) : table_(std::move(table)) {}  // [V, V] fp32
   std::string name() const override { return "table"; }
   int64_t vocab_size() const override { return table_.size(0); }
-  void allocate(int64_t slots, int64_t capacity) override {
-    slots_ = slots;
-    capacity_ = capacity;
+  void allocate(const DecodeShape& shape) override {
+    slots_ = shape.slots;
+    capacity_ = shape.capacity;
   }
   PromptState prefill(const std::vector<int64_t>& tokens) override {
     ++prefill_calls;

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <map>
 
 #include "r1forge/model/transformer.h"
@@ -34,12 +35,18 @@ std::vector<GenerationRequest> mixed_requests(double temperature) {
   return requests;
 }
 
-TEST(EngineModel, CachedLogitsEqualFullRecomputeAfterSlotReuse) {
+// Both prompt-cache layouts (shared prefix store, copy per slot); 2 slots for 9 samples (reuse
+// and compaction) and 5 (rows of several prompts at once); prompts longest first and last (the
+// shared store grows its entries and then its length).
+class CachedLogits : public ::testing::TestWithParam<std::tuple<bool, int64_t, bool>> {};
+
+TEST_P(CachedLogits, EqualFullRecomputeAfterSlotReuse) {
+  const auto [shared, slots, reversed] = GetParam();
   Transformer model(model_preset("tiny-qwen2"));
   model->init_weights(3);
-  TorchBackend backend(model);
+  TorchBackend backend(model, shared);
   EngineConfig config;
-  config.max_batch_size = 2;  // 9 samples through 2 slots: reuse and compaction
+  config.max_batch_size = slots;
   Engine engine(backend, nullptr, {}, config);
   std::map<std::tuple<int64_t, int64_t, int64_t>, at::Tensor> observed;
   engine.set_logits_observer([&](int64_t i, int64_t j, int64_t step, const at::Tensor& logits) {
@@ -47,6 +54,7 @@ TEST(EngineModel, CachedLogitsEqualFullRecomputeAfterSlotReuse) {
   });
   at::InferenceMode inference;
   auto requests = mixed_requests(1.0);
+  if (reversed) std::reverse(requests.begin(), requests.end());
   auto samples = engine.generate(requests);
   ASSERT_EQ(samples.size(), 9u);
   int64_t compared = 0;
@@ -65,8 +73,56 @@ TEST(EngineModel, CachedLogitsEqualFullRecomputeAfterSlotReuse) {
     }
   }
   EXPECT_EQ(compared, 3 * (6 + 9 + 12));
-  EXPECT_EQ(engine.stats().slots, 2);
+  EXPECT_EQ(engine.stats().slots, slots);
   EXPECT_EQ(engine.stats().prefill_tokens, 5 + 0 + 3);  // each prompt minus its last token, once
+}
+
+INSTANTIATE_TEST_SUITE_P(Layouts,
+                         CachedLogits,
+                         ::testing::Combine(::testing::Bool(),
+                                            ::testing::Values<int64_t>(2, 5),
+                                            ::testing::Bool()));
+
+TEST(EngineModel, SharedAndCopiedPromptCachesSampleTheSameTokens) {
+  Transformer model(model_preset("tiny-llama"));
+  model->init_weights(6);
+  TorchBackend shared(model, true), copied(model, false);
+  EngineConfig config;
+  config.max_batch_size = 4;
+  Engine a(shared, nullptr, {}, config), b(copied, nullptr, {}, config);
+  at::InferenceMode inference;
+  auto requests = mixed_requests(1.0);  // seeded sampling: same logits -> same draws
+  auto x = a.generate(requests), y = b.generate(requests);
+  ASSERT_EQ(x.size(), y.size());
+  for (size_t k = 0; k < x.size(); ++k) {
+    EXPECT_EQ(x[k].token_ids, y[k].token_ids) << k;
+    EXPECT_LT(testing::max_abs_diff(at::tensor(x[k].logprobs), at::tensor(y[k].logprobs)), 1e-5);
+  }
+}
+
+TEST(EngineModel, SharedPromptCacheHoldsEachPromptOnce) {
+  Transformer model(model_preset("tiny-qwen2"));
+  model->init_weights(7);
+  TorchBackend shared(model, true), copied(model, false);
+  EngineConfig config;
+  config.max_batch_size = 8;
+  std::vector<GenerationRequest> requests(2);
+  for (size_t i = 0; i < requests.size(); ++i) {
+    for (int64_t t = 0; t < 20; ++t) requests[i].prompt_ids.push_back(3 + t + 40 * int64_t(i));
+    requests[i].n = 4;
+    requests[i].params.max_new_tokens = 3;
+    requests[i].params.ignore_eos = true;
+  }
+  at::InferenceMode inference;
+  Engine a(shared, nullptr, {}, config), b(copied, nullptr, {}, config);
+  auto x = a.generate(requests), y = b.generate(requests);
+  for (size_t k = 0; k < x.size(); ++k) EXPECT_EQ(x[k].token_ids, y[k].token_ids) << k;
+  const ModelConfig& c = model->config();
+  const int64_t position = 2 * c.num_hidden_layers * c.num_key_value_heads * c.head_dim * 4;
+  // Copied: 8 slots x (20 + 3). Shared: 8 slots x (3 + 1) own positions (the last prompt
+  // token is fed by the first step) + 2 store entries x 19 prefilled positions.
+  EXPECT_EQ(copied.cache_bytes(), position * 8 * 23);
+  EXPECT_EQ(shared.cache_bytes(), position * (8 * 4 + 2 * 19));
 }
 
 TEST(EngineModel, SamplerLogprobsEqualTrainerLogprobs) {

@@ -46,11 +46,17 @@ struct PrefixKeysValues {
   std::vector<at::Tensor> values;  // per layer [P, Hkv, Tp, D]
 };
 
+struct PrefixRowGroups;  // model/shared_prefix_attention.h
+
 // One layer's view of a shared prefix: row n prepends prefix owner[n]'s keys and values.
+// Decoding (a cache and write_positions) reads the prefix once per prefix instead: `key_mask`
+// marks each prefix's real positions and `groups` lays the rows out by prefix.
 struct LayerPrefix {
-  at::Tensor keys;    // [P, Hkv, Tp, D] or undefined (no prefix)
-  at::Tensor values;  // [P, Hkv, Tp, D]
-  at::Tensor owner;   // [N] int64
+  at::Tensor keys;                          // [P, Hkv, Tp, D] or undefined (no prefix)
+  at::Tensor values;                        // [P, Hkv, Tp, D]
+  at::Tensor owner;                         // [N] int64
+  at::Tensor key_mask;                      // [P, Tp] bool, decoding only
+  const PrefixRowGroups* groups = nullptr;  // decoding only
 };
 
 struct ForwardInputs {
@@ -68,9 +74,11 @@ struct ForwardInputs {
   at::Tensor segment_ids = {};
   // Prefix pass: every layer's keys and values of these positions are stored here.
   PrefixKeysValues* capture = nullptr;
-  // Continuation of shared prefixes (no cache): row n's tokens follow prefix prefix_owner[n]
-  // and attend to its real positions (prefix_key_mask) and causally to their own. Pass
-  // positions (prefix length + 0..T-1 per row).
+  // Continuation of shared prefixes: row n's tokens follow prefix prefix_owner[n] and attend
+  // to its real positions (prefix_key_mask) and causally to their own. Pass positions (prefix
+  // length + 0..T-1 per row). Without a cache: any T. With per-row decoding: the cache holds
+  // only each row's own positions (write_positions and key_mask count from the prefix's end),
+  // and rows of one prefix read it once (model/shared_prefix_attention.h).
   const PrefixKeysValues* prefix = nullptr;
   at::Tensor prefix_owner = {};     // [N] int64 index into the P prefixes
   at::Tensor prefix_key_mask = {};  // [P, Tp] bool: true on the prefix's real tokens

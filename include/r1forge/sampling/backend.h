@@ -24,9 +24,22 @@ namespace r1forge {
 // engine; shared by the G samples of one prompt until the last of them has been placed.
 struct PromptState {
   int64_t length = 0;
+  int64_t id = -1;                 // unique per prefill, for backends that share a prompt's cache
   std::vector<int64_t> tokens;     // the prefilled tokens (the recompute backend's state)
   std::vector<at::Tensor> keys;    // per layer [Hkv, length, D] (backend-specific)
   std::vector<at::Tensor> values;  // per layer [Hkv, length, D]
+};
+
+// What the engine is about to decode, to size a backend's storage.
+struct DecodeShape {
+  int64_t slots = 1;     // rows decoded together
+  int64_t capacity = 1;  // positions of the longest row: prompt + max_new_tokens
+  // Positions a row adds after its prompt's prefilled ones: the longest max_new_tokens + 1
+  // (the last prompt token is fed by the first decode step).
+  int64_t completion_capacity = 1;
+  // Some prompt's samples decode side by side (slots >= 2 and a request with n >= 2), so a
+  // backend may keep one copy of a prompt's state for all of them.
+  bool fan_out = false;
 };
 
 class ModelBackend {
@@ -34,8 +47,8 @@ class ModelBackend {
   virtual ~ModelBackend() = default;
   virtual std::string name() const = 0;
   virtual int64_t vocab_size() const = 0;
-  // Storage for `slots` rows of up to `capacity` positions each (replaces earlier storage).
-  virtual void allocate(int64_t slots, int64_t capacity) = 0;
+  // Storage for shape.slots rows of up to shape.capacity positions (replaces earlier storage).
+  virtual void allocate(const DecodeShape& shape) = 0;
   // Runs `tokens` (may be empty) through the model once; no slot is touched.
   virtual PromptState prefill(const std::vector<int64_t>& tokens) = 0;
   // Copies a prefilled prompt into positions [0, state.length) of `slot`.

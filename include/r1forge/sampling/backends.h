@@ -1,5 +1,6 @@
 // Chooses a model backend by name (`sampling.backend`): "torch" (KV cache, ATen ops) or
 // "recompute" (no cache; the reference and benchmark baseline). ConfigError for other names.
+// `shared_prompt_cache`: the torch backend's prompt sharing (sampling/torch_backend.h).
 #pragma once
 
 #include <memory>
@@ -10,6 +11,8 @@
 
 namespace r1forge {
 
-std::unique_ptr<ModelBackend> make_model_backend(const std::string& name, Transformer model);
+std::unique_ptr<ModelBackend> make_model_backend(const std::string& name,
+                                                 Transformer model,
+                                                 bool shared_prompt_cache = true);
 
 }  // namespace r1forge

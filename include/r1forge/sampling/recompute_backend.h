@@ -15,7 +15,7 @@ class RecomputeBackend : public ModelBackend {
   explicit RecomputeBackend(Transformer model);
   std::string name() const override { return "recompute"; }
   int64_t vocab_size() const override { return model_->config().vocab_size; }
-  void allocate(int64_t slots, int64_t capacity) override;
+  void allocate(const DecodeShape& shape) override;
   PromptState prefill(const std::vector<int64_t>& tokens) override;
   void load_prompt(int64_t slot, const PromptState& state) override;
   void move_slot(int64_t from, int64_t to, int64_t length) override;

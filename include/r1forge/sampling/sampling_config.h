@@ -19,6 +19,9 @@ struct SamplingConfig {
   std::string backend = "torch";  // torch (KV cache, ATen ops) | recompute (no cache, reference)
   int64_t max_batch_size = 64;    // sequences decoded together (KV-cache slots)
   int64_t max_cached_tokens = 0;  // bound on slots x (prompt + max_completion_length); 0 = none
+  // torch backend: a prompt's keys/values are stored once and its samples read them once per
+  // decode step (cascade attention) instead of a copy per slot. Same logits up to rounding.
+  bool shared_prompt_cache = true;
 
   bool operator==(const SamplingConfig&) const = default;
   template <class Visitor>
@@ -30,6 +33,9 @@ struct SamplingConfig {
     v.field("max_cached_tokens", max_cached_tokens,
             "bound on slots x (prompt + max_completion_length) KV positions; 0 = none",
             IntRange{0, std::numeric_limits<int64_t>::max()});
+    v.field("shared_prompt_cache", shared_prompt_cache,
+            "torch backend: store each prompt's keys/values once; its samples read them once per "
+            "decode step (cascade attention) instead of a copy per slot");
   }
   // Keys this section no longer has; their unknown-key errors say where the setting went.
   static std::vector<MovedKey> moved_keys();
