@@ -17,21 +17,29 @@
 #             the same qwen2-10m model at the vocabulary of a tokenizer trained here, the same
 #             prompts, reward and step shape (B 4 x G 8, 64 new tokens, dapo, beta 0, one
 #             optimizer step per rollout batch); s/step, rollout and update seconds, TRL/r1forge.
+#   sft:      SFT tokens/s: `r1forge stage` (an sft stage) vs transformers' Trainer on the same
+#             PRESET weights, the same r1forge-tokenized rows (BATCH x SEQ tokens per optimizer
+#             step, no padding, loss on completion tokens only), AdamW lr 2e-5, fp32; per-step
+#             time after WARMUP steps, peak RSS, r1forge/Trainer (scripts/bench/sft.sh).
+#             LENGTHS=varied: one epoch of the same varied-length examples, r1forge packed vs
+#             the Trainer padded (and with group_by_length); real tokens/s, padding share.
 #   zero:     scripts/bench/zero_memory.sh: per-rank AdamW state and peak resident set of a short
 #             SFT stage on a ~48M-parameter model in 2 processes, distributed.zero_stage 0 vs 1.
 #   sha256:   `r1forge bench sha256`: checkpoint hashing MB/s, OpenSSL vs the portable reference.
 #   scaling:  scripts/bench/scaling.sh: r1forge's GRPO step time and peak RSS as G, completion
 #             length and model size double (the grpo benchmark's setup, r1forge only).
-# Usage: scripts/bench.sh [train|generate|logprobs|distill|grpo|zero|sha256|scaling] ; env
-# PRESET (qwen2-10m) for train, generate and grpo; MIXED_PRECISION (0) for train and grpo;
+# Usage: scripts/bench.sh [train|generate|logprobs|distill|grpo|sft|zero|sha256|scaling] ; env
+# PRESET (qwen2-10m) for train, generate, grpo and sft; MIXED_PRECISION (0) for train and grpo;
 # BATCH (8), SEQ (256), STEPS (10),
 # THREADS (2), REPEATS (3) for train; NEW_TOKENS ("128 512"), BATCHES ("1 8 64") for generate;
 # THREADS, REPEATS and LOGPROBS_FLAGS (extra `bench logprobs` flags) for logprobs; THREADS,
 # REPEATS and those of scripts/bench/grpo.sh (PRESET, VOCAB, PROMPTS_PER_STEP, GENERATIONS,
 # COMPLETION_LENGTH, MICRO_BATCH, GRPO_STEPS, WARMUP, GRADIENT_CHECKPOINTING, UNSHARED, PEER)
-# for grpo; MEBIBYTES (256) for sha256. R1F_BENCH_BINARY (a built r1forge) and R1F_PYTHON (the
-# venv's python) skip the build and set-up: the `bench` CTest entries run every benchmark at
-# toy size that way, to check each still runs (no timing is asserted).
+# for grpo; PRESET, BATCH (8), SEQ (256), STEPS (10), THREADS, REPEATS and those of
+# scripts/bench/sft.sh (LENGTHS equal|varied, WARMUP 2, MICRO_BATCH, EXAMPLES, VOCAB) for sft;
+# MEBIBYTES (256) for sha256. R1F_BENCH_BINARY (a built r1forge) and R1F_PYTHON (the venv's
+# python) skip the build and set-up: the `bench` CTest entries run every benchmark at toy size
+# that way, to check each still runs (no timing is asserted).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 if [ -n "${R1F_BENCH_BINARY:-}" ] && [ -n "${R1F_PYTHON:-}" ]; then
@@ -47,8 +55,8 @@ batch="${BATCH:-8}" seq="${SEQ:-256}" steps="${STEPS:-10}" threads="${THREADS:-2
 repeats="${REPEATS:-3}" preset="${PRESET:-qwen2-10m}"
 what="${1:-train}"
 case "$what" in
-  train|generate|logprobs|distill|grpo|zero|sha256|scaling) ;;
-  *) echo "unknown benchmark '$what' (train|generate|logprobs|distill|grpo|zero|sha256|scaling)" >&2
+  train|generate|logprobs|distill|grpo|sft|zero|sha256|scaling) ;;
+  *) echo "unknown benchmark '$what' (train|generate|logprobs|distill|grpo|sft|zero|sha256|scaling)" >&2
      exit 2;;
 esac
 if [ "$what" = "sha256" ]; then
@@ -69,6 +77,11 @@ fi
 mkdir -p "$work"
 if [ "$what" = "grpo" ]; then
   exec bash "$root/scripts/bench/grpo.sh" "$r1forge" "$venv/bin/python" "$work" "$threads" \
+    "$repeats"
+fi
+if [ "$what" = "sft" ]; then
+  BATCH="$batch" SEQ="$seq" STEPS="$steps" PRESET="$preset" \
+    exec bash "$root/scripts/bench/sft.sh" "$r1forge" "$venv/bin/python" "$work" "$threads" \
     "$repeats"
 fi
 if [ "$what" = "scaling" ]; then
