@@ -7,7 +7,7 @@
 # forward/backward), GRPO_STEPS (6 per run), WARMUP (1 step dropped per run),
 # GRADIENT_CHECKPOINTING (0; 1 turns it on in both; TRL's own default is on, r1forge's off),
 # UNSHARED (1: also run r1forge with grpo.shared_prompt_forward=false and
-# sampling.shared_prompt_cache=false, each completion recomputing its prompt in the update and
+# sampling.shared_prompt_cache=never, each completion recomputing its prompt in the update and
 # reading its own copy of the prompt's cache in the rollout, as TRL does, so the table shows
 # what sharing buys; 0 skips it),
 # PEER (1; 0 skips TRL: r1forge's own rows only, for the scaling table), LAYERS (the
@@ -124,7 +124,7 @@ for ((r = 0; r < repeats; r++)); do
   if [ "$unshared" = 1 ]; then
     peak_rss "$dir/unshared-$r.rss" "$r1forge" stage "$dir/run.yaml" rl \
       "run.dir=$dir/unshared-$r" stages.rl.grpo.shared_prompt_forward=false \
-      sampling.shared_prompt_cache=false \
+      sampling.shared_prompt_cache=never \
       2>"$dir/unshared-$r.log" || { cat "$dir/unshared-$r.log" >&2; exit 1; }
   fi
   if [ "$peer" = 1 ]; then

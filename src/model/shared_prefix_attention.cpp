@@ -30,6 +30,10 @@ PrefixRowGroups group_rows_by_prefix(const at::Tensor& owner, at::Device device)
     gather[static_cast<size_t>(at)] = n;
     place[static_cast<size_t>(n)] = at;
   }
+  groups.in_place = groups.prefixes * groups.members == rows;
+  for (int64_t n = 0; n < rows && groups.in_place; ++n) {
+    groups.in_place = place[static_cast<size_t>(n)] == n;
+  }
   groups.gather = at::tensor(gather, at::kLong).to(device);
   groups.place = at::tensor(place, at::kLong).to(device);
   return groups;
@@ -40,7 +44,7 @@ namespace {
 // [E * R, Hkv, G, X] by place -> [E, Hkv, R * G, X]: each prefix's rows as one GEMM operand.
 at::Tensor places_to_prefix_major(const at::Tensor& by_place, int64_t prefixes, int64_t members) {
   const int64_t kv_heads = by_place.size(1), groups = by_place.size(2), last = by_place.size(3);
-  return by_place.view({prefixes, members, kv_heads, groups, last})
+  return by_place.reshape({prefixes, members, kv_heads, groups, last})
       .permute({0, 2, 1, 3, 4})
       .reshape({prefixes, kv_heads, members * groups, last});
 }
@@ -49,7 +53,7 @@ at::Tensor places_to_prefix_major(const at::Tensor& by_place, int64_t prefixes, 
 at::Tensor prefix_major_to_places(const at::Tensor& prefix_major, int64_t members) {
   const int64_t prefixes = prefix_major.size(0), kv_heads = prefix_major.size(1);
   const int64_t groups = prefix_major.size(2) / members, last = prefix_major.size(3);
-  return prefix_major.view({prefixes, kv_heads, members, groups, last})
+  return prefix_major.reshape({prefixes, kv_heads, members, groups, last})
       .permute({0, 2, 1, 3, 4})
       .reshape({prefixes * members, kv_heads, groups, last});
 }
@@ -59,7 +63,7 @@ at::Tensor prefix_major_to_places(const at::Tensor& prefix_major, int64_t member
 at::Tensor shared_prefix_decode_attention(const at::Tensor& q,
                                           const at::Tensor& prefix_keys,
                                           const at::Tensor& prefix_values,
-                                          const at::Tensor& prefix_mask,
+                                          const at::Tensor& prefix_blocked,
                                           const PrefixRowGroups& groups,
                                           const at::Tensor& keys,
                                           const at::Tensor& values,
@@ -72,22 +76,27 @@ at::Tensor shared_prefix_decode_attention(const at::Tensor& q,
               "shared_prefix_decode_attention: one query per row and a prefix for each row");
   const double scale = 1.0 / std::sqrt(static_cast<double>(dim));
   const float minus_infinity = -std::numeric_limits<float>::infinity();
+  // Per-op overhead is most of a small decode step, so: q scaled once (not both score
+  // blocks), no gathers when the rows already sit prefix by prefix.
+  auto to_places = [&](const at::Tensor& by_row) {  // [N, ...] -> [E R, ...]
+    return groups.in_place ? by_row : by_row.index_select(0, groups.gather);
+  };
+  auto to_rows = [&](const at::Tensor& by_place) {  // [E R, ...] -> [N, ...]
+    return groups.in_place ? by_place : by_place.index_select(0, groups.place);
+  };
   // The query heads of a KV group share their keys: [N, Hkv, G, D] (no repeat of k or v).
-  at::Tensor grouped = q.reshape({rows, kv_heads, per_kv, dim});
+  at::Tensor grouped = (q * scale).reshape({rows, kv_heads, per_kv, dim});
 
   // Prefix block: [E, Hkv, R G, D] x [E, Hkv, D, Tp] -> scores back by row [N, Hkv, G, Tp].
   at::Tensor used_keys = prefix_keys.narrow(0, 0, prefixes);
   at::Tensor used_values = prefix_values.narrow(0, 0, prefixes);
-  at::Tensor queries =
-      places_to_prefix_major(grouped.index_select(0, groups.gather), prefixes, members);
-  at::Tensor prefix_scores = at::matmul(queries, used_keys.transpose(-1, -2)).mul_(scale);
-  prefix_scores.masked_fill_(
-      prefix_mask.narrow(0, 0, prefixes).logical_not().view({prefixes, 1, 1, prefix_length}),
-      minus_infinity);
-  prefix_scores = prefix_major_to_places(prefix_scores, members).index_select(0, groups.place);
+  at::Tensor queries = places_to_prefix_major(to_places(grouped), prefixes, members);
+  at::Tensor prefix_scores = at::matmul(queries, used_keys.transpose(-1, -2));
+  prefix_scores.masked_fill_(prefix_blocked.narrow(0, 0, prefixes), minus_infinity);
+  prefix_scores = to_rows(prefix_major_to_places(prefix_scores, members));
 
   // Own block: [N, Hkv, G, D] x [N, Hkv, D, S] -> [N, Hkv, G, S].
-  at::Tensor own_scores = at::matmul(grouped, keys.transpose(-1, -2)).mul_(scale);
+  at::Tensor own_scores = at::matmul(grouped, keys.transpose(-1, -2));
   own_scores.masked_fill_(mask.logical_not(), minus_infinity);
 
   // One softmax over both blocks (each row has at least its own new position unmasked).
@@ -96,12 +105,11 @@ at::Tensor shared_prefix_decode_attention(const at::Tensor& q,
   at::Tensor own_probabilities = probabilities.narrow(-1, prefix_length, own_length);
 
   at::Tensor prefix_out =
-      at::matmul(places_to_prefix_major(prefix_probabilities.index_select(0, groups.gather),
-                                        prefixes, members),
+      at::matmul(places_to_prefix_major(to_places(prefix_probabilities), prefixes, members),
                  used_values);  // [E, Hkv, R G, D]
-  at::Tensor out = prefix_major_to_places(prefix_out, members).index_select(0, groups.place);
+  at::Tensor out = to_rows(prefix_major_to_places(prefix_out, members));
   out = out + at::matmul(own_probabilities, values);  // [N, Hkv, G, D]
-  return out.view({rows, heads, 1, dim});
+  return out.reshape({rows, heads, 1, dim});
 }
 
 }  // namespace r1forge

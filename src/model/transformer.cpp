@@ -239,9 +239,9 @@ at::Tensor decoder_layer_forward(const ModelConfig& c,
   }
   at::Tensor attention;
   if (prefix_decoding) {
-    TORCH_CHECK(length == 1 && prefix.groups && prefix.key_mask.defined(),
+    TORCH_CHECK(length == 1 && prefix.groups && prefix.blocked_keys.defined(),
                 "decoding over a shared prefix takes one token per row, row groups and a mask");
-    attention = shared_prefix_decode_attention(q, prefix.keys, prefix.values, prefix.key_mask,
+    attention = shared_prefix_decode_attention(q, prefix.keys, prefix.values, prefix.blocked_keys,
                                                *prefix.groups, k, v, attention_mask);
   } else if (length == 1 && !at::GradMode::is_enabled()) {
     attention = single_query_attention(q, k, v, attention_mask);  // [N, H, 1, D]
@@ -294,7 +294,7 @@ at::Tensor TransformerImpl::hidden_states(const ForwardInputs& inputs) {
   at::Tensor mask;
   at::Tensor prefix_owner;        // [N] int64 on the ids' device, for a shared-prefix continuation
   PrefixRowGroups prefix_groups;  // decoding over shared prefixes
-  at::Tensor prefix_key_mask;     // [P, Tp] bool on the ids' device, decoding only
+  at::Tensor prefix_blocked;      // [P, 1, 1, Tp] bool, true past a prefix's end; decoding
   const bool per_row = inputs.write_positions.defined();
   if (per_row) {
     TORCH_CHECK(cache && length == 1 && inputs.positions.defined() && inputs.key_mask.defined(),
@@ -311,7 +311,8 @@ at::Tensor TransformerImpl::hidden_states(const ForwardInputs& inputs) {
                       inputs.prefix_owner.size(0) == rows,
                   "decoding over shared prefixes needs prefix_owner [N] and prefix_key_mask");
       prefix_groups = group_rows_by_prefix(inputs.prefix_owner, ids.device());
-      prefix_key_mask = inputs.prefix_key_mask.to(ids.device(), at::kBool);
+      at::Tensor real = inputs.prefix_key_mask.to(ids.device(), at::kBool);
+      prefix_blocked = real.logical_not().view({real.size(0), 1, 1, real.size(1)});
     }
   } else if (inputs.key_mask.defined()) {
     TORCH_CHECK(inputs.key_mask.dim() == 2 && inputs.key_mask.size(0) == rows &&
@@ -356,7 +357,7 @@ at::Tensor TransformerImpl::hidden_states(const ForwardInputs& inputs) {
     LayerPrefix prefix;
     if (inputs.prefix) {
       prefix = {inputs.prefix->keys.at(i), inputs.prefix->values.at(i), prefix_owner,
-                prefix_key_mask, per_row ? &prefix_groups : nullptr};
+                prefix_blocked, per_row ? &prefix_groups : nullptr};
     }
     LayerPrefix captured;
     LayerPrefix* capture = inputs.capture ? &captured : nullptr;

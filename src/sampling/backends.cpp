@@ -9,8 +9,11 @@ namespace r1forge {
 
 std::unique_ptr<ModelBackend> make_model_backend(const std::string& name,
                                                  Transformer model,
-                                                 bool shared_prompt_cache) {
-  if (name == "torch") return std::make_unique<TorchBackend>(std::move(model), shared_prompt_cache);
+                                                 const std::string& shared_prompt_cache) {
+  if (name == "torch") {
+    return std::make_unique<TorchBackend>(std::move(model),
+                                          parse_prompt_cache_sharing(shared_prompt_cache));
+  }
   if (name == "recompute") return std::make_unique<RecomputeBackend>(std::move(model));
   R1F_THROW(ConfigError, "unknown sampling backend '", name, "' (expected torch or recompute)");
 }

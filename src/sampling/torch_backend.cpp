@@ -7,8 +7,16 @@
 
 namespace r1forge {
 
-TorchBackend::TorchBackend(Transformer model, bool shared_prompt_cache)
-    : model_(std::move(model)), shared_prompt_cache_(shared_prompt_cache) {
+PromptCacheSharing parse_prompt_cache_sharing(const std::string& name) {
+  if (name == "auto") return PromptCacheSharing::AUTO;
+  if (name == "always") return PromptCacheSharing::ALWAYS;
+  if (name == "never") return PromptCacheSharing::NEVER;
+  R1F_THROW(ConfigError, "sampling.shared_prompt_cache: unknown value '", name,
+            "' (expected auto, always or never)");
+}
+
+TorchBackend::TorchBackend(Transformer model, PromptCacheSharing sharing)
+    : model_(std::move(model)), sharing_mode_(sharing) {
   model_->eval();
 }
 
@@ -19,7 +27,13 @@ at::TensorOptions TorchBackend::cache_options() const {
 
 void TorchBackend::allocate(const DecodeShape& shape) {
   // Alone in the batch, a row gains nothing from the store and its cascade costs extra ops.
-  sharing_ = shared_prompt_cache_ && shape.fan_out;
+  const ModelConfig& c = model_->config();
+  const int64_t copies = 2 * c.num_hidden_layers * c.num_key_value_heads * c.head_dim *
+                         at::elementSize(model_->compute_dtype()) * shape.slots *
+                         std::max<int64_t>(shape.capacity - shape.completion_capacity, 0);
+  sharing_ = shape.fan_out &&
+             (sharing_mode_ == PromptCacheSharing::ALWAYS ||
+              (sharing_mode_ == PromptCacheSharing::AUTO && copies >= kSharedPromptMinBytes));
   const int64_t slots = shape.slots;
   // Shared, a slot holds only the positions after its prompt (the store holds the prompt).
   const int64_t capacity =

@@ -348,7 +348,7 @@ std::vector<Probe> config_key_probes(const fs::path& root) {
        Observed::ENGINE});
   add({"sampling.shared_prompt_cache",
        "rl",
-       {"sampling.shared_prompt_cache=false"},
+       {"sampling.shared_prompt_cache=never"},
        {},
        Observed::ENGINE});
 

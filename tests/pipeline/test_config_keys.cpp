@@ -291,7 +291,9 @@ class ConfigKeysTest : public ::testing::Test {
         return std::string(typeid(kind).name()) + " " + std::to_string(engine.max_batch_size) +
                " " + std::to_string(engine.max_cached_tokens) + " " +
                std::to_string(engine.raw_logprobs) + " " +
-               (torch_backend ? std::to_string(torch_backend->shared_prompt_cache()) : "-");
+               (torch_backend
+                    ? std::to_string(static_cast<int>(torch_backend->prompt_cache_sharing()))
+                    : "-");
       }
       case Observed::STAGE_MODEL: {
         StageModel model = load_stage_model(config, find_stage(config, stage));

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <map>
 
+#include "r1forge/core/check.h"
 #include "r1forge/model/transformer.h"
 #include "r1forge/rl/logprobs.h"
 #include "r1forge/sampling/engine.h"
@@ -44,7 +45,7 @@ TEST_P(CachedLogits, EqualFullRecomputeAfterSlotReuse) {
   const auto [shared, slots, reversed] = GetParam();
   Transformer model(model_preset("tiny-qwen2"));
   model->init_weights(3);
-  TorchBackend backend(model, shared);
+  TorchBackend backend(model, shared ? PromptCacheSharing::ALWAYS : PromptCacheSharing::NEVER);
   EngineConfig config;
   config.max_batch_size = slots;
   Engine engine(backend, nullptr, {}, config);
@@ -86,7 +87,7 @@ INSTANTIATE_TEST_SUITE_P(Layouts,
 TEST(EngineModel, SharedAndCopiedPromptCachesSampleTheSameTokens) {
   Transformer model(model_preset("tiny-llama"));
   model->init_weights(6);
-  TorchBackend shared(model, true), copied(model, false);
+  TorchBackend shared(model, PromptCacheSharing::ALWAYS), copied(model, PromptCacheSharing::NEVER);
   EngineConfig config;
   config.max_batch_size = 4;
   Engine a(shared, nullptr, {}, config), b(copied, nullptr, {}, config);
@@ -103,7 +104,7 @@ TEST(EngineModel, SharedAndCopiedPromptCachesSampleTheSameTokens) {
 TEST(EngineModel, SharedPromptCacheHoldsEachPromptOnce) {
   Transformer model(model_preset("tiny-qwen2"));
   model->init_weights(7);
-  TorchBackend shared(model, true), copied(model, false);
+  TorchBackend shared(model, PromptCacheSharing::ALWAYS), copied(model, PromptCacheSharing::NEVER);
   EngineConfig config;
   config.max_batch_size = 8;
   std::vector<GenerationRequest> requests(2);
@@ -177,6 +178,29 @@ TEST(EngineModel, KvCacheAndRecomputeBackendsAgree) {
   }
   // The recompute backend did P + t positions per step; the cached one, one.
   EXPECT_EQ(with_cache.stats().generated_tokens, without_cache.stats().generated_tokens);
+}
+
+TEST(EngineModel, AutoSharesPromptsWhosePerSlotCopiesWouldPass64MiB) {
+  Transformer model(model_preset("tiny-qwen2"));  // 2 layers x 2 KV heads x 16 dims: 512 B
+  const int64_t position = 2 * 2 * 2 * 16 * 4;    // a position's keys and values, fp32
+  const int64_t prompt = kSharedPromptMinBytes / position / 64;  // 64 slots reach the bound
+  TorchBackend automatic(model), always(model, PromptCacheSharing::ALWAYS),
+      never(model, PromptCacheSharing::NEVER);
+  // capacity - completion_capacity = the prompt's prefilled positions.
+  automatic.allocate({64, prompt + 8, 8, /*fan_out=*/true});
+  EXPECT_TRUE(automatic.sharing_prompts());
+  automatic.allocate({64, prompt - 1 + 8, 8, true});
+  EXPECT_FALSE(automatic.sharing_prompts());
+  automatic.allocate({64, prompt + 8, 8, /*fan_out=*/false});
+  EXPECT_FALSE(automatic.sharing_prompts());
+  always.allocate({2, 16, 8, true});
+  EXPECT_TRUE(always.sharing_prompts());
+  always.allocate({2, 16, 8, false});
+  EXPECT_FALSE(always.sharing_prompts());  // nothing to share
+  never.allocate({64, prompt + 8, 8, true});
+  EXPECT_FALSE(never.sharing_prompts());
+  EXPECT_EQ(parse_prompt_cache_sharing("always"), PromptCacheSharing::ALWAYS);
+  EXPECT_THROW(parse_prompt_cache_sharing("true"), ConfigError);
 }
 
 }  // namespace

@@ -20,6 +20,9 @@ struct PrefixRowGroups {
   at::Tensor place;      // [N] int64: row n's place in [E * R]
   int64_t prefixes = 0;  // E: prefixes 0 .. E-1 (owner max + 1; some may have no row)
   int64_t members = 0;   // R
+  // Rows already sit prefix by prefix, R each (place n = n): the gathers are skipped. The
+  // usual case in GRPO, where a prompt's G samples fill neighbouring slots.
+  bool in_place = false;
 };
 
 // owner [N] int64 (read on the host): the prefix each row continues. Index tensors go to
@@ -27,12 +30,13 @@ struct PrefixRowGroups {
 PrefixRowGroups group_rows_by_prefix(const at::Tensor& owner, at::Device device);
 
 // q [N, H, 1, D]; prefix_keys / prefix_values [E', Hkv, Tp, D] with E' >= groups.prefixes;
-// prefix_mask [E', Tp] bool (true = a real prefix position); keys / values [N, Hkv, S, D] (the
-// rows' own cached positions); mask [N, 1, 1, S] bool. -> [N, H, 1, D].
+// prefix_blocked [E', 1, 1, Tp] bool (true = past the prefix's end, masked); keys / values
+// [N, Hkv, S, D] (the rows' own cached positions); mask [N, 1, 1, S] bool (true = attend).
+// -> [N, H, 1, D].
 at::Tensor shared_prefix_decode_attention(const at::Tensor& q,
                                           const at::Tensor& prefix_keys,
                                           const at::Tensor& prefix_values,
-                                          const at::Tensor& prefix_mask,
+                                          const at::Tensor& prefix_blocked,
                                           const PrefixRowGroups& groups,
                                           const at::Tensor& keys,
                                           const at::Tensor& values,

@@ -49,13 +49,14 @@ struct PrefixKeysValues {
 struct PrefixRowGroups;  // model/shared_prefix_attention.h
 
 // One layer's view of a shared prefix: row n prepends prefix owner[n]'s keys and values.
-// Decoding (a cache and write_positions) reads the prefix once per prefix instead: `key_mask`
-// marks each prefix's real positions and `groups` lays the rows out by prefix.
+// Decoding (a cache and write_positions) reads the prefix once per prefix instead:
+// `blocked_keys` masks each prefix's positions past its end and `groups` lays the rows out by
+// prefix.
 struct LayerPrefix {
   at::Tensor keys;                          // [P, Hkv, Tp, D] or undefined (no prefix)
   at::Tensor values;                        // [P, Hkv, Tp, D]
   at::Tensor owner;                         // [N] int64
-  at::Tensor key_mask;                      // [P, Tp] bool, decoding only
+  at::Tensor blocked_keys;                  // [P, 1, 1, Tp] bool, decoding only
   const PrefixRowGroups* groups = nullptr;  // decoding only
 };
 

@@ -1,6 +1,7 @@
 // Chooses a model backend by name (`sampling.backend`): "torch" (KV cache, ATen ops) or
 // "recompute" (no cache; the reference and benchmark baseline). ConfigError for other names.
-// `shared_prompt_cache`: the torch backend's prompt sharing (sampling/torch_backend.h).
+// `shared_prompt_cache`: the torch backend's prompt sharing, auto | always | never
+// (sampling/torch_backend.h).
 #pragma once
 
 #include <memory>
@@ -13,6 +14,6 @@ namespace r1forge {
 
 std::unique_ptr<ModelBackend> make_model_backend(const std::string& name,
                                                  Transformer model,
-                                                 bool shared_prompt_cache = true);
+                                                 const std::string& shared_prompt_cache = "auto");
 
 }  // namespace r1forge

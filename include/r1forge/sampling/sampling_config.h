@@ -19,9 +19,11 @@ struct SamplingConfig {
   std::string backend = "torch";  // torch (KV cache, ATen ops) | recompute (no cache, reference)
   int64_t max_batch_size = 64;    // sequences decoded together (KV-cache slots)
   int64_t max_cached_tokens = 0;  // bound on slots x (prompt + max_completion_length); 0 = none
-  // torch backend: a prompt's keys/values are stored once and its samples read them once per
-  // decode step (cascade attention) instead of a copy per slot. Same logits up to rounding.
-  bool shared_prompt_cache = true;
+  // torch backend: a prompt's keys/values stored once and read once per decode step by all its
+  // samples (cascade attention) instead of a copy per slot. Same logits up to rounding. auto:
+  // when prompts fan out and their copies would pass 64 MiB (below that they stay in the CPU's
+  // caches and the cascade's extra ops cost more than it saves); always; never.
+  std::string shared_prompt_cache = "auto";
 
   bool operator==(const SamplingConfig&) const = default;
   template <class Visitor>
@@ -34,8 +36,9 @@ struct SamplingConfig {
             "bound on slots x (prompt + max_completion_length) KV positions; 0 = none",
             IntRange{0, std::numeric_limits<int64_t>::max()});
     v.field("shared_prompt_cache", shared_prompt_cache,
-            "torch backend: store each prompt's keys/values once; its samples read them once per "
-            "decode step (cascade attention) instead of a copy per slot");
+            "torch backend: each prompt's keys/values stored once, read once per decode step by "
+            "its samples (cascade attention); auto = when the per-slot copies would pass 64 MiB",
+            OneOf{"auto", "always", "never"});
   }
   // Keys this section no longer has; their unknown-key errors say where the setting went.
   static std::vector<MovedKey> moved_keys();

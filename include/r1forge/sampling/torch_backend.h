@@ -2,13 +2,14 @@
 // ATen ops on the model's device. It is also the reference the `cuda` backend is tested
 // against ([order 12]).
 //
-// Shared prompt cache (the default; `sampling.shared_prompt_cache`): a prompt's prefilled keys
-// and values are copied once into a prefix store, every slot decoding one of its samples
-// points at that entry and holds only its own positions, and a decode step reads each prompt
-// once for all its samples (model/shared_prefix_attention.h), when the engine says prompts
-// fan out (allocate's `fan_out`: several slots and some n >= 2). Otherwise each slot holds a
-// copy of its prompt and reads it every step. The two give the same logits up to float
-// rounding.
+// Shared prompt cache (`sampling.shared_prompt_cache`): a prompt's prefilled keys and values
+// are copied once into a prefix store, every slot decoding one of its samples points at that
+// entry and holds only its own positions, and a decode step reads each prompt once for all its
+// samples (model/shared_prefix_attention.h). It needs prompts that fan out (allocate's
+// `fan_out`: several slots and some n >= 2); AUTO also needs the per-slot copies to pass
+// kSharedPromptMinBytes, since smaller ones stay in the CPU's caches and the cascade's extra
+// ops then cost more than the reads it saves (docs/performance.md). Otherwise each slot holds a
+// copy of its prompt. The two give the same logits up to float rounding.
 #pragma once
 
 #include "r1forge/model/kv_cache.h"
@@ -17,9 +18,15 @@
 
 namespace r1forge {
 
+enum class PromptCacheSharing { AUTO, ALWAYS, NEVER };
+// "auto" | "always" | "never"; ConfigError otherwise.
+PromptCacheSharing parse_prompt_cache_sharing(const std::string& name);
+// AUTO's threshold: the bytes of every slot's own copy of the longest prompt.
+constexpr int64_t kSharedPromptMinBytes = int64_t{64} << 20;
+
 class TorchBackend : public ModelBackend {
  public:
-  explicit TorchBackend(Transformer model, bool shared_prompt_cache = true);
+  explicit TorchBackend(Transformer model, PromptCacheSharing sharing = PromptCacheSharing::AUTO);
   std::string name() const override { return "torch"; }
   int64_t vocab_size() const override { return model_->config().vocab_size; }
   void allocate(const DecodeShape& shape) override;
@@ -34,7 +41,8 @@ class TorchBackend : public ModelBackend {
   }
   int64_t cache_bytes() const override;
   Transformer& model() { return model_; }
-  bool shared_prompt_cache() const { return shared_prompt_cache_; }
+  PromptCacheSharing prompt_cache_sharing() const { return sharing_mode_; }
+  bool sharing_prompts() const { return sharing_; }  // in the current allocation
 
  private:
   // A free prefix-store entry holding `state` (reused when the prompt is already there).
@@ -42,8 +50,8 @@ class TorchBackend : public ModelBackend {
   at::TensorOptions cache_options() const;
 
   Transformer model_;
-  bool shared_prompt_cache_;
-  bool sharing_ = false;  // shared_prompt_cache_ and the current allocation fans prompts out
+  PromptCacheSharing sharing_mode_;
+  bool sharing_ = false;  // the current allocation shares prompts
   KvCache cache_;         // per layer [slots, Hkv, capacity, D]; shared: each slot's own positions
   int64_t next_prompt_id_ = 0;
   // Shared prompt cache only. Entries grow on demand up to one per slot (a slot holds one

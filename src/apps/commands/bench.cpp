@@ -133,8 +133,8 @@ struct BenchGenerateOptions {
   std::string model;  // folder; empty = --preset
   std::string preset = "qwen2-10m";
   std::string backend = "torch";
-  bool mixed_precision = false;   // bf16 autocast over fp32 weights, bf16 KV cache
-  bool unshared_prompts = false;  // torch: a copy of the prompt per slot (no cascade attention)
+  bool mixed_precision = false;              // bf16 autocast over fp32 weights, bf16 KV cache
+  std::string shared_prompt_cache = "auto";  // torch: auto | always | never (sampling.*)
   int64_t prompts = 8;
   int64_t samples_per_prompt = 8;
   int64_t prompt_length = 32;
@@ -154,7 +154,7 @@ void run_bench_generate(const BenchGenerateOptions& options) {
       options.model.empty() ? Transformer(model_preset(options.preset)) : load_model(options.model);
   if (options.mixed_precision) model->set_mixed_precision(at::kBFloat16);
   std::unique_ptr<ModelBackend> backend =
-      make_model_backend(options.backend, model, !options.unshared_prompts);
+      make_model_backend(options.backend, model, options.shared_prompt_cache);
   at::Generator generator = make_cpu_generator(0, "bench-generate");
   at::Tensor prompt_ids =
       at::randint(0, model->config().vocab_size, {options.prompts, options.prompt_length},
@@ -196,7 +196,7 @@ void run_bench_generate(const BenchGenerateOptions& options) {
   nlohmann::json summary = {{"bench", "generate"},
                             {"implementation", "r1forge-" + options.backend},
                             {"mixed_precision", options.mixed_precision ? "bfloat16" : "none"},
-                            {"shared_prompt_cache", !options.unshared_prompts},
+                            {"shared_prompt_cache", options.shared_prompt_cache},
                             {"prompts", options.prompts},
                             {"samples_per_prompt", options.samples_per_prompt},
                             {"prompt_length", options.prompt_length},
@@ -380,9 +380,11 @@ CommandAction setup(CLI::App& root) {
                        "torch (KV cache) or recompute (full forward every step)");
   generate->add_flag("--mixed-precision", generate_options->mixed_precision,
                      "bf16 autocast over fp32 weights and a bf16 KV cache");
-  generate->add_flag("--unshared-prompts", generate_options->unshared_prompts,
-                     "each slot holds and reads its own copy of the prompt's keys and values "
-                     "(sampling.shared_prompt_cache: false)");
+  generate
+      ->add_option("--shared-prompt-cache", generate_options->shared_prompt_cache,
+                   "auto | always | never: a prompt's keys/values stored once and read once "
+                   "per step by its samples (sampling.shared_prompt_cache)")
+      ->check(CLI::IsMember({"auto", "always", "never"}));
   generate->add_option("--prompts", generate_options->prompts, "distinct prompts");
   generate->add_option("--n", generate_options->samples_per_prompt, "samples per prompt (G)");
   generate->add_option("--prompt-len", generate_options->prompt_length, "tokens per prompt");
