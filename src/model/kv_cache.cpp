@@ -19,6 +19,11 @@ KvCache KvCache::allocate(const ModelConfig& config,
   return cache;
 }
 
+int64_t KvCache::position_bytes(const ModelConfig& config, int64_t element_bytes) {
+  return 2 * config.num_hidden_layers * config.num_key_value_heads * config.head_dim *
+         element_bytes;
+}
+
 int64_t KvCache::bytes() const {
   int64_t total = 0;
   for (size_t i = 0; i < keys.size(); ++i) total += keys[i].nbytes() + values[i].nbytes();

@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "r1forge/core/check.h"
+#include "r1forge/model/kv_cache.h"
 #include "r1forge/pipeline/memory_plan.h"
 
 namespace r1forge {
@@ -55,7 +56,7 @@ int64_t checkpointed_layer_bytes_per_token(const ModelConfig& m, int64_t b) {
 
 // KvCache::allocate (model/kv_cache.cpp): keys and values, per layer [slots, Hkv, capacity, D].
 int64_t kv_cache_bytes(const ModelConfig& m, int64_t slots, int64_t capacity, int64_t b) {
-  return 2 * m.num_hidden_layers * slots * m.num_key_value_heads * capacity * m.head_dim * b;
+  return KvCache::position_bytes(m, b) * slots * capacity;
 }
 
 // make_chunk_buffers (rl/chunked_logits.h): z and other [C, V] fp32, logits [C, V] in the model

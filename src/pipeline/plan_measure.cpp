@@ -265,8 +265,10 @@ MeasuredStep measure_stage_step(const Config& config, const StageMemoryPlan& pla
     }
     Optimizer optimizer(*policy, g.optimizer, 10);
     TorchBackend backend(policy);
+    // The copied-prompt layout, the one the plan's kv_cache item counts (an upper bound when
+    // sampling.shared_prompt_cache shares prompts).
     backend.allocate({plan.work.decode_slots, plan.work.decode_capacity, plan.work.decode_capacity,
-                      /*fan_out=*/true});
+                      /*fan_out=*/false});
     const int64_t completion = g.generation.max_completion_length;
     const int64_t prompt = plan.work.train_sequence_length - completion;
     result.decode_step_seconds =
@@ -309,8 +311,10 @@ MeasuredStep measure_stage_step(const Config& config, const StageMemoryPlan& pla
   } else {
     Transformer model = make_model(config, shape, false);
     TorchBackend backend(model);
+    // The copied-prompt layout, the one the plan's kv_cache item counts (an upper bound when
+    // sampling.shared_prompt_cache shares prompts).
     backend.allocate({plan.work.decode_slots, plan.work.decode_capacity, plan.work.decode_capacity,
-                      /*fan_out=*/true});
+                      /*fan_out=*/false});
     at::NoGradGuard no_grad;
     // Decoding half-way through the slots' capacity: the attention spans half the cache.
     const int64_t prompt = std::max<int64_t>(plan.work.decode_capacity / 2, 2);

@@ -89,7 +89,9 @@ std::vector<GeneratedSample> Engine::generate(const std::vector<GenerationReques
   const int64_t vocab = backend_.vocab_size();
   std::vector<size_t> offsets;  // first result index of each prompt
   size_t total_samples = 0;
-  int64_t capacity = 1;
+  int64_t capacity = 1;             // longest prompt + its max_new_tokens
+  int64_t completion_capacity = 1;  // longest max_new_tokens + 1 (the last prompt token)
+  bool several_samples = false;     // some prompt has n >= 2
   std::deque<std::pair<size_t, int64_t>> pending;  // (prompt, sample) in output order
   for (size_t i = 0; i < requests.size(); ++i) {
     validate(requests[i], i, vocab, tokenizer_);
@@ -97,6 +99,8 @@ std::vector<GeneratedSample> Engine::generate(const std::vector<GenerationReques
     total_samples += static_cast<size_t>(requests[i].n);
     capacity = std::max<int64_t>(capacity, static_cast<int64_t>(requests[i].prompt_ids.size()) +
                                                requests[i].params.max_new_tokens);
+    completion_capacity = std::max(completion_capacity, requests[i].params.max_new_tokens + 1);
+    several_samples = several_samples || requests[i].n >= 2;
     for (int64_t j = 0; j < requests[i].n; ++j) pending.emplace_back(i, j);
   }
   std::vector<GeneratedSample> results(total_samples);
@@ -109,13 +113,7 @@ std::vector<GeneratedSample> Engine::generate(const std::vector<GenerationReques
                      " = longest prompt + max_new_tokens)");
     slots = std::min<int64_t>(slots, config_.max_cached_tokens / capacity);
   }
-  DecodeShape shape{slots, capacity, 1, false};
-  for (const auto& request : requests) {
-    shape.completion_capacity =
-        std::max(shape.completion_capacity, request.params.max_new_tokens + 1);
-    shape.fan_out = shape.fan_out || (slots >= 2 && request.n >= 2);
-  }
-  backend_.allocate(shape);
+  backend_.allocate({slots, capacity, completion_capacity, slots >= 2 && several_samples});
   stats_.slots = slots;
   stats_.prompts = static_cast<int64_t>(requests.size());
   stats_.samples = static_cast<int64_t>(total_samples);

@@ -27,10 +27,9 @@ at::TensorOptions TorchBackend::cache_options() const {
 
 void TorchBackend::allocate(const DecodeShape& shape) {
   // Alone in the batch, a row gains nothing from the store and its cascade costs extra ops.
-  const ModelConfig& c = model_->config();
-  const int64_t copies = 2 * c.num_hidden_layers * c.num_key_value_heads * c.head_dim *
-                         at::elementSize(model_->compute_dtype()) * shape.slots *
-                         std::max<int64_t>(shape.capacity - shape.completion_capacity, 0);
+  const int64_t copies =
+      KvCache::position_bytes(model_->config(), at::elementSize(model_->compute_dtype())) *
+      shape.slots * std::max<int64_t>(shape.capacity - shape.completion_capacity, 0);
   sharing_ = shape.fan_out &&
              (sharing_mode_ == PromptCacheSharing::ALWAYS ||
               (sharing_mode_ == PromptCacheSharing::AUTO && copies >= kSharedPromptMinBytes));
@@ -155,9 +154,11 @@ at::Tensor TorchBackend::decode(const at::Tensor& tokens, const at::Tensor& posi
   KvCache view = cache_.rows(0, rows);
   ForwardInputs inputs{
       tokens.to(device).unsqueeze(1), device_positions.unsqueeze(1), {}, &view, device_positions};
+  // Where each row's new key/value goes in its slot: its position, or with a shared prompt
+  // its position past the prompt (the store holds the prompt).
+  at::Tensor cache_index = positions;  // [A] int64 CPU
   PrefixKeysValues prefixes;
   if (sharing_) {
-    // Row n's own positions start after its prompt: cache index = position - prompt length.
     std::vector<int64_t> owner(static_cast<size_t>(rows)), offset(static_cast<size_t>(rows));
     int64_t entries = 0, prompt_span = 1;
     for (int64_t n = 0; n < rows; ++n) {
@@ -168,7 +169,8 @@ at::Tensor TorchBackend::decode(const at::Tensor& tokens, const at::Tensor& posi
       entries = std::max(entries, entry + 1);
       prompt_span = std::max(prompt_span, entry_length_[static_cast<size_t>(entry)]);
     }
-    at::Tensor own = positions - at::tensor(offset, at::kLong);  // [A] cache indices
+    cache_index = positions - at::tensor(offset, at::kLong);
+    inputs.write_positions = cache_index.to(device);
     for (size_t layer = 0; layer < prefix_store_.keys.size(); ++layer) {
       prefixes.keys.push_back(
           prefix_store_.keys[layer].narrow(0, 0, entries).narrow(2, 0, prompt_span));
@@ -177,18 +179,14 @@ at::Tensor TorchBackend::decode(const at::Tensor& tokens, const at::Tensor& posi
     }
     at::Tensor lengths = at::tensor(
         std::vector<int64_t>(entry_length_.begin(), entry_length_.begin() + entries), at::kLong);
-    const int64_t span = own.max().item<int64_t>() + 1;  // host value, cheap on CPU
-    inputs.key_mask = (at::arange(span, at::kLong).unsqueeze(0) <= own.unsqueeze(1)).to(device);
-    inputs.write_positions = own.to(device);
     inputs.prefix = &prefixes;
     inputs.prefix_owner = at::tensor(owner, at::kLong);
     inputs.prefix_key_mask = at::arange(prompt_span, at::kLong).unsqueeze(0) < lengths.unsqueeze(1);
-  } else {
-    // Attend over [0, longest + 1); row n sees its positions [0, positions[n]].
-    const int64_t span = positions.max().item<int64_t>() + 1;  // host value, cheap on CPU
-    inputs.key_mask =
-        (at::arange(span, at::kLong).unsqueeze(0) <= positions.unsqueeze(1)).to(device);
   }
+  // Attend over [0, longest + 1) of the slots; row n sees its cache indices [0, cache_index[n]].
+  const int64_t span = cache_index.max().item<int64_t>() + 1;  // host value, cheap on CPU
+  inputs.key_mask =
+      (at::arange(span, at::kLong).unsqueeze(0) <= cache_index.unsqueeze(1)).to(device);
   at::Tensor hidden = model_->hidden_states(inputs);  // [A, 1, E]
   // fp32 logits on CPU: the sampler's input. Sync point on GPU.
   return model_->logits(hidden.squeeze(1)).to(at::kCPU, at::kFloat);

@@ -24,6 +24,8 @@ struct KvCache {
   int64_t batch_size() const { return keys.empty() ? 0 : keys[0].size(0); }
   int64_t capacity() const { return keys.empty() ? 0 : keys[0].size(2); }
 
+  // Bytes of one position's keys and values over all layers, at `element_bytes` per value.
+  static int64_t position_bytes(const ModelConfig& config, int64_t element_bytes);
   // Zero-filled cache for `batch_size` rows of up to `max_length` positions.
   static KvCache allocate(const ModelConfig& config,
                           int64_t batch_size,
