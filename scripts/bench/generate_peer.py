@@ -29,18 +29,23 @@ def sequences(prompts, n):
 
 
 def run_hf(args, seqs):
-    model = AutoModelForCausalLM.from_pretrained(args.model, dtype=torch.float32)
+    dtype = torch.bfloat16 if args.dtype == "bfloat16" else torch.float32
+    model = AutoModelForCausalLM.from_pretrained(args.model, dtype=dtype).to(args.device)
     model.eval()
     generated = 0
+    if args.device == "cuda":
+        torch.cuda.synchronize()
     start = time.perf_counter()
     with torch.inference_mode():
         for begin in range(0, len(seqs), args.batch_size):
-            batch = torch.tensor(seqs[begin:begin + args.batch_size])
+            batch = torch.tensor(seqs[begin:begin + args.batch_size], device=args.device)
             out = model.generate(input_ids=batch, attention_mask=torch.ones_like(batch),
                                  do_sample=True, temperature=1.0, top_k=0, top_p=1.0,
                                  max_new_tokens=args.max_new_tokens,
                                  min_new_tokens=args.max_new_tokens, pad_token_id=0)
             generated += (out.shape[1] - batch.shape[1]) * batch.shape[0]
+    if args.device == "cuda":
+        torch.cuda.synchronize()
     return generated, time.perf_counter() - start
 
 
@@ -138,6 +143,10 @@ def main():
     parser.add_argument("--max-new-tokens", type=int, default=128)
     parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu",
+                        help="hf mode: where the model runs (the GPU benchmark: cuda)")
+    parser.add_argument("--dtype", choices=["float32", "bfloat16"], default="float32",
+                        help="hf mode: weights and compute")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)

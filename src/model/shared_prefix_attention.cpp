@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "r1forge/core/check.h"
+#include "r1forge/core/device_copy.h"
 
 namespace r1forge {
 
@@ -34,8 +35,8 @@ PrefixRowGroups group_rows_by_prefix(const at::Tensor& owner, at::Device device)
   for (int64_t n = 0; n < rows && groups.in_place; ++n) {
     groups.in_place = place[static_cast<size_t>(n)] == n;
   }
-  groups.gather = at::tensor(gather, at::kLong).to(device);
-  groups.place = at::tensor(place, at::kLong).to(device);
+  groups.gather = to_device(at::tensor(gather, at::kLong), device);
+  groups.place = to_device(at::tensor(place, at::kLong), device);
   return groups;
 }
 

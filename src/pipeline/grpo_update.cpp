@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "r1forge/core/check.h"
+#include "r1forge/core/device_copy.h"
 #include "r1forge/core/distributed.h"
 #include "r1forge/rl/shared_prompt_logprobs.h"
 
@@ -97,13 +98,14 @@ PolicyUpdateStats update_policy(Transformer& policy,
         loss_inputs.logp = current.logprobs;
         loss_inputs.old_logp =
             inputs.old_logprobs.defined()
-                ? slice_rows(inputs.old_logprobs, start, count, columns).to(device)
+                ? to_device(slice_rows(inputs.old_logprobs, start, count, columns), device)
                 : current.logprobs.detach();
         if (inputs.ref_logprobs.defined()) {
-          loss_inputs.ref_logp = slice_rows(inputs.ref_logprobs, start, count, columns).to(device);
+          loss_inputs.ref_logp =
+              to_device(slice_rows(inputs.ref_logprobs, start, count, columns), device);
         }
-        loss_inputs.advantages = inputs.advantages.narrow(0, start, count).to(device);
-        loss_inputs.mask = part.completion_mask.to(device);
+        loss_inputs.advantages = to_device(inputs.advantages.narrow(0, start, count), device);
+        loss_inputs.mask = to_device(part.completion_mask, device);
         loss_inputs.entropy = entropy_needed ? current.entropy : current.entropy.detach();
         loss_inputs.global_active_tokens = window_tokens;
         // Per-sequence normalisers (grpo, dr_grpo, and bnpo's micro-batch token mean) take

@@ -113,7 +113,7 @@ double time_decode(
     at::Tensor next = at::randint(0, vocab, {slots}, at::kLong);
     at::Tensor positions = at::full({slots}, state.length + step, at::kLong);
     Timer timer;
-    at::Tensor logits = backend.decode(next, positions);  // [slots, V] fp32 CPU
+    at::Tensor logits = backend.decode(next, positions);  // [slots, V] fp32, model device
     at::Tensor reported = at::log_softmax(logits, 1);     // as the engine's reported log-probs
     at::Tensor probabilities = at::softmax(logits, 1);    // the sampler's working copy
     synchronize(device);

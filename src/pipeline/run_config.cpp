@@ -64,6 +64,11 @@ void apply_runtime(const RunConfig& run) {
   R1F_LOG_DEBUG("threads: ", threads, " intra-op (run.threads = ", run.threads, ")");
 }
 
+void apply_runtime(const Config& config) {
+  apply_runtime(config.run);
+  kernels::set_kernel_config(config.kernels);
+}
+
 std::string config_reference_markdown() {
   return fields_markdown(describe_fields<Config>());
 }

@@ -254,7 +254,7 @@ void run_pipeline(const Config& config, const std::string& source) {
   }
   for (const auto& stage : config.stages) check_stage_rewards(stage, source);
   DataParallelScope data_parallel(config);
-  apply_runtime(config.run);
+  apply_runtime(config);
   std::optional<RunSession> session;
   lock_run_folder(session, config);  // no second process in this folder from here on
   logging_errors([&] {
@@ -268,7 +268,7 @@ void run_pipeline_stage(const Config& config, const std::string& name, const std
   resolve_stage_inputs(config, name, source);  // bad references fail before anything changes
   check_stage_rewards(stage, source);
   DataParallelScope data_parallel(config);
-  apply_runtime(config.run);
+  apply_runtime(config);
   std::optional<RunSession> session;
   lock_run_folder(session, config, name);
   logging_errors([&] {

@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "r1forge/core/check.h"
+#include "r1forge/core/device_copy.h"
 #include "r1forge/core/distributed.h"
 #include "r1forge/core/fault_injection.h"
 #include "r1forge/core/fs.h"
@@ -25,17 +26,17 @@ namespace fs = std::filesystem;
 SftForward sft_forward(Transformer& model, const SftBatch& batch, int64_t chunk_rows) {
   const at::Device device = model->device();
   ForwardInputs inputs;
-  inputs.input_ids = batch.input_ids.to(device);
-  inputs.positions = batch.positions.to(device);
-  if (batch.segment_ids.defined()) inputs.segment_ids = batch.segment_ids.to(device);
+  inputs.input_ids = to_device(batch.input_ids, device);
+  inputs.positions = to_device(batch.positions, device);
+  if (batch.segment_ids.defined()) inputs.segment_ids = to_device(batch.segment_ids, device);
   SftForward result;
   result.hidden = model->hidden_states(inputs);  // [N, T, E]
   TokenLogprobOptions options;
   options.chunk_rows = chunk_rows;
   at::Tensor logprobs = compute_token_logprobs(result.hidden, model->output_embedding(),
-                                               batch.targets.to(device), options)
+                                               to_device(batch.targets, device), options)
                             .logprobs;  // [N, T] fp32
-  result.nll_sum = -(logprobs * batch.loss_mask.to(device)).sum();
+  result.nll_sum = -(logprobs * to_device(batch.loss_mask, device)).sum();
   return result;
 }
 

@@ -272,7 +272,7 @@ Config resolve_stage_inputs(const Config& original,
 void run_stage(const Config& original, const std::string& name, const std::string& source) {
   const Config config = resolve_stage_inputs(original, name, source);
   const StageConfig& stage = find_stage(config, name);
-  apply_runtime(config.run);
+  apply_runtime(config);
   write_resolved_config(original, config.run.dir);
   set_test_stage(stage.name);
   R1F_LOG_INFO("stage '", stage.name, "' (", stage.type, ") -> ",

@@ -183,6 +183,7 @@ StageSettings stage_settings(const Config& config, const StageConfig& stage) {
   collector.add("model", copy.model);
   collector.add("sampling", copy.sampling);
   collector.add("run.seed", copy.run.seed);
+  // Not `kernels:` or `distributed:`: they choose how the same math runs, not what it computes.
   // The generated data every stage may read: other settings or another generator version.
   if (config.make_data) settings["make_data"] = make_data_identity(*config.make_data);
   return settings;

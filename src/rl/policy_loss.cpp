@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <vector>
 
 #include "r1forge/core/check.h"
 
@@ -83,10 +84,12 @@ void validate(const PolicyLossInputs& in, const PolicyLossConfig& config) {
 }
 
 // TRL's `global_masked_mean` on one process: a [N, 1] per-sequence value is averaged over
-// sequences, a [N, L] per-token value over active tokens.
-double masked_mean(const at::Tensor& x, const at::Tensor& mask) {
-  if (x.size(1) == 1 && mask.size(1) != 1) return x.sum().item<double>() / x.size(0);
-  return ((x * mask).sum() / mask.sum().clamp_min(1.0)).item<double>();
+// sequences, a [N, L] per-token value over active tokens. A 0-dim tensor on x's device.
+at::Tensor masked_mean(const at::Tensor& x, const at::Tensor& mask) {
+  if (x.size(1) == 1 && mask.size(1) != 1) {
+    return x.sum().to(at::kDouble) / static_cast<double>(x.size(0));  // the division in fp64
+  }
+  return (x * mask).sum() / mask.sum().clamp_min(1.0);
 }
 
 }  // namespace
@@ -162,23 +165,38 @@ std::pair<at::Tensor, PolicyLossStats> policy_loss(const PolicyLossInputs& in,
   PolicyLossStats stats;
   {
     at::NoGradGuard no_grad;
-    stats.policy_loss = policy_loss_value.item<double>();
     const at::Tensor ratio = coef_1.detach();
     const at::Tensor low = (ratio < 1.0 - epsilon_low) & (advantages < 0);
     const at::Tensor high = (ratio > 1.0 + epsilon_high) & (advantages > 0);
-    stats.clip_ratio_low_mean = masked_mean(low.to(dtype), mask);
-    stats.clip_ratio_high_mean = masked_mean(high.to(dtype), mask);
-    stats.clip_ratio_region_mean = masked_mean((low | high).to(dtype), mask);
-    if (per_token_kl.defined()) stats.kl_mean = masked_mean(per_token_kl.detach(), mask);
-    if (in.entropy.defined()) stats.entropy_mean = masked_mean(in.entropy.detach().to(dtype), mask);
-    stats.ratio_mean = masked_mean(ratio, mask);
     // Padding never counts towards the max: at the token level it is masked out; at the
     // sequence level rows with no active token are.
     const at::Tensor active = ratio.size(1) == 1 ? mask.sum(-1, /*keepdim=*/true) > 0 : mask > 0;
     const at::Tensor candidates =
         ratio.masked_fill(active.logical_not(), -std::numeric_limits<double>::infinity());
-    const double max_value = candidates.max().item<double>();
-    stats.ratio_max = std::isfinite(max_value) ? max_value : 0.0;
+    const at::Tensor none = at::zeros({}, ratio.options());
+    // Every statistic stays on the device until one copy reads them all: the call's only sync
+    // point (each .item() would be one, eight per micro-batch on a GPU).
+    const std::vector<at::Tensor> values = {
+        policy_loss_value.detach(),
+        masked_mean(low.to(dtype), mask),
+        masked_mean(high.to(dtype), mask),
+        masked_mean((low | high).to(dtype), mask),
+        per_token_kl.defined() ? masked_mean(per_token_kl.detach(), mask) : none,
+        in.entropy.defined() ? masked_mean(in.entropy.detach().to(dtype), mask) : none,
+        masked_mean(ratio, mask),
+        candidates.max()};
+    std::vector<at::Tensor> widened;
+    for (const at::Tensor& value : values) widened.push_back(value.to(at::kDouble));
+    const at::Tensor host = at::stack(widened).to(at::kCPU);  // [8] fp64
+    const double* read = host.data_ptr<double>();
+    stats.policy_loss = read[0];
+    stats.clip_ratio_low_mean = read[1];
+    stats.clip_ratio_high_mean = read[2];
+    stats.clip_ratio_region_mean = read[3];
+    stats.kl_mean = read[4];
+    stats.entropy_mean = read[5];
+    stats.ratio_mean = read[6];
+    stats.ratio_max = std::isfinite(read[7]) ? read[7] : 0.0;
   }
   return {loss, stats};
 }

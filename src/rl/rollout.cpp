@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "r1forge/core/check.h"
+#include "r1forge/core/device_copy.h"
 #include "r1forge/rl/shared_prompt_logprobs.h"
 
 namespace r1forge {
@@ -87,7 +88,7 @@ TokenLogprobs completion_logprobs(Transformer& model,
     }
   }
   const at::Device device = model->device();
-  at::Tensor input_ids = batch.input_ids.to(device);
+  at::Tensor input_ids = to_device(batch.input_ids, device);
   at::Tensor hidden = model->hidden_states({input_ids});  // [N, T, E]
   const int64_t rows = hidden.size(0), length = hidden.size(1), width = hidden.size(2);
   const int64_t completion_length = batch.completion_ids.size(1);
@@ -95,11 +96,11 @@ TokenLogprobs completion_logprobs(Transformer& model,
   // for padding columns (their values are masked out by the caller).
   at::Tensor offsets = at::arange(completion_length, at::kLong).unsqueeze(0);
   at::Tensor positions =
-      (batch.prompt_lengths.unsqueeze(1) - 1 + offsets).clamp(0, length - 1).to(device);
+      to_device((batch.prompt_lengths.unsqueeze(1) - 1 + offsets).clamp(0, length - 1), device);
   at::Tensor predicting = hidden.gather(
       1, positions.unsqueeze(2).expand({rows, completion_length, width}));  // [N, L, E]
   return compute_token_logprobs(predicting, model->output_embedding(),
-                                batch.completion_ids.to(device), options);
+                                to_device(batch.completion_ids, device), options);
 }
 
 }  // namespace r1forge

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "r1forge/core/check.h"
+#include "r1forge/core/device_copy.h"
 
 namespace r1forge {
 
@@ -56,18 +57,18 @@ TokenLogprobs shared_prompt_completion_logprobs(Transformer& model,
   const at::Device device = model->device();
   const int64_t rows = batch.rows();
   const int64_t completion_length = batch.completion_ids.size(1);
-  at::Tensor owner = groups.owner.to(device);
+  at::Tensor owner = to_device(groups.owner, device);
 
   // Prompt pass: [P, Tp, E] hidden states and every layer's keys/values. Right padding: the
   // real tokens never see it (causal), and the completions mask it out.
   PrefixKeysValues prompt_keys_values;
   ForwardInputs prompt_inputs;
-  prompt_inputs.input_ids = groups.prompt_ids.to(device);
+  prompt_inputs.input_ids = to_device(groups.prompt_ids, device);
   prompt_inputs.capture = &prompt_keys_values;
   at::Tensor prompt_hidden = model->hidden_states(prompt_inputs);
   const int64_t width = prompt_hidden.size(2);
   // The last prompt position predicts completion token 0: [P, E], then [N, 1, E] per row.
-  at::Tensor last = (groups.prompt_lengths - 1).to(device);
+  at::Tensor last = to_device(groups.prompt_lengths - 1, device);
   at::Tensor last_hidden =
       prompt_hidden.gather(1, last.view({-1, 1, 1}).expand({groups.count(), 1, width}));
   at::Tensor predicting = last_hidden.index_select(0, owner);  // [N, 1, E]
@@ -77,20 +78,21 @@ TokenLogprobs shared_prompt_completion_logprobs(Transformer& model,
   if (completion_length > 1) {
     ForwardInputs continuation;
     continuation.input_ids =
-        batch.completion_ids.narrow(1, 0, completion_length - 1).contiguous().to(device);
-    continuation.positions = (batch.prompt_lengths.unsqueeze(1) +
-                              at::arange(completion_length - 1, at::kLong).unsqueeze(0))
-                                 .to(device);
+        to_device(batch.completion_ids.narrow(1, 0, completion_length - 1), device);
+    continuation.positions =
+        to_device(batch.prompt_lengths.unsqueeze(1) +
+                      at::arange(completion_length - 1, at::kLong).unsqueeze(0),
+                  device);
     continuation.prefix = &prompt_keys_values;
     continuation.prefix_owner = owner;
-    continuation.prefix_key_mask = groups.key_mask.to(device);
+    continuation.prefix_key_mask = to_device(groups.key_mask, device);
     at::Tensor completion_hidden = model->hidden_states(continuation);
     predicting = at::cat({predicting, completion_hidden}, 1);  // [N, L, E]
   }
   TORCH_CHECK(predicting.size(0) == rows && predicting.size(1) == completion_length,
               "shared-prompt log-probs: hidden states ", predicting.sizes());
   return compute_token_logprobs(predicting, model->output_embedding(),
-                                batch.completion_ids.to(device), options);
+                                to_device(batch.completion_ids, device), options);
 }
 
 }  // namespace r1forge

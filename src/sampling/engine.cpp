@@ -9,7 +9,7 @@
 #include "r1forge/core/rng.h"
 #include "r1forge/core/timer.h"
 #include "r1forge/model/autocast_scope.h"
-#include "r1forge/sampling/sampler.h"
+#include "r1forge/sampling/token_choice.h"
 
 namespace r1forge {
 namespace {
@@ -180,7 +180,9 @@ std::vector<GeneratedSample> Engine::generate(const std::vector<GenerationReques
     at::Tensor tokens = at::tensor(token_values, at::kLong);
     at::Tensor positions = at::tensor(position_values, at::kLong);
     Timer decode;
-    at::Tensor logits = backend_.decode(tokens, positions);  // [A, V] fp32 CPU
+    at::Tensor logits = backend_.decode(tokens, positions);  // [A, V] fp32, model device
+    // A one-element copy waits for the queued step (sync point, only when asked).
+    if (config_.synchronize_timers && !logits.is_cpu()) logits.view(-1).narrow(0, 0, 1).cpu();
     stats_.decode_seconds += decode.seconds();
     ++stats_.decode_steps;
     stats_.active_row_steps += static_cast<double>(rows);
@@ -188,36 +190,25 @@ std::vector<GeneratedSample> Engine::generate(const std::vector<GenerationReques
     Timer sampling;
     SamplingBatch batch;
     std::vector<at::Generator> generators;
-    std::vector<bool> greedy;
-    std::vector<double> temperatures;
     for (auto& row : active) {
       row.position += 1;
       batch.params.push_back(&row.request->params);
       batch.prompt.push_back(&row.request->prompt_ids);
       batch.output.push_back(&row.sample.token_ids);
       generators.push_back(row.generator);
-      greedy.push_back(row.request->params.temperature == 0);
-      temperatures.push_back(row.request->params.temperature > 0 ? row.request->params.temperature
-                                                                 : 1.0);
       if (observer_) {
         observer_(row.sample.prompt_index, row.sample.sample_index,
                   static_cast<int64_t>(row.sample.token_ids.size()),
                   logits[static_cast<int64_t>(&row - active.data())]);
       }
     }
-    // The reported distribution: logits / T, no penalties, no truncation (see engine.h).
-    at::Tensor scale = at::tensor(temperatures, at::kDouble).to(at::kFloat).unsqueeze(1);
-    at::Tensor reported = at::log_softmax(logits / scale, 1);
-    at::Tensor raw = config_.raw_logprobs ? at::log_softmax(logits, 1) : at::Tensor();
-    // The reported log-probs are already taken, so the chain may work on the logits in place.
-    chain_.apply(logits, batch);
-    at::Tensor sampled = sample_tokens(logits, generators, greedy);  // [A] int64
-    at::Tensor picked = reported.gather(1, sampled.unsqueeze(1)).squeeze(1).contiguous();
-    at::Tensor picked_raw =
-        raw.defined() ? raw.gather(1, sampled.unsqueeze(1)).squeeze(1).contiguous() : at::Tensor();
-    sampled = sampled.contiguous();
-    const int64_t* sampled_ids = sampled.data_ptr<int64_t>();
-    const float* picked_values = picked.data_ptr<float>();
+    // On the logits' device; the results come back in one copy (the step's sync point).
+    const TokenChoice choice =
+        choose_tokens(logits, batch, generators, chain_, config_.raw_logprobs);
+    const int64_t* sampled_ids = choice.tokens.data_ptr<int64_t>();
+    const float* picked_values = choice.logprobs.data_ptr<float>();
+    const float* picked_raw =
+        choice.raw_logprobs.defined() ? choice.raw_logprobs.data_ptr<float>() : nullptr;
 
     std::vector<size_t> finished;
     for (int64_t r = 0; r < rows; ++r) {
@@ -226,7 +217,7 @@ std::vector<GeneratedSample> Engine::generate(const std::vector<GenerationReques
       const int64_t token = sampled_ids[r];
       row.sample.token_ids.push_back(token);
       row.sample.logprobs.push_back(picked_values[r]);
-      if (picked_raw.defined()) row.sample.raw_logprobs.push_back(picked_raw.data_ptr<float>()[r]);
+      if (picked_raw) row.sample.raw_logprobs.push_back(picked_raw[r]);
       row.next_token = token;
       ++stats_.generated_tokens;
       bool done = false;

@@ -52,7 +52,7 @@ at::Tensor RecomputeBackend::decode(const at::Tensor& tokens, const at::Tensor& 
   at::Tensor hidden = model_->hidden_states({ids.to(model_->device())});  // [A, T, E]
   at::Tensor index = at::tensor(last, at::kLong).to(model_->device());
   at::Tensor final_hidden = hidden.reshape({-1, hidden.size(2)}).index_select(0, index);
-  return model_->logits(final_hidden).to(at::kCPU, at::kFloat);  // [A, V]
+  return model_->logits(final_hidden).to(at::kFloat);  // [A, V] on the model's device
 }
 
 }  // namespace r1forge

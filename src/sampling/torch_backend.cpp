@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "r1forge/core/check.h"
+#include "r1forge/core/device_copy.h"
 
 namespace r1forge {
 
@@ -58,7 +59,7 @@ PromptState TorchBackend::prefill(const std::vector<int64_t>& tokens) {
   state.id = next_prompt_id_++;
   if (tokens.empty()) return state;
   KvCache prompt_cache = KvCache::allocate(model_->config(), 1, state.length, cache_options());
-  at::Tensor ids = at::tensor(tokens, at::kLong).to(model_->device()).unsqueeze(0);
+  at::Tensor ids = to_device(at::tensor(tokens, at::kLong), model_->device()).unsqueeze(0);
   model_->hidden_states({ids, {}, {}, &prompt_cache});  // fills the cache; output unused
   for (size_t layer = 0; layer < prompt_cache.keys.size(); ++layer) {
     state.keys.push_back(prompt_cache.keys[layer][0]);  // [Hkv, P, D]
@@ -150,10 +151,13 @@ void TorchBackend::move_slot(int64_t from, int64_t to, int64_t length) {
 at::Tensor TorchBackend::decode(const at::Tensor& tokens, const at::Tensor& positions) {
   const int64_t rows = tokens.size(0);
   const at::Device device = model_->device();
-  at::Tensor device_positions = positions.to(device);
+  at::Tensor device_positions = to_device(positions, device);
   KvCache view = cache_.rows(0, rows);
-  ForwardInputs inputs{
-      tokens.to(device).unsqueeze(1), device_positions.unsqueeze(1), {}, &view, device_positions};
+  ForwardInputs inputs{to_device(tokens, device).unsqueeze(1),
+                       device_positions.unsqueeze(1),
+                       {},
+                       &view,
+                       device_positions};
   // Where each row's new key/value goes in its slot: its position, or with a shared prompt
   // its position past the prompt (the store holds the prompt).
   at::Tensor cache_index = positions;  // [A] int64 CPU
@@ -170,7 +174,7 @@ at::Tensor TorchBackend::decode(const at::Tensor& tokens, const at::Tensor& posi
       prompt_span = std::max(prompt_span, entry_length_[static_cast<size_t>(entry)]);
     }
     cache_index = positions - at::tensor(offset, at::kLong);
-    inputs.write_positions = cache_index.to(device);
+    inputs.write_positions = to_device(cache_index, device);
     for (size_t layer = 0; layer < prefix_store_.keys.size(); ++layer) {
       prefixes.keys.push_back(
           prefix_store_.keys[layer].narrow(0, 0, entries).narrow(2, 0, prompt_span));
@@ -180,16 +184,18 @@ at::Tensor TorchBackend::decode(const at::Tensor& tokens, const at::Tensor& posi
     at::Tensor lengths = at::tensor(
         std::vector<int64_t>(entry_length_.begin(), entry_length_.begin() + entries), at::kLong);
     inputs.prefix = &prefixes;
+    // On the host: the transformer groups the rows by prompt there (no device read back).
     inputs.prefix_owner = at::tensor(owner, at::kLong);
-    inputs.prefix_key_mask = at::arange(prompt_span, at::kLong).unsqueeze(0) < lengths.unsqueeze(1);
+    inputs.prefix_key_mask =
+        to_device(at::arange(prompt_span, at::kLong).unsqueeze(0) < lengths.unsqueeze(1), device);
   }
   // Attend over [0, longest + 1) of the slots; row n sees its cache indices [0, cache_index[n]].
   const int64_t span = cache_index.max().item<int64_t>() + 1;  // host value, cheap on CPU
   inputs.key_mask =
-      (at::arange(span, at::kLong).unsqueeze(0) <= cache_index.unsqueeze(1)).to(device);
+      to_device(at::arange(span, at::kLong).unsqueeze(0) <= cache_index.unsqueeze(1), device);
   at::Tensor hidden = model_->hidden_states(inputs);  // [A, 1, E]
-  // fp32 logits on CPU: the sampler's input. Sync point on GPU.
-  return model_->logits(hidden.squeeze(1)).to(at::kCPU, at::kFloat);
+  // fp32 logits on the model's device: the token choice runs there (no sync here).
+  return model_->logits(hidden.squeeze(1)).to(at::kFloat);
 }
 
 }  // namespace r1forge

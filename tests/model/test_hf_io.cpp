@@ -5,6 +5,7 @@
 
 #include <fstream>
 
+#include "device_test_util.h"
 #include "r1forge/core/check.h"
 #include "r1forge/core/fs.h"
 #include "r1forge/model/hf_io.h"
@@ -54,6 +55,33 @@ TEST(HfIo, SaveLoadRoundTripIsBitwiseSingleAndSharded) {
     expect_same_weights(model, from_shards);
   }
 }
+
+// A model on each device saves and loads bit for bit: written from host copies, loaded onto the
+// device asked for (the checkpoint path of a GPU run).
+class HfIoOn : public ::testing::TestWithParam<at::Device> {};
+
+TEST_P(HfIoOn, SaveFromAndLoadOntoTheDeviceIsBitwise) {
+  const at::Device device = GetParam();
+  R1F_SKIP_UNLESS_AVAILABLE(device);
+  testing::TempDir dir;
+  Transformer model(model_preset("tiny-qwen3"));
+  model->init_weights(12);
+  Transformer on_cpu(model_preset("tiny-qwen3"));
+  on_cpu->init_weights(12);
+  testing::on_device(model, device);
+  save_model(model, dir / "saved");
+  Transformer loaded = load_model(dir / "saved", {.device = device});
+  EXPECT_EQ(loaded->device(), device);
+  expect_same_weights(model, loaded);
+  // Bitwise the CPU model's weights, whichever device wrote them.
+  Transformer back = load_model(dir / "saved");
+  expect_same_weights(on_cpu, back);
+}
+
+INSTANTIATE_TEST_SUITE_P(Devices,
+                         HfIoOn,
+                         ::testing::ValuesIn(testing::test_devices()),
+                         testing::device_test_name);
 
 TEST(HfIo, WritesHfNamesAndTiedEmbeddingOnce) {
   testing::TempDir dir;

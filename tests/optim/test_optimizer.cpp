@@ -7,6 +7,7 @@
 #include <limits>
 #include <map>
 
+#include "device_test_util.h"
 #include "r1forge/core/check.h"
 #include "r1forge/optim/lr_schedule.h"
 #include "r1forge/optim/optimizer.h"
@@ -24,16 +25,28 @@ struct TwoParameters : torch::nn::Module {
 };
 
 void set_gradients(TwoParameters& module, double matrix_grad, double vector_grad) {
-  module.matrix.mutable_grad() = at::full({1, 1}, matrix_grad);
-  module.vector.mutable_grad() = at::full({1}, vector_grad);
+  const at::TensorOptions options = module.matrix.options();
+  module.matrix.mutable_grad() = at::full({1, 1}, matrix_grad, options);
+  module.vector.mutable_grad() = at::full({1}, vector_grad, options);
 }
 
-TEST(Optimizer, FirstAdamWStepMatchesHandDerivation) {
+// The AdamW tests that take a device: the same hand-derived values and bit-exact continuation
+// with the parameters and moments on CUDA.
+class OptimizerOn : public ::testing::TestWithParam<at::Device> {
+ protected:
+  void SetUp() override { R1F_SKIP_UNLESS_AVAILABLE(device()); }
+  at::Device device() const { return GetParam(); }
+  // A TwoParameters on the test's device.
+  void place(TwoParameters& module) const { module.to(device()); }
+};
+
+TEST_P(OptimizerOn, FirstAdamWStepMatchesHandDerivation) {
   // First Adam step: m = (1-b1) g, v = (1-b2) g^2; bias-corrected m^ = g, v^ = g^2, so the
   // update is lr * g / (|g| + eps) = lr * sign(g) (eps negligible). Decoupled decay first
   // multiplies the matrix by (1 - lr * wd) = 1 - 0.1 * 0.1 = 0.99: matrix 0.99 - 0.1 = 0.89;
   // the vector is not decayed: 1 - 0.1 = 0.9.
   TwoParameters module;
+  place(module);
   OptimizerConfig config;
   config.learning_rate = 0.1;
   config.weight_decay = 0.1;
@@ -119,7 +132,7 @@ TEST(Optimizer, TooManyNonFiniteStepsInARowAbort) {
   EXPECT_EQ(exit_code_for(ErrorKind::NUMERIC), 3);
 }
 
-TEST(Optimizer, SavedStateContinuesBitForBit) {
+TEST_P(OptimizerOn, SavedStateContinuesBitForBit) {
   // Run A takes 6 steps; run B takes 3, hands its state to a fresh optimizer on a copy of the
   // parameters (a new process, in effect), which takes the last 3. Parameters must be equal
   // bit for bit: moments, per-parameter step counts and the schedule position all matter.
@@ -130,6 +143,7 @@ TEST(Optimizer, SavedStateContinuesBitForBit) {
   config.schedule.warmup_steps = 2;
   auto gradients = [](int step) { return std::pair{0.3 * step - 1.0, 1.0 / (step + 1)}; };
   TwoParameters straight;
+  place(straight);
   Optimizer a(straight, config, 6);
   for (int step = 0; step < 6; ++step) {
     auto [g1, g2] = gradients(step);
@@ -137,6 +151,7 @@ TEST(Optimizer, SavedStateContinuesBitForBit) {
     a.step();
   }
   TwoParameters first_half;
+  place(first_half);
   Optimizer b(first_half, config, 6);
   for (int step = 0; step < 3; ++step) {
     auto [g1, g2] = gradients(step);
@@ -148,6 +163,7 @@ TEST(Optimizer, SavedStateContinuesBitForBit) {
   EXPECT_EQ(saved.size(), 6u);  // exp_avg, exp_avg_sq, step for each of the two parameters
   EXPECT_EQ(saved.at("step/matrix").item<int64_t>(), 3);
   TwoParameters second_half;
+  place(second_half);
   {
     at::NoGradGuard no_grad;
     second_half.matrix.copy_(first_half.matrix);
@@ -165,6 +181,7 @@ TEST(Optimizer, SavedStateContinuesBitForBit) {
   EXPECT_TRUE(at::equal(second_half.vector, straight.vector));
   // Without the moments (only the schedule position) the result differs: the test can fail.
   TwoParameters no_moments;
+  place(no_moments);
   {
     at::NoGradGuard no_grad;
     no_moments.matrix.copy_(first_half.matrix);
@@ -181,6 +198,11 @@ TEST(Optimizer, SavedStateContinuesBitForBit) {
   saved.erase("exp_avg/vector");
   EXPECT_THROW(d.load_state(saved, b.counters(), "test"), DataError);
 }
+
+INSTANTIATE_TEST_SUITE_P(Devices,
+                         OptimizerOn,
+                         ::testing::ValuesIn(testing::test_devices()),
+                         testing::device_test_name);
 
 TEST(LrSchedule, WarmupThenDecayAsTransformers) {
   LrScheduleConfig config;

@@ -352,6 +352,11 @@ std::vector<Probe> config_key_probes(const fs::path& root) {
        {},
        Observed::ENGINE});
 
+  // ---- kernels: the process-wide selection the dispatchers read (its effect on a GPU is
+  // tested by the *_CUDA tests: kernel and twin agree, and aten takes the twin)
+  add({"kernels.rms_norm", "sft", {"kernels.rms_norm=aten"}, {}, Observed::KERNELS});
+  add({"kernels.sampling", "rl", {"kernels.sampling=aten"}, {}, Observed::KERNELS});
+
   // ---- distributed: nccl on a CPU run is refused; the others act across processes only
   add({"distributed.backend", "sft", {"distributed.backend=nccl"}, {}, Observed::REJECTED});
   add({"distributed.timeout_seconds",

@@ -36,6 +36,9 @@ enum class Observed {
   // cannot show it. A script in tests/integration (data_parallel.sh) sets it on a 2-process
   // run and asserts its effect; this test checks that one still sets it (`<key>=<value>`).
   MULTI_PROCESS,
+  // The process-wide kernel selection (kernels/kernel_config.h) after the runner's
+  // apply_runtime: keys that choose a CUDA kernel or its twin, which a CPU run cannot show.
+  KERNELS,
 };
 
 struct Probe {

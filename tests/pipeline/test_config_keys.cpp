@@ -300,6 +300,12 @@ class ConfigKeysTest : public ::testing::Test {
         return std::to_string(model.model->gradient_checkpointing()) + " " +
                c10::toString(model.model->dtype()) + " " + model.model->device().str();
       }
+      case Observed::KERNELS: {
+        apply_runtime(config);
+        const KernelConfig selected = kernels::kernel_config();
+        kernels::set_kernel_config({});  // the process-wide default for the tests after
+        return selected.rms_norm + " " + selected.sampling;
+      }
       case Observed::REJECTED:
       case Observed::MULTI_PROCESS: return "loaded";
     }
@@ -403,6 +409,7 @@ TEST_F(ConfigKeysTest, RunModelSamplingAndStageKeysAct) {
   check_keys_starting_with("run.");
   check_keys_starting_with("model.");
   check_keys_starting_with("sampling.");
+  check_keys_starting_with("kernels.");
   check_keys_starting_with("distributed.");
   for (const char* key : {"name", "type", "init", "architecture."}) {
     check_keys_starting_with(std::string("stages[].") + key);

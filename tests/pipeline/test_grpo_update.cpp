@@ -3,9 +3,11 @@
 // dr_grpo, dapo; TRL's bnpo is a per-micro-batch token mean by definition), checked through
 // the pre-clip gradient norm the optimizer reports; the logged loss is the optimizer step's
 // loss whatever the micro-batching (hand-derived on-policy values, a formula off-policy); and
-// the no-grad scoring pass equals the training pass.
+// the no-grad scoring pass equals the training pass. The first two run on the CPU and on CUDA
+// (device_test_util.h): the whole update on the GPU, its inputs through pinned copies.
 #include <gtest/gtest.h>
 
+#include "device_test_util.h"
 #include "r1forge/model/model_config.h"
 #include "r1forge/pipeline/grpo_update.h"
 #include "r1forge/pipeline/stage.h"
@@ -38,9 +40,10 @@ RolloutBatch make_batch(
   return make_rollout_batch(prompts, samples, 0, false);
 }
 
-Transformer make_model() {
+Transformer make_model(const at::Device& device = at::kCPU) {
   Transformer model(model_preset("tiny-qwen2"), /*initialize=*/false);
   model->init_weights(5);
+  testing::on_device(model, device);
   return model;
 }
 
@@ -50,8 +53,9 @@ PolicyUpdateStats update_once(LossType loss_type,
                               int64_t micro_batch_size,
                               const RolloutBatch& batch,
                               const at::Tensor& advantages,
-                              const at::Tensor& old_logprobs) {
-  Transformer model = make_model();
+                              const at::Tensor& old_logprobs,
+                              const at::Device& device = at::kCPU) {
+  Transformer model = make_model(device);
   OptimizerConfig optimizer_config;
   optimizer_config.learning_rate = 1e-3;
   optimizer_config.max_grad_norm = 0.0;
@@ -70,24 +74,34 @@ PolicyUpdateStats update_once(LossType loss_type,
 
 const at::Tensor kOffPolicyAdvantages = at::tensor({1.0f, -1.0f, 0.5f, -0.5f});
 
-double grad_norm_of_one_step(LossType loss_type, int64_t micro_batch_size) {
+double grad_norm_of_one_step(LossType loss_type,
+                             int64_t micro_batch_size,
+                             const at::Device& device = at::kCPU) {
   // Off-policy (old log-probs −5), so ratios and clipping act.
   return update_once(loss_type, micro_batch_size, make_batch(), kOffPolicyAdvantages,
-                     at::full({4, 5}, -5.0f))
+                     at::full({4, 5}, -5.0f), device)
       .grad_norm;
 }
 
-TEST(GrpoUpdate, MicroBatchAccumulationEqualsTheFullBatchGradient) {
+class GrpoUpdateOn : public ::testing::TestWithParam<at::Device> {
+ protected:
+  void SetUp() override { R1F_SKIP_UNLESS_AVAILABLE(device()); }
+  at::Device device() const { return GetParam(); }
+};
+
+TEST_P(GrpoUpdateOn, MicroBatchAccumulationEqualsTheFullBatchGradient) {
   for (LossType type : {LossType::GRPO, LossType::DR_GRPO, LossType::DAPO}) {
-    const double full = grad_norm_of_one_step(type, 4);
+    const double full = grad_norm_of_one_step(type, 4, device());
     EXPECT_GT(full, 0.0);
-    EXPECT_NEAR(grad_norm_of_one_step(type, 1), full, 1e-5 * full) << loss_type_name(type);
-    EXPECT_NEAR(grad_norm_of_one_step(type, 3), full, 1e-5 * full) << loss_type_name(type);
+    EXPECT_NEAR(grad_norm_of_one_step(type, 1, device()), full, 1e-5 * full)
+        << loss_type_name(type);
+    EXPECT_NEAR(grad_norm_of_one_step(type, 3, device()), full, 1e-5 * full)
+        << loss_type_name(type);
   }
   // bnpo normalises by each micro-batch's own tokens (TRL): different lengths, different grad.
-  EXPECT_GT(
-      std::abs(grad_norm_of_one_step(LossType::BNPO, 1) - grad_norm_of_one_step(LossType::BNPO, 4)),
-      1e-4);
+  EXPECT_GT(std::abs(grad_norm_of_one_step(LossType::BNPO, 1, device()) -
+                     grad_norm_of_one_step(LossType::BNPO, 4, device())),
+            1e-4);
 }
 
 // On-policy every ratio is 1 and no clip acts, so each token's loss is −A of its sequence.
@@ -99,7 +113,7 @@ TEST(GrpoUpdate, MicroBatchAccumulationEqualsTheFullBatchGradient) {
 //   bnpo:    Σ_k (rows_k / 4) · (token mean of micro-batch k), TRL's per-micro-batch mean:
 //            K = 1: 1.75 / 11; K = 4 (one row each): −0.1875;
 //            K = 2 (rows {0,1}, {2,3}): ½·(3/7) + ½·(−1.25/4) = 0.05803571...
-TEST(GrpoUpdate, LoggedLossIsTheOptimizerStepsLossOnPolicy) {
+TEST_P(GrpoUpdateOn, LoggedLossIsTheOptimizerStepsLossOnPolicy) {
   const RolloutBatch batch = make_batch();
   const at::Tensor advantages = at::tensor({1.0f, -1.0f, 0.5f, 0.25f});
   const struct {
@@ -118,13 +132,19 @@ TEST(GrpoUpdate, LoggedLossIsTheOptimizerStepsLossOnPolicy) {
                {LossType::BNPO, 1, -0.1875},
                {LossType::BNPO, 2, 0.5 * 3.0 / 7.0 + 0.5 * (-1.25 / 4.0)}};
   for (const auto& c : cases) {
-    const PolicyUpdateStats stats = update_once(c.type, c.micro, batch, advantages, at::Tensor());
+    const PolicyUpdateStats stats =
+        update_once(c.type, c.micro, batch, advantages, at::Tensor(), device());
     // fp32 log-probs; the ratio is exp(logp − logp) = 1 exactly, so only the sums round.
     EXPECT_NEAR(stats.step_loss, c.expected, 1e-6)
         << loss_type_name(c.type) << " micro " << c.micro;
     EXPECT_NEAR(stats.loss.policy_loss, c.expected, 1e-6) << loss_type_name(c.type);
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(Devices,
+                         GrpoUpdateOn,
+                         ::testing::ValuesIn(testing::test_devices()),
+                         testing::device_test_name);
 
 // Off-policy (old log-probs −5, ratios far from 1, clips active): the logged loss with one
 // micro-batch and with four agrees for every loss type, and equals the TRL formula computed

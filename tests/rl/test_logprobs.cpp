@@ -4,6 +4,7 @@
 // frozen weights, non-contiguous hidden, bf16, empty inputs, bad targets, and a counting CPU
 // allocator showing that the graph keeps no [N·T, V] tensor (which the naive path does).
 // Double backward is not supported (the backward is once-differentiable); tested as such.
+// The comparisons with the naive path run on the CPU and on CUDA (device_test_util.h).
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 #include <torch/autograd.h>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "counting_allocator.h"
+#include "device_test_util.h"
 #include "r1forge/core/check.h"
 #include "r1forge/rl/logprobs.h"
 #include "test_util.h"
@@ -55,13 +57,29 @@ struct Problem {
   at::Tensor targets;  // [N, T] int64
 };
 
-Problem make_problem(int64_t n, int64_t t, int64_t e, int64_t v, uint64_t seed) {
+// Drawn on the CPU (the same values for every device), then moved to `device`.
+Problem make_problem(
+    int64_t n, int64_t t, int64_t e, int64_t v, uint64_t seed, at::Device device = at::kCPU) {
   at::manual_seed(seed);
-  return {at::randn({n, t, e}), at::randn({v, e}) * 0.5, at::randint(0, v, {n, t}, at::kLong)};
+  at::Tensor hidden = at::randn({n, t, e}), weight = at::randn({v, e}) * 0.5;
+  at::Tensor targets = at::randint(0, v, {n, t}, at::kLong);
+  return {hidden.to(device), weight.to(device), targets.to(device)};
 }
 
-TEST(TokenLogprobs, ForwardMatchesNaiveForChunkSizesAndTemperatures) {
-  Problem p = make_problem(3, 7, 16, 50, 1);  // N·T = 21
+// The suite's device-parameterised tests: the naive path and the chunked one on one device.
+class TokenLogprobsOn : public ::testing::TestWithParam<at::Device> {
+ protected:
+  void SetUp() override { R1F_SKIP_UNLESS_AVAILABLE(device()); }
+  at::Device device() const { return GetParam(); }
+  // fp32 bound of the CPU, x4 on CUDA.
+  double tolerance(double cpu_bound) const {
+    return testing::device_tolerance(cpu_bound, device());
+  }
+  at::Tensor random(at::IntArrayRef sizes) const { return at::randn(sizes).to(device()); }
+};
+
+TEST_P(TokenLogprobsOn, ForwardMatchesNaiveForChunkSizesAndTemperatures) {
+  Problem p = make_problem(3, 7, 16, 50, 1, device());  // N·T = 21
   for (double temperature : {1.0, 0.7, 1.6}) {
     Naive expected = naive_logprobs(p.hidden, p.weight, p.targets, temperature);
     for (int64_t chunk : {1, 4, 5, 21, 64}) {
@@ -69,9 +87,10 @@ TEST(TokenLogprobs, ForwardMatchesNaiveForChunkSizesAndTemperatures) {
                                                  make_options(chunk, temperature, true));
       ASSERT_EQ(got.logprobs.sizes(), (at::IntArrayRef{3, 7}));
       EXPECT_EQ(got.logprobs.scalar_type(), at::kFloat);
-      EXPECT_LT(scaled_diff(got.logprobs, expected.logprobs), 1e-6)
+      EXPECT_EQ(got.logprobs.device(), device());
+      EXPECT_LT(scaled_diff(got.logprobs, expected.logprobs), tolerance(1e-6))
           << "chunk " << chunk << " T " << temperature;
-      EXPECT_LT(scaled_diff(got.entropy, expected.entropy), 1e-6)
+      EXPECT_LT(scaled_diff(got.entropy, expected.entropy), tolerance(1e-6))
           << "chunk " << chunk << " T " << temperature;
       // The autograd path's forward is the same computation.
       at::Tensor hidden = p.hidden.clone().set_requires_grad(true);
@@ -112,37 +131,39 @@ Grads gradients(const Problem& p,
     Naive out = naive_logprobs(hidden, weight, p.targets, temperature);
     logprobs = out.logprobs, entropy = out.entropy;
   }
-  at::Tensor loss = at::zeros({}, at::kFloat);
+  at::Tensor loss = at::zeros({}, p.hidden.options().dtype(at::kFloat));
   if (grad_logp.defined()) loss = loss + (logprobs * grad_logp).sum();
   if (grad_entropy.defined()) loss = loss + (entropy * grad_entropy).sum();
   loss.backward();
   return {hidden.grad(), weight.grad()};
 }
 
-TEST(TokenLogprobs, GradientsMatchNaiveAutogradOnBothOutputs) {
-  Problem p = make_problem(3, 7, 16, 50, 2);
-  at::Tensor grad_logp = at::randn({3, 7}), grad_entropy = at::randn({3, 7});
+TEST_P(TokenLogprobsOn, GradientsMatchNaiveAutogradOnBothOutputs) {
+  Problem p = make_problem(3, 7, 16, 50, 2, device());
+  at::Tensor grad_logp = random({3, 7}), grad_entropy = random({3, 7});
   for (double temperature : {1.0, 0.6, 1.7}) {
     Grads expected = gradients(p, 0, temperature, grad_logp, grad_entropy);
     for (int64_t chunk : {1, 5, 8, 21, 100}) {
       Grads got = gradients(p, chunk, temperature, grad_logp, grad_entropy);
-      EXPECT_LT(scaled_diff(got.hidden, expected.hidden), 1e-6) << chunk << " " << temperature;
-      EXPECT_LT(scaled_diff(got.weight, expected.weight), 1e-6) << chunk << " " << temperature;
+      EXPECT_LT(scaled_diff(got.hidden, expected.hidden), tolerance(1e-6))
+          << chunk << " " << temperature;
+      EXPECT_LT(scaled_diff(got.weight, expected.weight), tolerance(1e-6))
+          << chunk << " " << temperature;
     }
   }
 }
 
-TEST(TokenLogprobs, GradientsMatchNaiveWithOneOutputUsed) {
-  Problem p = make_problem(2, 9, 8, 33, 3);
-  at::Tensor upstream = at::randn({2, 9});
+TEST_P(TokenLogprobsOn, GradientsMatchNaiveWithOneOutputUsed) {
+  Problem p = make_problem(2, 9, 8, 33, 3, device());
+  at::Tensor upstream = random({2, 9});
   // log-probs only (entropy not asked for), then entropy only (log-prob grad undefined).
   for (bool entropy_only : {false, true}) {
     at::Tensor grad_logp = entropy_only ? at::Tensor() : upstream;
     at::Tensor grad_entropy = entropy_only ? upstream : at::Tensor();
     Grads expected = gradients(p, 0, 0.8, grad_logp, grad_entropy);
     Grads got = gradients(p, 4, 0.8, grad_logp, grad_entropy);
-    EXPECT_LT(scaled_diff(got.hidden, expected.hidden), 1e-6) << entropy_only;
-    EXPECT_LT(scaled_diff(got.weight, expected.weight), 1e-6) << entropy_only;
+    EXPECT_LT(scaled_diff(got.hidden, expected.hidden), tolerance(1e-6)) << entropy_only;
+    EXPECT_LT(scaled_diff(got.weight, expected.weight), tolerance(1e-6)) << entropy_only;
   }
 }
 
@@ -212,8 +233,8 @@ TEST(TokenLogprobs, NonContiguousHiddenMatchesContiguous) {
 }
 
 // bf16 model: logits in bf16 (as the naive bf16 path forms them), softmax math in fp32.
-TEST(TokenLogprobs, Bfloat16MatchesNaiveBfloat16Path) {
-  Problem p = make_problem(2, 8, 32, 64, 7);
+TEST_P(TokenLogprobsOn, Bfloat16MatchesNaiveBfloat16Path) {
+  Problem p = make_problem(2, 8, 32, 64, 7, device());
   at::Tensor hidden = p.hidden.to(at::kBFloat16).set_requires_grad(true);
   at::Tensor weight = p.weight.to(at::kBFloat16).set_requires_grad(true);
   TokenLogprobs out = compute_token_logprobs(hidden, weight, p.targets, make_options(3, 1, true));
@@ -223,7 +244,11 @@ TEST(TokenLogprobs, Bfloat16MatchesNaiveBfloat16Path) {
   at::Tensor naive_weight = weight.detach().clone().set_requires_grad(true);
   Naive expected = naive_logprobs(naive_hidden, naive_weight, p.targets);
   (expected.logprobs.sum() + expected.entropy.sum()).backward();
-  EXPECT_LT(testing::max_abs_diff(out.logprobs, expected.logprobs), 1e-5);
+  // bf16 logits formed by different GEMM tilings on CUDA round differently: one bf16 unit of
+  // the logits' scale there.
+  EXPECT_LT(testing::max_abs_diff(out.logprobs, expected.logprobs),
+            testing::device_tolerance(1e-5, device(),
+                                      device().is_cuda() ? at::kBFloat16 : at::kFloat, 4.0));
   EXPECT_EQ(weight.grad().scalar_type(), at::kBFloat16);
   EXPECT_LT(scaled_diff(hidden.grad(), naive_hidden.grad()), 2e-2);  // bf16 rounding
   EXPECT_LT(scaled_diff(weight.grad(), naive_weight.grad()), 2e-2);
@@ -336,6 +361,11 @@ TEST(TokenLogprobs, GraphKeepsNoFullLogitsAndPeakIsOneChunk) {
   EXPECT_LT(chunked.peak * 4, naive.peak);
   EXPECT_LT(chunked.peak * 4, through.peak);
 }
+
+INSTANTIATE_TEST_SUITE_P(Devices,
+                         TokenLogprobsOn,
+                         ::testing::ValuesIn(testing::test_devices()),
+                         testing::device_test_name);
 
 TEST(TokenLogprobs, MatchesNaive_CUDA) {
   R1F_REQUIRE_CUDA();

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "device_test_util.h"
 #include "r1forge/core/check.h"
 #include "r1forge/rl/policy_loss.h"
 #include "test_util.h"
@@ -258,8 +259,16 @@ at::Tensor tensor_from(const nlohmann::json& rows, at::ScalarType type) {
   return out.to(type);
 }
 
-// Every fixture: our loss, gradients and stats against TRL's own _compute_loss output.
-TEST(PolicyLoss, MatchesTrlGrpoTrainerFixtures) {
+// Every fixture: our loss, gradients and stats against TRL's own _compute_loss output, on the
+// CPU and on CUDA (fp64 both; the statistics come back in the loss's one device read).
+class PolicyLossOn : public ::testing::TestWithParam<at::Device> {};
+
+TEST_P(PolicyLossOn, MatchesTrlGrpoTrainerFixtures) {
+  const at::Device device = GetParam();
+  R1F_SKIP_UNLESS_AVAILABLE(device);
+  const auto on_device = [&](const nlohmann::json& values, at::ScalarType type) {
+    return tensor_from(values, type).to(device);
+  };
   const auto dir = testing::source_dir() / "tests/golden/trl_loss";
   int64_t checked = 0;
   for (const auto& entry : std::filesystem::directory_iterator(dir)) {
@@ -269,12 +278,12 @@ TEST(PolicyLoss, MatchesTrlGrpoTrainerFixtures) {
     const auto& c = fixture["case"];
     const auto& x = fixture["inputs"];
     PolicyLossInputs in;
-    in.logp = tensor_from(x["logp"], at::kDouble).set_requires_grad(true);
-    in.old_logp = tensor_from(x["old_logp"], at::kDouble);
-    if (c["beta"].get<double>() != 0.0) in.ref_logp = tensor_from(x["ref_logp"], at::kDouble);
-    in.entropy = tensor_from(x["entropy"], at::kDouble).set_requires_grad(true);
-    in.advantages = tensor_from(x["advantages"], at::kDouble);
-    in.mask = tensor_from(x["mask"], at::kLong);
+    in.logp = on_device(x["logp"], at::kDouble).set_requires_grad(true);
+    in.old_logp = on_device(x["old_logp"], at::kDouble);
+    if (c["beta"].get<double>() != 0.0) in.ref_logp = on_device(x["ref_logp"], at::kDouble);
+    in.entropy = on_device(x["entropy"], at::kDouble).set_requires_grad(true);
+    in.advantages = on_device(x["advantages"], at::kDouble);
+    in.mask = on_device(x["mask"], at::kLong);
     in.global_active_tokens = x["num_items_in_batch"].get<int64_t>();
     in.accumulation_steps = c["accumulation_steps"].get<int64_t>();
     PolicyLossConfig config;
@@ -292,14 +301,16 @@ TEST(PolicyLoss, MatchesTrlGrpoTrainerFixtures) {
     auto [loss, stats] = policy_loss(in, config);
     EXPECT_NEAR(loss.item<double>(), fixture["loss"].get<double>(), 1e-6);
     loss.backward();
-    EXPECT_LT(testing::max_abs_diff(in.logp.grad(), tensor_from(fixture["grad_logp"], at::kDouble)),
-              1e-6);
+    EXPECT_EQ(in.logp.grad().device(), device);
+    EXPECT_LT(
+        testing::max_abs_diff(in.logp.grad().cpu(), tensor_from(fixture["grad_logp"], at::kDouble)),
+        1e-6);
     // Without an entropy bonus no gradient reaches the entropy (TRL's fixture holds zeros).
     const at::Tensor entropy_grad =
         in.entropy.grad().defined() ? in.entropy.grad() : at::zeros_like(in.entropy);
-    EXPECT_LT(
-        testing::max_abs_diff(entropy_grad, tensor_from(fixture["grad_entropy"], at::kDouble)),
-        1e-6);
+    EXPECT_LT(testing::max_abs_diff(entropy_grad.cpu(),
+                                    tensor_from(fixture["grad_entropy"], at::kDouble)),
+              1e-6);
     const auto& m = fixture["metrics"];
     EXPECT_NEAR(stats.clip_ratio_low_mean, m["clip_ratio/low_mean"].get<double>(), 1e-6);
     EXPECT_NEAR(stats.clip_ratio_high_mean, m["clip_ratio/high_mean"].get<double>(), 1e-6);
@@ -315,6 +326,11 @@ TEST(PolicyLoss, MatchesTrlGrpoTrainerFixtures) {
   }
   EXPECT_GE(checked, 20);
 }
+
+INSTANTIATE_TEST_SUITE_P(Devices,
+                         PolicyLossOn,
+                         ::testing::ValuesIn(testing::test_devices()),
+                         testing::device_test_name);
 
 }  // namespace
 }  // namespace r1forge

@@ -2,13 +2,16 @@
 // a full recompute forward of prompt + tokens so far, also after slot reuse and compaction;
 // and the sampler's log-probs equal the trainer's (rl/logprobs.h, what `r1forge logprobs`
 // computes) on the same tokens. Tolerance 1e-5: fp32, only summation order differs (the
-// cached path multiplies [1, S] attention rows where the full path does [T, S] blocks).
+// cached path multiplies [1, S] attention rows where the full path does [T, S] blocks). The
+// comparisons run on the CPU and on CUDA (device_test_util.h; x4 bounds there), where the
+// engine chooses tokens on the GPU (sampling/token_choice.h).
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
 #include <algorithm>
 #include <map>
 
+#include "device_test_util.h"
 #include "r1forge/core/check.h"
 #include "r1forge/model/transformer.h"
 #include "r1forge/rl/logprobs.h"
@@ -39,12 +42,21 @@ std::vector<GenerationRequest> mixed_requests(double temperature) {
 // Both prompt-cache layouts (shared prefix store, copy per slot); 2 slots for 9 samples (reuse
 // and compaction) and 5 (rows of several prompts at once); prompts longest first and last (the
 // shared store grows its entries and then its length).
-class CachedLogits : public ::testing::TestWithParam<std::tuple<bool, int64_t, bool>> {};
+class CachedLogits : public ::testing::TestWithParam<std::tuple<bool, int64_t, bool, at::Device>> {
+};
+
+std::string layout_name(const ::testing::TestParamInfo<CachedLogits::ParamType>& info) {
+  const auto& [shared, slots, reversed, device] = info.param;
+  return std::string(shared ? "shared_" : "copied_") + std::to_string(slots) + "slots_" +
+         (reversed ? "reversed_" : "") + testing::device_label(device);
+}
 
 TEST_P(CachedLogits, EqualFullRecomputeAfterSlotReuse) {
-  const auto [shared, slots, reversed] = GetParam();
+  const auto [shared, slots, reversed, device] = GetParam();
+  R1F_SKIP_UNLESS_AVAILABLE(device);
   Transformer model(model_preset("tiny-qwen2"));
   model->init_weights(3);
+  testing::on_device(model, device);
   TorchBackend backend(model, shared ? PromptCacheSharing::ALWAYS : PromptCacheSharing::NEVER);
   EngineConfig config;
   config.max_batch_size = slots;
@@ -63,11 +75,14 @@ TEST_P(CachedLogits, EqualFullRecomputeAfterSlotReuse) {
     std::vector<int64_t> ids = requests[sample.prompt_index].prompt_ids;
     const int64_t prompt_length = static_cast<int64_t>(ids.size());
     ids.insert(ids.end(), sample.token_ids.begin(), sample.token_ids.end() - 1);
-    at::Tensor full = model->forward({at::tensor(ids, at::kLong).unsqueeze(0)})[0];  // [T, V]
+    at::Tensor input = at::tensor(ids, at::kLong).unsqueeze(0).to(device);
+    at::Tensor full = model->forward({input})[0];  // [T, V]
     for (size_t step = 0; step < sample.token_ids.size(); ++step) {
       const at::Tensor& cached =
           observed.at({sample.prompt_index, sample.sample_index, static_cast<int64_t>(step)});
-      EXPECT_LT(testing::max_abs_diff(cached, full[prompt_length - 1 + step]), 1e-5)
+      EXPECT_EQ(cached.device(), device);
+      EXPECT_LT(testing::max_abs_diff(cached, full[prompt_length - 1 + step]),
+                testing::device_tolerance(1e-5, device))
           << "prompt " << sample.prompt_index << " sample " << sample.sample_index << " step "
           << step;
       ++compared;
@@ -82,11 +97,24 @@ INSTANTIATE_TEST_SUITE_P(Layouts,
                          CachedLogits,
                          ::testing::Combine(::testing::Bool(),
                                             ::testing::Values<int64_t>(2, 5),
-                                            ::testing::Bool()));
+                                            ::testing::Bool(),
+                                            ::testing::ValuesIn(testing::test_devices())),
+                         layout_name);
 
-TEST(EngineModel, SharedAndCopiedPromptCachesSampleTheSameTokens) {
+// The engine's tests that take a device (device_test_util.h).
+class EngineOn : public ::testing::TestWithParam<at::Device> {
+ protected:
+  void SetUp() override { R1F_SKIP_UNLESS_AVAILABLE(device()); }
+  at::Device device() const { return GetParam(); }
+  double tolerance(double cpu_bound) const {
+    return testing::device_tolerance(cpu_bound, device());
+  }
+};
+
+TEST_P(EngineOn, SharedAndCopiedPromptCachesSampleTheSameTokens) {
   Transformer model(model_preset("tiny-llama"));
   model->init_weights(6);
+  testing::on_device(model, device());
   TorchBackend shared(model, PromptCacheSharing::ALWAYS), copied(model, PromptCacheSharing::NEVER);
   EngineConfig config;
   config.max_batch_size = 4;
@@ -97,7 +125,8 @@ TEST(EngineModel, SharedAndCopiedPromptCachesSampleTheSameTokens) {
   ASSERT_EQ(x.size(), y.size());
   for (size_t k = 0; k < x.size(); ++k) {
     EXPECT_EQ(x[k].token_ids, y[k].token_ids) << k;
-    EXPECT_LT(testing::max_abs_diff(at::tensor(x[k].logprobs), at::tensor(y[k].logprobs)), 1e-5);
+    EXPECT_LT(testing::max_abs_diff(at::tensor(x[k].logprobs), at::tensor(y[k].logprobs)),
+              tolerance(1e-5));
   }
 }
 
@@ -126,9 +155,10 @@ TEST(EngineModel, SharedPromptCacheHoldsEachPromptOnce) {
   EXPECT_EQ(shared.cache_bytes(), position * (8 * 4 + 2 * 19));
 }
 
-TEST(EngineModel, SamplerLogprobsEqualTrainerLogprobs) {
+TEST_P(EngineOn, SamplerLogprobsEqualTrainerLogprobs) {
   Transformer model(model_preset("tiny-llama"));
   model->init_weights(4);
+  testing::on_device(model, device());
   TorchBackend backend(model);
   EngineConfig config;
   config.max_batch_size = 4;
@@ -142,7 +172,7 @@ TEST(EngineModel, SamplerLogprobsEqualTrainerLogprobs) {
       std::vector<int64_t> ids = requests[sample.prompt_index].prompt_ids;
       const int64_t prompt_length = static_cast<int64_t>(ids.size());
       ids.insert(ids.end(), sample.token_ids.begin(), sample.token_ids.end());
-      at::Tensor input = at::tensor(ids, at::kLong).unsqueeze(0);
+      at::Tensor input = at::tensor(ids, at::kLong).unsqueeze(0).to(device());
       at::Tensor hidden = model->hidden_states({input});
       const int64_t length = static_cast<int64_t>(sample.token_ids.size());
       // The trainer's view: log p(token) at temperature T = log softmax(logits / T).
@@ -151,18 +181,21 @@ TEST(EngineModel, SamplerLogprobsEqualTrainerLogprobs) {
           token_logprobs(hidden.narrow(1, prompt_length - 1, length), scaled_embedding,
                          input.narrow(1, prompt_length, length))[0];
       at::Tensor engine_logprobs = at::tensor(sample.logprobs);
-      EXPECT_LT(testing::max_abs_diff(engine_logprobs, trainer), 1e-5) << "T=" << temperature;
+      EXPECT_LT(testing::max_abs_diff(engine_logprobs, trainer.cpu()), tolerance(1e-5))
+          << "T=" << temperature;
       at::Tensor trainer_raw =
           token_logprobs(hidden.narrow(1, prompt_length - 1, length), model->output_embedding(),
                          input.narrow(1, prompt_length, length))[0];
-      EXPECT_LT(testing::max_abs_diff(at::tensor(sample.raw_logprobs), trainer_raw), 1e-5);
+      EXPECT_LT(testing::max_abs_diff(at::tensor(sample.raw_logprobs), trainer_raw.cpu()),
+                tolerance(1e-5));
     }
   }
 }
 
-TEST(EngineModel, KvCacheAndRecomputeBackendsAgree) {
+TEST_P(EngineOn, KvCacheAndRecomputeBackendsAgree) {
   Transformer model(model_preset("tiny-qwen2"));
   model->init_weights(5);
+  testing::on_device(model, device());
   TorchBackend cached(model);
   RecomputeBackend recompute(model);
   EngineConfig config;
@@ -174,11 +207,17 @@ TEST(EngineModel, KvCacheAndRecomputeBackendsAgree) {
   ASSERT_EQ(a.size(), b.size());
   for (size_t k = 0; k < a.size(); ++k) {
     EXPECT_EQ(a[k].token_ids, b[k].token_ids) << k;
-    EXPECT_LT(testing::max_abs_diff(at::tensor(a[k].logprobs), at::tensor(b[k].logprobs)), 1e-5);
+    EXPECT_LT(testing::max_abs_diff(at::tensor(a[k].logprobs), at::tensor(b[k].logprobs)),
+              tolerance(1e-5));
   }
   // The recompute backend did P + t positions per step; the cached one, one.
   EXPECT_EQ(with_cache.stats().generated_tokens, without_cache.stats().generated_tokens);
 }
+
+INSTANTIATE_TEST_SUITE_P(Devices,
+                         EngineOn,
+                         ::testing::ValuesIn(testing::test_devices()),
+                         testing::device_test_name);
 
 TEST(EngineModel, AutoSharesPromptsWhosePerSlotCopiesWouldPass64MiB) {
   Transformer model(model_preset("tiny-qwen2"));  // 2 layers x 2 KV heads x 16 dims: 512 B

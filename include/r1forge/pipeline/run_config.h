@@ -18,6 +18,7 @@
 #include "r1forge/core/distributed.h"
 #include "r1forge/core/yaml_io.h"
 #include "r1forge/data/make_data_config.h"
+#include "r1forge/kernels/kernel_config.h"
 #include "r1forge/model/architecture_config.h"
 #include "r1forge/pipeline/stage_config.h"
 #include "r1forge/sampling/sampling_config.h"
@@ -88,6 +89,7 @@ struct Config {
   RunConfig run;                    // run folder, seed, threads, logging
   ModelRunConfig model;             // the starting model, dtype and device
   SamplingConfig sampling;          // the generation engine: backend, batch, memory bound
+  KernelConfig kernels;             // CUDA kernel or its ATen twin, per kernel
   DistributedConfig distributed;    // data parallel: backend, timeout, gradient buckets
   std::vector<StageConfig> stages;  // the pipeline, in order
   // Synthetic data and tokenizer made before the stages (data/make_data.h); null = none.
@@ -99,6 +101,9 @@ struct Config {
     v.field("run", run, "run: folder, seed, threads, logging");
     v.field("model", model, "model: the starting model, dtype and device");
     v.field("sampling", sampling, "sampling: the generation engine (backend, batch, memory)");
+    v.field("kernels", kernels,
+            "kernels: each hand-written CUDA kernel (auto) or its ATen twin (aten); no effect "
+            "on CPU");
     v.field(
         "distributed", distributed,
         "distributed: data parallel over the processes a launcher started (docs/distributed.md)");
@@ -124,6 +129,8 @@ void write_resolved_config(const Config& config, const std::filesystem::path& ru
 // Applies `run.threads` (0 = all cores, shared evenly by the ranks on this node) to LibTorch's
 // pools and `run.log_level` to the logger (ranks after 0: warnings and errors at most).
 void apply_runtime(const RunConfig& run);
+// The above, and the run's kernel selection (`kernels:`, process-wide: kernels/kernel_config.h).
+void apply_runtime(const Config& config);
 // The key reference table of docs/config.md (markdown), generated from the structs.
 std::string config_reference_markdown();
 

@@ -1,8 +1,8 @@
 // What the generation engine needs from a model: prefill a prompt once, place its KV state
 // into a batch slot, and decode one token for every active slot. Backends: `torch` (ATen ops
 // on CPU or GPU with a KV cache, torch_backend.h), `recompute` (no cache: the whole sequence
-// every step; the benchmark baseline and a test oracle, recompute_backend.h); `cuda` kernels
-// arrive in [order 11]; tests also use a mock.
+// every step; the benchmark baseline and a test oracle, recompute_backend.h); tests also use a
+// mock.
 //
 // Slot protocol: the engine keeps its active rows in slots [0, A). Every decode step feeds one
 // token per active slot at that slot's own position (continuous batching: slots hold sequences
@@ -56,7 +56,8 @@ class ModelBackend {
   // Moves the first `length` positions of slot `from` into slot `to`.
   virtual void move_slot(int64_t from, int64_t to, int64_t length) = 0;
   // One step for slots [0, A): tokens [A] int64 fed at positions [A] (each slot's current
-  // length). Returns next-token logits [A, V] fp32 on CPU. Sync point on GPU backends.
+  // length). Returns next-token logits [A, V] fp32 on the model's device: the engine chooses
+  // tokens there and copies back only the choice (sampling/token_choice.h).
   virtual at::Tensor decode(const at::Tensor& tokens, const at::Tensor& positions) = 0;
   // Bytes of KV storage held (for logs and the token budget).
   virtual int64_t cache_bytes() const = 0;

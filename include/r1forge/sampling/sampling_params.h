@@ -30,6 +30,10 @@ struct EngineConfig {
   int64_t max_batch_size = 64;    // slots decoded together
   int64_t max_cached_tokens = 0;  // slots x capacity bound (memory); 0 = no bound
   bool raw_logprobs = false;      // also report temperature-1 log-probs
+  // GPU: wait for each decode step before stopping its timer, so EngineStats splits decode
+  // and sampling time truly (benchmarks; one more sync point per step). Off: the queued
+  // decode's GPU time lands in sampling_seconds, at the token choice's copy.
+  bool synchronize_timers = false;
 };
 
 }  // namespace r1forge

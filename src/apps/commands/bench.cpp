@@ -31,6 +31,7 @@
 #include "r1forge/core/rng.h"
 #include "r1forge/core/threads.h"
 #include "r1forge/core/timer.h"
+#include "r1forge/kernels/kernel_config.h"
 #include "r1forge/model/hf_io.h"
 #include "r1forge/rl/logprobs.h"
 #include "r1forge/sampling/backends.h"
@@ -48,24 +49,56 @@ struct BenchTrainOptions {
   int64_t warmup = 2;
   int64_t threads = 0;
   bool gradient_checkpointing = false;
-  bool mixed_precision = false;  // bf16 autocast over fp32 weights (model.mixed_precision)
-  std::string profile;           // chrome-trace file of the timed steps; empty = no profiling
+  bool mixed_precision = false;   // bf16 autocast over fp32 weights (model.mixed_precision)
+  std::string device = "cpu";     // cpu | cuda (model.device)
+  std::string dtype = "float32";  // weights and compute (model.dtype)
+  std::string profile;            // chrome-trace file of the timed steps; empty = no profiling
 };
+
+// The device and weight dtype a benchmark runs in, from its --device and --dtype flags.
+struct BenchPlacement {
+  at::Device device = at::kCPU;
+  at::ScalarType dtype = at::kFloat;
+};
+
+BenchPlacement bench_placement(const std::string& device, const std::string& dtype) {
+  BenchPlacement placement;
+  if (device == "cuda") {
+    R1F_CHECK_USAGE(at::hasCUDA(), "bench: --device cuda but no CUDA device is available");
+    placement.device = at::Device(at::kCUDA, 0);
+  }
+  placement.dtype = dtype == "bfloat16" ? at::kBFloat16 : at::kFloat;
+  return placement;
+}
+
+// The benchmark's model: a folder or a preset with seeded random weights, on its device.
+Transformer bench_model(const std::string& folder,
+                        const std::string& preset,
+                        const BenchPlacement& placement) {
+  if (!folder.empty()) return load_model(folder, {placement.dtype, placement.device});
+  Transformer model(model_preset(preset));
+  if (placement.dtype != at::kFloat || !placement.device.is_cpu()) {
+    model->to(placement.device, placement.dtype);
+    model->refresh_handles();
+  }
+  return model;
+}
 
 void run_bench_train(const BenchTrainOptions& options) {
   R1F_CHECK_USAGE(options.batch_size > 0 && options.sequence_length > 1 && options.steps > 0 &&
                       options.warmup >= 0,
                   "bench train: batch size, steps must be positive, sequence length > 1");
   int64_t threads = set_thread_count(options.threads);
-  Transformer model =
-      options.model.empty() ? Transformer(model_preset(options.preset)) : load_model(options.model);
+  const BenchPlacement placement = bench_placement(options.device, options.dtype);
+  Transformer model = bench_model(options.model, options.preset, placement);
   model->set_gradient_checkpointing(options.gradient_checkpointing);
   if (options.mixed_precision) model->set_mixed_precision(at::kBFloat16);
   model->train();
   const ModelConfig& config = model->config();
   at::Generator generator = make_cpu_generator(0, "bench-train");
   at::Tensor ids = at::randint(0, config.vocab_size, {options.batch_size, options.sequence_length},
-                               generator, at::kLong);
+                               generator, at::kLong)
+                       .to(placement.device);
   at::Tensor inputs = ids.narrow(1, 0, options.sequence_length - 1);
   at::Tensor targets = ids.narrow(1, 1, options.sequence_length - 1);
   const int64_t tokens = inputs.numel();
@@ -92,9 +125,10 @@ void run_bench_train(const BenchTrainOptions& options) {
   const double achieved = tokens_per_second * flops;
   // The machine's GEMM peak in both precisions, measured here at the same thread count with a
   // large matmul (core/gemm_peak.h): the step's share of the peak of the precision it runs in.
-  const double peak_fp32 = gemm_peak_flops_per_second(at::kFloat, at::kCPU);
-  const double peak_bf16 = gemm_peak_flops_per_second(at::kBFloat16, at::kCPU);
-  const double peak = options.mixed_precision ? peak_bf16 : peak_fp32;
+  const double peak_fp32 = gemm_peak_flops_per_second(at::kFloat, placement.device);
+  const double peak_bf16 = gemm_peak_flops_per_second(at::kBFloat16, placement.device);
+  const bool bf16 = options.mixed_precision || placement.dtype == at::kBFloat16;
+  const double peak = bf16 ? peak_bf16 : peak_fp32;
   std::printf(
       "| model | params | precision | batch | seq | threads | ms/step (median of %lld) | "
       "tokens/s | GFLOP/s | of GEMM peak |\n",
@@ -103,7 +137,7 @@ void run_bench_train(const BenchTrainOptions& options) {
   std::printf("| %s | %lld | %s | %lld | %lld | %lld | %.1f | %.0f | %.2f | %.1f%% |\n",
               options.model.empty() ? options.preset.c_str() : options.model.c_str(),
               static_cast<long long>(parameter_count(config)),
-              options.mixed_precision ? "bf16 autocast" : "fp32",
+              options.mixed_precision ? "bf16 autocast" : (bf16 ? "bf16" : "fp32"),
               static_cast<long long>(options.batch_size),
               static_cast<long long>(options.sequence_length - 1), static_cast<long long>(threads),
               seconds * 1e3, tokens_per_second, achieved / 1e9, 100.0 * achieved / peak);
@@ -118,6 +152,8 @@ void run_bench_train(const BenchTrainOptions& options) {
                             {"steps", options.steps},
                             {"gradient_checkpointing", options.gradient_checkpointing},
                             {"mixed_precision", options.mixed_precision ? "bfloat16" : "none"},
+                            {"device", placement.device.str()},
+                            {"dtype", options.dtype},
                             {"median_step_seconds", seconds},
                             {"gemm_peak_fp32", peak_fp32},
                             {"gemm_peak_bf16", peak_bf16},
@@ -141,7 +177,10 @@ struct BenchGenerateOptions {
   int64_t max_new_tokens = 128;
   int64_t batch_size = 8;
   int64_t threads = 0;
-  std::string profile;  // chrome-trace file of the run; empty = no profiling
+  std::string device = "cpu";            // cpu | cuda (model.device)
+  std::string dtype = "float32";         // weights, compute and KV cache (model.dtype)
+  std::string sampling_kernel = "auto";  // kernels.sampling: the fused CUDA kernel or its twin
+  std::string profile;                   // chrome-trace file of the run; empty = no profiling
 };
 
 void run_bench_generate(const BenchGenerateOptions& options) {
@@ -150,9 +189,12 @@ void run_bench_generate(const BenchGenerateOptions& options) {
                       options.batch_size > 0,
                   "bench generate: counts and lengths must be positive");
   const int64_t threads = set_thread_count(options.threads);
-  Transformer model =
-      options.model.empty() ? Transformer(model_preset(options.preset)) : load_model(options.model);
+  const BenchPlacement placement = bench_placement(options.device, options.dtype);
+  Transformer model = bench_model(options.model, options.preset, placement);
   if (options.mixed_precision) model->set_mixed_precision(at::kBFloat16);
+  KernelConfig kernel_config;
+  kernel_config.sampling = options.sampling_kernel;
+  kernels::set_kernel_config(kernel_config);
   std::unique_ptr<ModelBackend> backend =
       make_model_backend(options.backend, model, options.shared_prompt_cache);
   at::Generator generator = make_cpu_generator(0, "bench-generate");
@@ -171,6 +213,7 @@ void run_bench_generate(const BenchGenerateOptions& options) {
   }
   EngineConfig config;
   config.max_batch_size = options.batch_size;
+  config.synchronize_timers = true;  // decode vs sampling seconds, also on a GPU
   Engine engine(*backend, nullptr, {}, config);
   at::InferenceMode inference;
   {
@@ -197,6 +240,9 @@ void run_bench_generate(const BenchGenerateOptions& options) {
                             {"implementation", "r1forge-" + options.backend},
                             {"mixed_precision", options.mixed_precision ? "bfloat16" : "none"},
                             {"shared_prompt_cache", options.shared_prompt_cache},
+                            {"device", placement.device.str()},
+                            {"dtype", options.dtype},
+                            {"sampling_kernel", options.sampling_kernel},
                             {"prompts", options.prompts},
                             {"samples_per_prompt", options.samples_per_prompt},
                             {"prompt_length", options.prompt_length},
@@ -368,6 +414,10 @@ CommandAction setup(CLI::App& root) {
                   "recompute layer activations in backward");
   train->add_flag("--mixed-precision", options->mixed_precision,
                   "bf16 autocast over fp32 weights (model.mixed_precision: bfloat16)");
+  train->add_option("--device", options->device, "cpu or cuda (model.device)")
+      ->check(CLI::IsMember({"cpu", "cuda"}));
+  train->add_option("--dtype", options->dtype, "weights and compute: float32 or bfloat16")
+      ->check(CLI::IsMember({"float32", "bfloat16"}));
   train->add_option("--profile", options->profile,
                     "write a chrome://tracing JSON of the timed steps (per-op CPU time; the "
                     "step times then include profiler overhead)");
@@ -392,6 +442,17 @@ CommandAction setup(CLI::App& root) {
                        "tokens generated per sample");
   generate->add_option("--batch-size", generate_options->batch_size, "sequences decoded together");
   generate->add_option("--threads", generate_options->threads, "CPU threads; 0 = all cores");
+  generate->add_option("--device", generate_options->device, "cpu or cuda (model.device)")
+      ->check(CLI::IsMember({"cpu", "cuda"}));
+  generate
+      ->add_option("--dtype", generate_options->dtype,
+                   "weights, compute and KV cache: float32 or bfloat16")
+      ->check(CLI::IsMember({"float32", "bfloat16"}));
+  generate
+      ->add_option("--sampling-kernel", generate_options->sampling_kernel,
+                   "auto = the fused CUDA sampling kernel on a GPU; aten = its ATen twin "
+                   "(kernels.sampling)")
+      ->check(CLI::IsMember({"auto", "aten"}));
   generate->add_option("--profile", generate_options->profile,
                        "write a chrome://tracing JSON of the run (per-op CPU time)");
   auto logprobs_options = std::make_shared<BenchLogprobsOptions>();

@@ -1,0 +1,42 @@
+// The `kernels:` section of a run config: which implementation each hand-written kernel runs
+// as. auto = the CUDA kernel wherever it applies (CUDA tensors, the r1forge_cuda module loaded,
+// no autograd graph needed), aten = always its ATen twin (kernels/reference.h and the twins
+// named beside each key), so a wrong kernel is switched off without a rebuild. The setting is
+// process-wide: the runner and the CLI commands apply it before any model runs. The
+// environment's R1F_CUDA_KERNELS=0 forces aten for every kernel (kernels.h).
+// Not here: the kernels themselves or their dispatch (kernels.h).
+#pragma once
+
+#include <string>
+
+#include "r1forge/core/yaml_fields.h"
+
+namespace r1forge {
+
+struct KernelConfig {
+  std::string rms_norm = "auto";  // fused RMSNorm (inference, sampling, no-grad scoring)
+  // The decode step's token choice: temperature, top-k, top-p, min-p and the draw in one kernel
+  // (sampling/token_choice.h); its twin is the processor chain plus the inverse-CDF sampler.
+  std::string sampling = "auto";
+
+  bool operator==(const KernelConfig&) const = default;
+  template <class Visitor>
+  void visit(Visitor& v) {
+    v.field("rms_norm", rms_norm,
+            "fused RMSNorm on CUDA where no gradient is needed; aten = its ATen twin",
+            OneOf{"auto", "aten"});
+    v.field("sampling", sampling,
+            "fused token choice (temperature, top-k/p, min-p, draw) on CUDA; aten = the "
+            "processor chain and inverse-CDF sampler",
+            OneOf{"auto", "aten"});
+  }
+};
+
+namespace kernels {
+// The process-wide selection (defaults: every kernel auto). Not thread-safe against kernels
+// running: set it before the first model runs.
+void set_kernel_config(const KernelConfig& config);
+const KernelConfig& kernel_config();
+}  // namespace kernels
+
+}  // namespace r1forge
