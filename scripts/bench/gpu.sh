@@ -2,9 +2,11 @@
 # The GPU benchmarks of [order 12], run by scripts/device_check.sh on the GPU machine (see
 # ../shared/reference/performance.md for the goals), each against a baseline measured in the
 # same run:
-#   rollout   r1forge's engine (`bench generate`, generation time only) vs transformers
-#             generate() on the same model folder: Qwen2.5-0.5B shape, random bf16 weights,
-#             64 prompts of 128 tokens x G = 8, 512 new tokens, batch 512. Goal >= 5x.
+#   rollout   r1forge's engine (`bench generate`, generation time only; the paged backend with
+#             the paged attention and fused sampling kernels) vs transformers generate() on the
+#             same model folder: Qwen2.5-0.5B shape, random bf16 weights, 64 prompts of 128
+#             tokens x G = 8, 512 new tokens, batch 512. Goal >= 5x. Also the torch backend
+#             (ATen attention over padded slots) and the paged backend with its ATen twins.
 #   sampling  the token choice's share of a decode step (fused kernel; and its ATen twin).
 #             Goal <= 5%.
 #   batch 1   decode tokens/s x bytes read per token (the bf16 weights) against the HBM
@@ -42,21 +44,25 @@ with open(sys.argv[1], "w") as f:
 PY
 
 common=(--model "$work/model" --device "$device" --dtype "$dtype")
-echo "== rollout: r1forge engine, fused sampling and its ATen twin"
-for kernel in auto aten; do
-  "$r1forge" bench generate "${common[@]}" --prompts "$prompts" --n "$n" --prompt-len "$prompt_len" \
-    --max-new-tokens "$new" --batch-size "$batch" --sampling-kernel "$kernel" | tail -n 1 |
-    "$python" -c "import json,sys; r=json.load(sys.stdin); r['case']='rollout-$kernel'; print(json.dumps(r))" \
+echo "== rollout: r1forge engine (paged backend; kernels on, then their ATen twins; torch backend)"
+rollout() {  # case backend kernels [extra flags]
+  R1F_CUDA_KERNELS="$3" "$r1forge" bench generate "${common[@]}" --backend "$2" "${@:4}" --prompts "$prompts" \
+    --n "$n" --prompt-len "$prompt_len" --max-new-tokens "$new" --batch-size "$batch" | tail -n 1 |
+    "$python" -c "import json,sys; r=json.load(sys.stdin); r['case']='$1'; print(json.dumps(r))" \
       >>"$results"
-done
+}
+rollout rollout-auto paged 1 --cuda-graphs
+rollout rollout-eager paged 1
+rollout rollout-aten paged 0
+rollout rollout-torch torch 1
 echo "== rollout: transformers generate()"
 "$python" "$here/generate_peer.py" --mode hf --model "$work/model" --prompts "$work/prompts.jsonl" \
   --n "$n" --max-new-tokens "$new" --batch-size "$batch" --device "$device" --dtype "$dtype" |
   tail -n 1 | "$python" -c "import json,sys; r=json.load(sys.stdin); r['case']='rollout-hf'; print(json.dumps(r))" \
   >>"$results"
 echo "== batch-1 decode"
-"$r1forge" bench generate "${common[@]}" --prompts 1 --n 1 --prompt-len "$prompt_len" \
-  --max-new-tokens "$single_new" --batch-size 1 | tail -n 1 |
+"$r1forge" bench generate "${common[@]}" --backend paged --cuda-graphs --prompts 1 --n 1 \
+  --prompt-len "$prompt_len" --max-new-tokens "$single_new" --batch-size 1 | tail -n 1 |
   "$python" -c "import json,sys; r=json.load(sys.stdin); r['case']='batch1'; print(json.dumps(r))" \
     >>"$results"
 echo "== memory bandwidth (device-to-device copy, bytes read + written)"
@@ -91,6 +97,7 @@ model = json.load(open(os.path.join(sys.argv[2], "config.json")))
 weights = sum(os.path.getsize(os.path.join(sys.argv[2], f))
               for f in os.listdir(sys.argv[2]) if f.endswith(".safetensors"))
 fused, twin, hf = rows["rollout-auto"], rows["rollout-aten"], rows["rollout-hf"]
+padded, eager = rows["rollout-torch"], rows["rollout-eager"]
 def share(r):
     return r["sampling_seconds"] / (r["decode_seconds"] + r["sampling_seconds"])
 single = rows["batch1"]
@@ -108,6 +115,12 @@ print(f"| rollout tokens/s, {fused['prompts']} prompts x G {fused['samples_per_p
       f"transformers generate {hf['tokens_per_second']:.0f} | "
       f"{fused['tokens_per_second'] / hf['tokens_per_second']:.2f}x | >= 5x: "
       f"{verdict(fused['tokens_per_second'] >= 5 * hf['tokens_per_second'])} |")
+print(f"| same, other r1forge paths | | paged without graphs {eager['tokens_per_second']:.0f}; "
+      f"paged with ATen twins {twin['tokens_per_second']:.0f}; torch backend "
+      f"{padded['tokens_per_second']:.0f} | "
+      f"{fused['tokens_per_second'] / eager['tokens_per_second']:.2f}x, "
+      f"{fused['tokens_per_second'] / twin['tokens_per_second']:.2f}x, "
+      f"{fused['tokens_per_second'] / padded['tokens_per_second']:.2f}x | |")
 print(f"| sampling share of a decode step | fused kernel {100 * share(fused):.1f}% | "
       f"ATen twin {100 * share(twin):.1f}% | | <= 5%: {verdict(share(fused) <= 0.05)} |")
 print(f"| batch-1 decode tokens/s | {single['tokens_per_second']:.0f} | copy bandwidth "

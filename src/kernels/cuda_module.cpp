@@ -5,13 +5,12 @@
 
 namespace r1forge::kernels::cuda {
 at::Tensor rms_norm(const at::Tensor& x, const at::Tensor& weight, double eps);
-std::tuple<at::Tensor, at::Tensor> sample_rows(const at::Tensor& logits,
-                                               const at::Tensor& report_logits,
-                                               const at::Tensor& temperature,
-                                               const at::Tensor& top_k,
-                                               const at::Tensor& top_p,
-                                               const at::Tensor& min_p,
-                                               const at::Tensor& uniform);
+SampleRowsFunction sample_rows;                 // src/kernels/fused_sampling.cu
+PagedAttentionFunction paged_decode_attention;  // src/kernels/paged_attention.cu
+RopeAppendFunction rope_append;                 // src/kernels/rope_append.cu
+void* capture_graph(const std::function<void()>& body, int64_t device_index);  // cuda_graph.cu
+void replay_graph(void* graph);
+void release_graph(void* graph);
 c10::intrusive_ptr<c10d::Backend> make_nccl_backend(const c10::intrusive_ptr<c10d::Store>& store,
                                                     int64_t rank,
                                                     int64_t size,
@@ -23,5 +22,10 @@ extern "C" __attribute__((visibility("default"))) void r1forge_register_cuda_ker
     r1forge::kernels::CudaKernelTable* table) {
   table->rms_norm = &r1forge::kernels::cuda::rms_norm;
   table->sample_rows = &r1forge::kernels::cuda::sample_rows;
+  table->paged_decode_attention = &r1forge::kernels::cuda::paged_decode_attention;
+  table->rope_append = &r1forge::kernels::cuda::rope_append;
+  table->capture_graph = &r1forge::kernels::cuda::capture_graph;
+  table->replay_graph = &r1forge::kernels::cuda::replay_graph;
+  table->release_graph = &r1forge::kernels::cuda::release_graph;
   table->make_nccl_backend = &r1forge::kernels::cuda::make_nccl_backend;
 }

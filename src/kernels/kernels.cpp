@@ -85,4 +85,65 @@ bool sample_rows_uses_cuda(const at::Tensor& logits) {
          logits.scalar_type() == at::kFloat;
 }
 
+bool paged_attention_uses_cuda(const at::Tensor& q, const at::Tensor& key_pool) {
+  if (cuda_kernel_table().paged_decode_attention == nullptr || !cuda_kernels_enabled()) {
+    return false;
+  }
+  if (kernel_config().paged_attention != "auto" || !q.is_cuda() || !key_pool.is_cuda()) {
+    return false;
+  }
+  // The kernel's limits (kernels/paged_attention_layout.h): D <= 256, H / Hkv <= 8.
+  if (q.dim() != 3 || key_pool.dim() != 4 || q.size(2) > 256 || q.size(1) > 8 * key_pool.size(1)) {
+    return false;
+  }
+  const at::ScalarType dtype = q.scalar_type();
+  if (dtype != key_pool.scalar_type() ||
+      (dtype != at::kFloat && dtype != at::kBFloat16 && dtype != at::kHalf)) {
+    return false;
+  }
+  return !(at::GradMode::is_enabled() && q.requires_grad());  // the kernel has no backward
+}
+
+at::Tensor paged_decode_attention(const at::Tensor& q,
+                                  const at::Tensor& key_pool,
+                                  const at::Tensor& value_pool,
+                                  const at::Tensor& block_table,
+                                  const at::Tensor& lengths,
+                                  double scale) {
+  if (paged_attention_uses_cuda(q, key_pool)) {
+    return cuda_kernel_table().paged_decode_attention(
+        q.contiguous(), key_pool.contiguous(), value_pool.contiguous(),
+        block_table.to(at::kInt).contiguous(), lengths.to(at::kInt).contiguous(), scale);
+  }
+  return paged_decode_attention_reference(q, key_pool, value_pool, block_table, lengths, scale);
+}
+
+at::Tensor rope_append_cuda(const at::Tensor& qkv,
+                            const at::Tensor& cos,
+                            const at::Tensor& sin,
+                            int64_t heads,
+                            const at::Tensor& key_pool,
+                            const at::Tensor& value_pool,
+                            const at::Tensor& write_blocks,
+                            const at::Tensor& write_offsets) {
+  R1F_CHECK(cuda_kernel_table().rope_append != nullptr,
+            "the fused RoPE/append kernel is not loaded (no GPU driver, or no R1F_CUDA build)");
+  return cuda_kernel_table().rope_append(qkv, cos, sin, heads, key_pool, value_pool, write_blocks,
+                                         write_offsets);
+}
+
+bool rope_append_uses_cuda(const at::Tensor& qkv, const at::Tensor& cos, const at::Tensor& pool) {
+  if (cuda_kernel_table().rope_append == nullptr || !cuda_kernels_enabled() ||
+      kernel_config().rope_append != "auto") {
+    return false;
+  }
+  if (!qkv.is_cuda() || !cos.is_cuda() || !pool.is_cuda()) return false;
+  const at::ScalarType dtype = qkv.scalar_type();
+  if (cos.scalar_type() != dtype || pool.scalar_type() != dtype ||
+      (dtype != at::kFloat && dtype != at::kBFloat16 && dtype != at::kHalf)) {
+    return false;
+  }
+  return !(at::GradMode::is_enabled() && qkv.requires_grad());
+}
+
 }  // namespace r1forge::kernels

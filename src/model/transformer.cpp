@@ -167,6 +167,14 @@ bool use_matmul_attention(const at::Tensor& q, int64_t keys) {
   return AutocastScope::current(at::kCPU) == at::kBFloat16;
 }
 
+// The layer's second half on the attention block's output `hidden` [N, T, E]:
+// hidden + down(silu(gate(h)) * up(h)) with h = RMSNorm(hidden).
+at::Tensor mlp_block(const ModelConfig& c, const DecoderLayerWeights& w, const at::Tensor& hidden) {
+  at::Tensor h = kernels::rms_norm(hidden, w.post_norm, c.rms_norm_eps);
+  at::Tensor mlp = at::linear(swiglu(at::linear(h, w.gate_up_weight)), w.down_weight);
+  return hidden + mlp;
+}
+
 }  // namespace
 
 at::Tensor decoder_layer_forward(const ModelConfig& c,
@@ -178,7 +186,8 @@ at::Tensor decoder_layer_forward(const ModelConfig& c,
                                  int64_t layer_index,
                                  const at::Tensor& write_positions,
                                  const LayerPrefix& prefix,
-                                 LayerPrefix* captured) {
+                                 LayerPrefix* captured,
+                                 const PagedDecodeStep* paged) {
   const int64_t rows = x.size(0), length = x.size(1);
   const int64_t heads = c.num_attention_heads, kv_heads = c.num_key_value_heads;
   const int64_t dim = c.head_dim;
@@ -188,6 +197,22 @@ at::Tensor decoder_layer_forward(const ModelConfig& c,
   // RoPE runs once over q and k together.
   at::Tensor h = kernels::rms_norm(x, w.input_norm, c.rms_norm_eps);
   at::Tensor qkv = at::linear(h, w.qkv_weight, w.qkv_bias).view({rows, length, -1, dim});
+  if (paged && !c.qk_norm &&
+      kernels::rope_append_uses_cuda(qkv, rotary.cos, paged->cache->keys[layer_index])) {
+    // One kernel rotates q and k and appends k and v to the paged cache (bit for bit the ATen
+    // path below); Qwen3's q/k norms would sit between, so it takes the ATen path.
+    const PagedKvCache& pool = *paged->cache;
+    const at::Tensor q = kernels::rope_append_cuda(
+        qkv.view({rows, -1, dim}), rotary.cos.reshape({rows, dim}), rotary.sin.reshape({rows, dim}),
+        heads, pool.keys[layer_index], pool.values[layer_index], paged->write_blocks,
+        paged->write_offsets);  // [N, H, D]
+    const at::Tensor attention =
+        kernels::paged_decode_attention(q, pool.keys[layer_index], pool.values[layer_index],
+                                        paged->block_table, paged->lengths,
+                                        1.0 / std::sqrt(static_cast<double>(dim)))
+            .reshape({rows, 1, heads * dim});
+    return mlp_block(c, w, x + at::linear(attention, w.output_weight, w.output_bias));
+  }
   auto qk_v = qkv.split_with_sizes({heads + kv_heads, kv_heads}, 2);
   at::Tensor qk = qk_v[0];  // [N, T, H + Hkv, D]
   if (c.qk_norm) {
@@ -238,7 +263,23 @@ at::Tensor decoder_layer_forward(const ModelConfig& c,
     if (start > 0) causal = false;
   }
   at::Tensor attention;
-  if (prefix_decoding) {
+  if (paged) {
+    // Row n's new key/value into its block (advanced indices on dims 0 and 2 put the row dim
+    // first: [N, Hkv, D]); then attention through its block table, one query per row.
+    PagedKvCache& pool = *paged->cache;
+    const at::ScalarType cache_dtype = pool.keys[layer_index].scalar_type();
+    using at::indexing::Slice;
+    pool.keys[layer_index].index_put_({paged->write_blocks, Slice(), paged->write_offsets},
+                                      k.select(2, 0).to(cache_dtype));
+    pool.values[layer_index].index_put_({paged->write_blocks, Slice(), paged->write_offsets},
+                                        v.select(2, 0).to(cache_dtype));
+    attention = kernels::paged_decode_attention(q.select(2, 0).to(cache_dtype),
+                                                pool.keys[layer_index], pool.values[layer_index],
+                                                paged->block_table, paged->lengths,
+                                                1.0 / std::sqrt(static_cast<double>(dim)))
+                    .to(q.scalar_type())
+                    .unsqueeze(2);  // [N, H, 1, D]
+  } else if (prefix_decoding) {
     TORCH_CHECK(length == 1 && prefix.groups && prefix.blocked_keys.defined(),
                 "decoding over a shared prefix takes one token per row, row groups and a mask");
     attention = shared_prefix_decode_attention(q, prefix.keys, prefix.values, prefix.blocked_keys,
@@ -255,12 +296,7 @@ at::Tensor decoder_layer_forward(const ModelConfig& c,
         /*enable_gqa=*/heads != kv_heads);
   }
   attention = attention.transpose(1, 2).reshape({rows, length, heads * dim});
-  at::Tensor hidden = x + at::linear(attention, w.output_weight, w.output_bias);
-
-  // MLP block: down(silu(gate(h)) * up(h)).
-  at::Tensor h2 = kernels::rms_norm(hidden, w.post_norm, c.rms_norm_eps);
-  at::Tensor mlp = at::linear(swiglu(at::linear(h2, w.gate_up_weight)), w.down_weight);
-  return hidden + mlp;
+  return mlp_block(c, w, x + at::linear(attention, w.output_weight, w.output_bias));
 }
 
 void TransformerImpl::set_mixed_precision(std::optional<at::ScalarType> dtype) {
@@ -296,7 +332,12 @@ at::Tensor TransformerImpl::hidden_states(const ForwardInputs& inputs) {
   PrefixRowGroups prefix_groups;  // decoding over shared prefixes
   at::Tensor prefix_blocked;      // [P, 1, 1, Tp] bool, true past a prefix's end; decoding
   const bool per_row = inputs.write_positions.defined();
-  if (per_row) {
+  if (inputs.paged) {
+    TORCH_CHECK(!cache && !per_row && !inputs.prefix && length == 1 && inputs.positions.defined() &&
+                    inputs.paged->cache && inputs.paged->block_table.size(0) == rows,
+                "a paged decode step takes one token per row with positions, a block table for "
+                "each row, and no other cache or prefix");
+  } else if (per_row) {
     TORCH_CHECK(cache && length == 1 && inputs.positions.defined() && inputs.key_mask.defined(),
                 "per-row decoding needs a cache, one new token per row, positions and a key "
                 "mask");
@@ -348,7 +389,8 @@ at::Tensor TransformerImpl::hidden_states(const ForwardInputs& inputs) {
 
   RotaryTables rotary = rope_tables(inverse_frequencies_, positions, dtype());
   at::Tensor x = at::embedding(embedding_, ids);  // [N, T, E]
-  const bool checkpoint = gradient_checkpointing_ && at::GradMode::is_enabled() && !cache;
+  const bool checkpoint =
+      gradient_checkpointing_ && at::GradMode::is_enabled() && !cache && !inputs.paged;
   if (inputs.capture) {
     inputs.capture->keys.assign(layers_.size(), {});
     inputs.capture->values.assign(layers_.size(), {});
@@ -365,7 +407,8 @@ at::Tensor TransformerImpl::hidden_states(const ForwardInputs& inputs) {
       x = checkpointed_decoder_layer(config_, layers_[i], x, rotary, mask, prefix, capture);
     } else {
       x = decoder_layer_forward(config_, layers_[i], x, rotary, mask, cache,
-                                static_cast<int64_t>(i), inputs.write_positions, prefix, capture);
+                                static_cast<int64_t>(i), inputs.write_positions, prefix, capture,
+                                inputs.paged);
     }
     if (inputs.capture) {
       inputs.capture->keys[i] = captured.keys;

@@ -131,8 +131,7 @@ void run_distill_stage(const Config& config, const StageConfig& stage) {
                  distill.teacher_top_k, ", on ", distill.on, ") from the teacher ", distill.teacher,
                  " of ", parameter_count(teacher->config()), " parameters");
     if (distill.samples_student()) {
-      backend = make_model_backend(config.sampling.backend, student.model,
-                                   config.sampling.shared_prompt_cache);
+      backend = make_model_backend(config.sampling, student.model);
       engine = std::make_unique<Engine>(*backend, student.tokenizer.get(), student.eos_ids,
                                         config.sampling.engine());
     }

@@ -158,8 +158,7 @@ EvalResult evaluate_model(const Config& config,
     problems[i] = &data.rows[i];
   }
 
-  std::unique_ptr<ModelBackend> backend =
-      make_model_backend(config.sampling.backend, model.model, config.sampling.shared_prompt_cache);
+  std::unique_ptr<ModelBackend> backend = make_model_backend(config.sampling, model.model);
   Engine engine(*backend, model.tokenizer.get(), model.eos_ids, config.sampling.engine());
   RolloutCollector collector(engine, rewards, data, eval.generation.sampling_params(),
                              eval.num_samples);

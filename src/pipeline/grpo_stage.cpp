@@ -92,8 +92,7 @@ class GrpoStage {
         normalizer_(rewards_.running_normalization()),
         train_data_(load_training_prompts(grpo_, model_)),
         sampler_(make_prompt_sampler(grpo_, train_data_, seed_)),
-        backend_(make_model_backend(
-            config.sampling.backend, model_.model, config.sampling.shared_prompt_cache)),
+        backend_(make_model_backend(config.sampling, model_.model)),
         engine_(*backend_, model_.tokenizer.get(), model_.eos_ids, config.sampling.engine()),
         collector_(engine_,
                    rewards_,

@@ -81,8 +81,7 @@ class RejectionStage {
         rewards_(rs_.rewards, "stage '" + stage.name + "' rejection_sampling.rewards"),
         data_(load_prompt_dataset(rs_.data, *model_.tokenizer, model_.chat())),
         non_reasoning_(load_non_reasoning(rs_.non_reasoning.path)),
-        backend_(make_model_backend(
-            config.sampling.backend, model_.model, config.sampling.shared_prompt_cache)),
+        backend_(make_model_backend(config.sampling, model_.model)),
         engine_(*backend_, model_.tokenizer.get(), model_.eos_ids, config.sampling.engine()),
         collector_(engine_, rewards_, data_, rs_.generation.sampling_params(), rs_.num_samples),
         correct_index_(reward_index(rewards_, rs_.accept.correct_reward)),

@@ -28,6 +28,7 @@ const std::map<std::string, SettingEffect, std::less<>>& setting_table() {
       {"sampling.max_batch_size", OBSERVE},
       {"sampling.max_cached_tokens", OBSERVE},
       {"sampling.shared_prompt_cache", CHANGE},  // the same logits, rounded differently
+      {"sampling.cuda_graphs", OBSERVE},         // the same kernels, launched from a graph
       // ---- the stage
       {"name", CHANGE},
       {"type", CHANGE},

@@ -352,10 +352,18 @@ std::vector<Probe> config_key_probes(const fs::path& root) {
        {},
        Observed::ENGINE});
 
+  add({"sampling.cuda_graphs",
+       "rl",
+       {"sampling.cuda_graphs=true"},
+       {"sampling.backend=paged"},
+       Observed::ENGINE});
+
   // ---- kernels: the process-wide selection the dispatchers read (its effect on a GPU is
   // tested by the *_CUDA tests: kernel and twin agree, and aten takes the twin)
   add({"kernels.rms_norm", "sft", {"kernels.rms_norm=aten"}, {}, Observed::KERNELS});
   add({"kernels.sampling", "rl", {"kernels.sampling=aten"}, {}, Observed::KERNELS});
+  add({"kernels.paged_attention", "rl", {"kernels.paged_attention=aten"}, {}, Observed::KERNELS});
+  add({"kernels.rope_append", "rl", {"kernels.rope_append=aten"}, {}, Observed::KERNELS});
 
   // ---- distributed: nccl on a CPU run is refused; the others act across processes only
   add({"distributed.backend", "sft", {"distributed.backend=nccl"}, {}, Observed::REJECTED});

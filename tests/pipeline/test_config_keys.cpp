@@ -29,6 +29,7 @@
 #include "r1forge/pipeline/stage.h"
 #include "r1forge/rl/reward.h"
 #include "r1forge/sampling/backends.h"
+#include "r1forge/sampling/paged_backend.h"
 #include "r1forge/sampling/torch_backend.h"
 #include "test_util.h"
 
@@ -283,17 +284,18 @@ class ConfigKeysTest : public ::testing::Test {
       }
       case Observed::ENGINE: {
         StageModel model = load_stage_model(config, find_stage(config, stage));
-        std::unique_ptr<ModelBackend> backend = make_model_backend(
-            config.sampling.backend, model.model, config.sampling.shared_prompt_cache);
+        std::unique_ptr<ModelBackend> backend = make_model_backend(config.sampling, model.model);
         const ModelBackend& kind = *backend;
         const auto* torch_backend = dynamic_cast<const TorchBackend*>(backend.get());
+        const auto* paged_backend = dynamic_cast<const PagedBackend*>(backend.get());
         const EngineConfig engine = config.sampling.engine();
         return std::string(typeid(kind).name()) + " " + std::to_string(engine.max_batch_size) +
                " " + std::to_string(engine.max_cached_tokens) + " " +
                std::to_string(engine.raw_logprobs) + " " +
                (torch_backend
                     ? std::to_string(static_cast<int>(torch_backend->prompt_cache_sharing()))
-                    : "-");
+                    : "-") +
+               " " + (paged_backend ? std::to_string(paged_backend->cuda_graphs()) : "-");
       }
       case Observed::STAGE_MODEL: {
         StageModel model = load_stage_model(config, find_stage(config, stage));
@@ -304,7 +306,8 @@ class ConfigKeysTest : public ::testing::Test {
         apply_runtime(config);
         const KernelConfig selected = kernels::kernel_config();
         kernels::set_kernel_config({});  // the process-wide default for the tests after
-        return selected.rms_norm + " " + selected.sampling;
+        return selected.rms_norm + " " + selected.sampling + " " + selected.paged_attention + " " +
+               selected.rope_append;
       }
       case Observed::REJECTED:
       case Observed::MULTI_PROCESS: return "loaded";

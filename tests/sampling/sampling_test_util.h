@@ -5,6 +5,7 @@
 #pragma once
 
 #include <ATen/ATen.h>
+#include <ATen/CPUGeneratorImpl.h>
 
 #include <algorithm>
 #include <cmath>
@@ -14,6 +15,14 @@
 #include "r1forge/sampling/logits_processor.h"
 
 namespace r1forge::testing {
+
+// A CPU generator with a fixed seed: a row's own generator in the sampler tests.
+inline at::Generator seeded(uint64_t seed) {
+  return at::make_generator<at::CPUGeneratorImpl>(seed);
+}
+
+// Ten logits with distinct, well-separated probabilities (the sampler tests' standard row).
+inline const std::vector<double> kLogits = {2.0, 1.5, 1.0, 0.8, 0.5, 0.0, -0.5, -1.0, -1.5, -3.0};
 
 // Rows of a SamplingBatch that own what the batch points at.
 struct OwnedRows {

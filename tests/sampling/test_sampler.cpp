@@ -20,11 +20,8 @@ using testing::OwnedRows;
 using testing::row_values;
 using testing::softmax_of;
 
-at::Generator seeded(uint64_t seed) {
-  return at::make_generator<at::CPUGeneratorImpl>(seed);
-}
-
-const std::vector<double> kLogits = {2.0, 1.5, 1.0, 0.8, 0.5, 0.0, -0.5, -1.0, -1.5, -3.0};
+using testing::kLogits;
+using testing::seeded;
 
 // Draws `steps` tokens for every row of `logits` (already processed); returns [steps][R].
 std::vector<std::vector<int64_t>> draw_many(const at::Tensor& logits,

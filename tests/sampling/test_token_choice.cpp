@@ -26,11 +26,8 @@ using testing::OwnedRows;
 using testing::row_values;
 using testing::softmax_of;
 
-at::Generator seeded(uint64_t seed) {
-  return at::make_generator<at::CPUGeneratorImpl>(seed);
-}
-
-const std::vector<double> kLogits = {2.0, 1.5, 1.0, 0.8, 0.5, 0.0, -0.5, -1.0, -1.5, -3.0};
+using testing::kLogits;
+using testing::seeded;
 
 // log softmax(values / T)[token] in fp64 (T = 1 for greedy rows).
 double reference_logprob(std::vector<double> values, double temperature, int64_t token) {

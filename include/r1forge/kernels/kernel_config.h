@@ -18,6 +18,12 @@ struct KernelConfig {
   // The decode step's token choice: temperature, top-k, top-p, min-p and the draw in one kernel
   // (sampling/token_choice.h); its twin is the processor chain plus the inverse-CDF sampler.
   std::string sampling = "auto";
+  // Decode attention over the paged KV cache (sampling.backend: paged), split along the
+  // sequence; its twin gathers each row's blocks and runs an fp32 softmax.
+  std::string paged_attention = "auto";
+  // The paged decode step's RoPE and key/value append in one kernel; its twin is apply_rope and
+  // two index_put_ (bit for bit the same).
+  std::string rope_append = "auto";
 
   bool operator==(const KernelConfig&) const = default;
   template <class Visitor>
@@ -28,6 +34,14 @@ struct KernelConfig {
     v.field("sampling", sampling,
             "fused token choice (temperature, top-k/p, min-p, draw) on CUDA; aten = the "
             "processor chain and inverse-CDF sampler",
+            OneOf{"auto", "aten"});
+    v.field("paged_attention", paged_attention,
+            "decode attention over the paged KV cache on CUDA (split along the sequence, GQA); "
+            "aten = gather the blocks and an fp32 softmax",
+            OneOf{"auto", "aten"});
+    v.field("rope_append", rope_append,
+            "paged decode step's RoPE and key/value append fused on CUDA; aten = apply_rope and "
+            "index_put_",
             OneOf{"auto", "aten"});
   }
 };

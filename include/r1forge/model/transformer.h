@@ -21,6 +21,7 @@
 
 #include "r1forge/model/kv_cache.h"
 #include "r1forge/model/model_config.h"
+#include "r1forge/model/paged_kv_cache.h"
 
 namespace r1forge {
 
@@ -83,6 +84,9 @@ struct ForwardInputs {
   const PrefixKeysValues* prefix = nullptr;
   at::Tensor prefix_owner = {};     // [N] int64 index into the P prefixes
   at::Tensor prefix_key_mask = {};  // [P, Tp] bool: true on the prefix's real tokens
+  // Decoding over a paged KV cache (T = 1, positions given, no other cache): each row's new
+  // key/value goes into its block and it attends through its block table (paged_kv_cache.h).
+  const PagedDecodeStep* paged = nullptr;
 };
 
 class TransformerImpl : public torch::nn::Module {
@@ -143,7 +147,8 @@ TORCH_MODULE(Transformer);
 // undefined (then plain causal attention over the new positions plus any cache);
 // `write_positions` [N] selects per-row decoding (see ForwardInputs). `prefix`: keys and values
 // prepended per row (then `attention_mask` is [N, 1, T, Tp + T]); `captured`: receives this
-// call's own keys and values [N, Hkv, T, D] (after RoPE).
+// call's own keys and values [N, Hkv, T, D] (after RoPE); `paged`: a paged decode step (see
+// ForwardInputs::paged; then no cache, mask or prefix).
 at::Tensor decoder_layer_forward(const ModelConfig& config,
                                  const DecoderLayerWeights& weights,
                                  const at::Tensor& x,
@@ -153,7 +158,8 @@ at::Tensor decoder_layer_forward(const ModelConfig& config,
                                  int64_t layer_index,
                                  const at::Tensor& write_positions = {},
                                  const LayerPrefix& prefix = {},
-                                 LayerPrefix* captured = nullptr);
+                                 LayerPrefix* captured = nullptr,
+                                 const PagedDecodeStep* paged = nullptr);
 
 // Parameter count N (every weight once; a tied embedding counts once).
 int64_t parameter_count(const ModelConfig& config);

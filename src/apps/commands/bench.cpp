@@ -180,6 +180,7 @@ struct BenchGenerateOptions {
   std::string device = "cpu";            // cpu | cuda (model.device)
   std::string dtype = "float32";         // weights, compute and KV cache (model.dtype)
   std::string sampling_kernel = "auto";  // kernels.sampling: the fused CUDA kernel or its twin
+  bool cuda_graphs = false;              // sampling.cuda_graphs (paged backend on a GPU)
   std::string profile;                   // chrome-trace file of the run; empty = no profiling
 };
 
@@ -196,7 +197,7 @@ void run_bench_generate(const BenchGenerateOptions& options) {
   kernel_config.sampling = options.sampling_kernel;
   kernels::set_kernel_config(kernel_config);
   std::unique_ptr<ModelBackend> backend =
-      make_model_backend(options.backend, model, options.shared_prompt_cache);
+      make_model_backend(options.backend, model, options.shared_prompt_cache, options.cuda_graphs);
   at::Generator generator = make_cpu_generator(0, "bench-generate");
   at::Tensor prompt_ids =
       at::randint(0, model->config().vocab_size, {options.prompts, options.prompt_length},
@@ -243,6 +244,7 @@ void run_bench_generate(const BenchGenerateOptions& options) {
                             {"device", placement.device.str()},
                             {"dtype", options.dtype},
                             {"sampling_kernel", options.sampling_kernel},
+                            {"cuda_graphs", options.cuda_graphs},
                             {"prompts", options.prompts},
                             {"samples_per_prompt", options.samples_per_prompt},
                             {"prompt_length", options.prompt_length},
@@ -453,6 +455,8 @@ CommandAction setup(CLI::App& root) {
                    "auto = the fused CUDA sampling kernel on a GPU; aten = its ATen twin "
                    "(kernels.sampling)")
       ->check(CLI::IsMember({"auto", "aten"}));
+  generate->add_flag("--cuda-graphs", generate_options->cuda_graphs,
+                     "paged backend on a GPU: decode steps as CUDA graphs (sampling.cuda_graphs)");
   generate->add_option("--profile", generate_options->profile,
                        "write a chrome://tracing JSON of the run (per-op CPU time)");
   auto logprobs_options = std::make_shared<BenchLogprobsOptions>();

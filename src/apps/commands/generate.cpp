@@ -97,8 +97,7 @@ void run_generate(const GenerateOptions& options) {
   ModelLoadOptions load_options;
   load_options.dtype = parse_dtype_name(options.dtype);
   std::unique_ptr<ModelBackend> backend =
-      make_model_backend(options.sampling.backend, load_model(options.model, load_options),
-                         options.sampling.shared_prompt_cache);
+      make_model_backend(options.sampling, load_model(options.model, load_options));
   std::unique_ptr<Tokenizer> tokenizer = try_load_tokenizer(options.model);
 
   SamplingParams params = options.generation.sampling_params(options.seed);
