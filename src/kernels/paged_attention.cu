@@ -14,6 +14,7 @@
 
 #include <cstdint>
 
+#include "cuda_element.cuh"
 #include "r1forge/kernels/paged_attention_row.h"
 
 namespace r1forge::kernels {
@@ -52,20 +53,6 @@ struct CudaBlock {
     }
     return value;
   }
-};
-
-// ATen's element types as CUDA's (same bits).
-template <typename T>
-struct CudaElement {
-  using type = T;
-};
-template <>
-struct CudaElement<c10::BFloat16> {
-  using type = __nv_bfloat16;
-};
-template <>
-struct CudaElement<c10::Half> {
-  using type = __half;
 };
 
 // kChunk keys elements in 16-byte loads: 32 bytes of fp32, 16 of bf16 / fp16. Only where the

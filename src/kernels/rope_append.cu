@@ -14,6 +14,7 @@
 
 #include <cstdint>
 
+#include "cuda_element.cuh"
 #include "r1forge/kernels/rope_append_row.h"
 
 namespace r1forge::kernels {
@@ -29,20 +30,6 @@ constexpr int kThreads = 256;
 struct CudaBlock {
   __device__ __forceinline__ int thread_index() const { return threadIdx.x; }
   __device__ __forceinline__ int thread_count() const { return kThreads; }
-};
-
-// ATen's element types as CUDA's (same bits).
-template <typename T>
-struct CudaElement {
-  using type = T;
-};
-template <>
-struct CudaElement<c10::BFloat16> {
-  using type = __nv_bfloat16;
-};
-template <>
-struct CudaElement<c10::Half> {
-  using type = __half;
 };
 
 // Grid (N): block n rotates and appends row n. An out-of-pool (block, offset) stops the kernel
