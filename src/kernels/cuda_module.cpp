@@ -8,6 +8,7 @@ at::Tensor rms_norm(const at::Tensor& x, const at::Tensor& weight, double eps);
 SampleRowsFunction sample_rows;                 // src/kernels/fused_sampling.cu
 PagedAttentionFunction paged_decode_attention;  // src/kernels/paged_attention.cu
 RopeAppendFunction rope_append;                 // src/kernels/rope_append.cu
+LogprobStatsFunction token_logprob_stats;       // src/kernels/logprob_stats.cu
 void* capture_graph(const std::function<void()>& body, int64_t device_index);  // cuda_graph.cu
 void replay_graph(void* graph);
 void release_graph(void* graph);
@@ -24,6 +25,7 @@ extern "C" __attribute__((visibility("default"))) void r1forge_register_cuda_ker
   table->sample_rows = &r1forge::kernels::cuda::sample_rows;
   table->paged_decode_attention = &r1forge::kernels::cuda::paged_decode_attention;
   table->rope_append = &r1forge::kernels::cuda::rope_append;
+  table->token_logprob_stats = &r1forge::kernels::cuda::token_logprob_stats;
   table->capture_graph = &r1forge::kernels::cuda::capture_graph;
   table->replay_graph = &r1forge::kernels::cuda::replay_graph;
   table->release_graph = &r1forge::kernels::cuda::release_graph;

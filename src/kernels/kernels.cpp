@@ -146,4 +146,17 @@ bool rope_append_uses_cuda(const at::Tensor& qkv, const at::Tensor& cos, const a
   return !(at::GradMode::is_enabled() && qkv.requires_grad());
 }
 
+std::tuple<at::Tensor, at::Tensor, at::Tensor> token_logprob_stats_cuda(const at::Tensor& z,
+                                                                        const at::Tensor& targets,
+                                                                        bool with_entropy) {
+  R1F_CHECK(cuda_kernel_table().token_logprob_stats != nullptr,
+            "the log-prob kernel is not loaded (no GPU driver, or no R1F_CUDA build)");
+  return cuda_kernel_table().token_logprob_stats(z, targets, with_entropy);
+}
+
+bool logprob_stats_uses_cuda(const at::Tensor& z) {
+  return cuda_kernel_table().token_logprob_stats != nullptr && cuda_kernels_enabled() &&
+         kernel_config().logprob_stats == "auto" && z.is_cuda() && z.scalar_type() == at::kFloat;
+}
+
 }  // namespace r1forge::kernels

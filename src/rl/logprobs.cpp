@@ -15,6 +15,7 @@
 
 #include "chunked_logits.h"
 #include "r1forge/core/check.h"
+#include "r1forge/kernels/kernels.h"
 #include "r1forge/model/autocast_scope.h"
 
 namespace r1forge {
@@ -52,12 +53,24 @@ RowResults forward_rows(const at::Tensor& hidden,
   out.logprobs = at::empty({total}, fp32);
   if (want_lse) out.lse = at::empty({total}, fp32);
   if (options.with_entropy) out.entropy = at::empty({total}, fp32);
+  // On a GPU with the log-prob kernel each chunk is read once and no [C, V] log-softmax buffer
+  // is needed (z is fp32 on the weight's device either way).
+  const bool fused = kernels::logprob_stats_uses_cuda(at::empty({0}, fp32.device(weight.device())));
   ChunkBuffers buffers =
-      make_buffers(weight, std::min(options.chunk_rows, total), /*with_other=*/true);
+      make_buffers(weight, std::min(options.chunk_rows, total), /*with_other=*/!fused);
   for (int64_t start = 0; start < total; start += options.chunk_rows) {
     const int64_t count = std::min(options.chunk_rows, total - start);
     at::Tensor z =
         chunk_logits(hidden.narrow(0, start, count), weight, options.temperature, buffers);
+    if (fused) {
+      // One pass over z for all three (kernels/logprob_row.h); sums in fp64.
+      auto [logprobs, lse, entropy] = kernels::token_logprob_stats_cuda(
+          z, targets.narrow(0, start, count).contiguous(), options.with_entropy);
+      out.logprobs.narrow(0, start, count).copy_(logprobs);
+      if (want_lse) out.lse.narrow(0, start, count).copy_(lse);
+      if (options.with_entropy) out.entropy.narrow(0, start, count).copy_(entropy);
+      continue;
+    }
     // One fused fp32 log-softmax kernel; a composite logsumexp would make ~4 passes over [C, V].
     at::Tensor logp = buffers.other.narrow(0, 0, count);  // [C, V] fp32
     at::log_softmax_out(logp, z, /*dim=*/1);

@@ -364,6 +364,7 @@ std::vector<Probe> config_key_probes(const fs::path& root) {
   add({"kernels.sampling", "rl", {"kernels.sampling=aten"}, {}, Observed::KERNELS});
   add({"kernels.paged_attention", "rl", {"kernels.paged_attention=aten"}, {}, Observed::KERNELS});
   add({"kernels.rope_append", "rl", {"kernels.rope_append=aten"}, {}, Observed::KERNELS});
+  add({"kernels.logprob_stats", "rl", {"kernels.logprob_stats=aten"}, {}, Observed::KERNELS});
 
   // ---- distributed: nccl on a CPU run is refused; the others act across processes only
   add({"distributed.backend", "sft", {"distributed.backend=nccl"}, {}, Observed::REJECTED});

@@ -307,7 +307,7 @@ class ConfigKeysTest : public ::testing::Test {
         const KernelConfig selected = kernels::kernel_config();
         kernels::set_kernel_config({});  // the process-wide default for the tests after
         return selected.rms_norm + " " + selected.sampling + " " + selected.paged_attention + " " +
-               selected.rope_append;
+               selected.rope_append + " " + selected.logprob_stats;
       }
       case Observed::REJECTED:
       case Observed::MULTI_PROCESS: return "loaded";

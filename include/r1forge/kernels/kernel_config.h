@@ -24,6 +24,9 @@ struct KernelConfig {
   // The paged decode step's RoPE and key/value append in one kernel; its twin is apply_rope and
   // two index_put_ (bit for bit the same).
   std::string rope_append = "auto";
+  // The trainer's log-probs: one pass per chunk of logits for log p(target), logsumexp and
+  // entropy; its twin is log_softmax, two gathers, a max and the entropy's exp/mul/sum.
+  std::string logprob_stats = "auto";
 
   bool operator==(const KernelConfig&) const = default;
   template <class Visitor>
@@ -42,6 +45,10 @@ struct KernelConfig {
     v.field("rope_append", rope_append,
             "paged decode step's RoPE and key/value append fused on CUDA; aten = apply_rope and "
             "index_put_",
+            OneOf{"auto", "aten"});
+    v.field("logprob_stats", logprob_stats,
+            "trainer's log-probs, logsumexp and entropy in one pass per chunk of logits on CUDA; "
+            "aten = log_softmax and gathers",
             OneOf{"auto", "aten"});
   }
 };

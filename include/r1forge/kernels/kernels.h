@@ -56,6 +56,13 @@ using RopeAppendFunction = at::Tensor(const at::Tensor& qkv,
                                       const at::Tensor& write_blocks,
                                       const at::Tensor& write_offsets);
 
+// One pass over a chunk of scaled logits for the trainer's log-probs (src/kernels/
+// logprob_stats.cu over kernels/logprob_row.h): z [C, V] fp32 contiguous, targets [C] int64 ->
+// {log p(target) [C], logsumexp [C], entropy [C] (undefined unless asked)}, fp32, on z's device.
+// Its twin is rl/logprobs.cpp's ATen path (log_softmax_out, gathers, max, exp, sum).
+using LogprobStatsFunction = std::tuple<at::Tensor, at::Tensor, at::Tensor>(
+    const at::Tensor& z, const at::Tensor& targets, bool with_entropy);
+
 // Entry points of the module; plain function pointers so the module needs nothing from
 // r1forge_lib but this layout (it is built against the same header).
 struct CudaKernelTable {
@@ -63,6 +70,7 @@ struct CudaKernelTable {
   SampleRowsFunction* sample_rows = nullptr;
   PagedAttentionFunction* paged_decode_attention = nullptr;
   RopeAppendFunction* rope_append = nullptr;
+  LogprobStatsFunction* token_logprob_stats = nullptr;
   // CUDA graphs (kernels/cuda_graph.h): capture returns the module's graph object.
   void* (*capture_graph)(const std::function<void()>& body, int64_t device_index) = nullptr;
   void (*replay_graph)(void* graph) = nullptr;
@@ -112,6 +120,12 @@ bool paged_attention_uses_cuda(const at::Tensor& q, const at::Tensor& key_pool);
 
 // The fused RoPE and paged append (RopeAppendFunction above), through the table.
 RopeAppendFunction rope_append_cuda;
+// The trainer's per-chunk log-prob statistics (LogprobStatsFunction above), through the table.
+LogprobStatsFunction token_logprob_stats_cuda;
+// Whether rl/logprobs.cpp may take it for this chunk: loaded and enabled (kernels.logprob_stats
+// auto) and z fp32 on CUDA.
+bool logprob_stats_uses_cuda(const at::Tensor& z);
+
 // Whether the transformer's paged step may take it: loaded and enabled (kernels.rope_append
 // auto), qkv, the tables and the pools on CUDA in one of fp32, bf16, fp16, and no gradient.
 // The caller adds what the kernel cannot do (Qwen3's q/k norms sit between projection and RoPE).
